@@ -1,0 +1,144 @@
+/** `camlink device ...`: device identities issued by the operator CA, and their revocation. */
+import { CamlinkError } from '../../errors/camlink-error.js';
+import { readInputFile, writeFileAtomic, PUBLIC_FILE_MODE } from '../../util/atomic-file.js';
+import { createDevice, defaultDeviceOutDir, signDeviceCsr } from '../../pki/device.js';
+import { CSR_MAX_BYTES } from '../../pki/csr.js';
+import { revokeDevice } from '../../pki/crl.js';
+import { revocationReasons, type RevocationReason } from '../../pki/store.js';
+import { defineCommand, defineGroup } from '../command.js';
+import { jsonOption, printResult } from '../output.js';
+import { contextOf, keyAlgorithmOption, parseKeyAlgorithm } from './pki-options.js';
+
+const create = defineCommand({
+  name: 'create',
+  summary: 'Issue a device key and certificate (CN = ID, the thing name) signed by the operator CA.',
+  description: 'Writes ID.key.pem (mode 0600) and ID.cert.pem to --out (default DATA_DIR/devices).',
+  positionals: [{ name: 'ID', required: true, description: 'device id: 1-128 of A-Z a-z 0-9 : _ -' }],
+  options: {
+    out: { type: 'string', valueName: 'DIR', description: 'output directory (default DATA_DIR/devices)' },
+    force: {
+      type: 'boolean',
+      description: 'replace existing ID.cert.pem / ID.key.pem in the output directory',
+    },
+    'key-algorithm': keyAlgorithmOption,
+    json: jsonOption,
+  },
+  async run(ctx) {
+    const [id = ''] = ctx.args;
+    const { config, pki } = contextOf(ctx);
+    const keyAlgorithm = parseKeyAlgorithm(ctx.options['key-algorithm']);
+    const result = await createDevice(pki, id, {
+      outDir: ctx.options.out ?? defaultDeviceOutDir(config.dataDir),
+      force: ctx.options.force === true,
+      ...(keyAlgorithm ? { keyAlgorithm } : {}),
+    });
+    printResult(ctx.io, ctx.options.json, {
+      'device id': result.deviceId,
+      certificate: result.certPath,
+      key: `${result.keyPath} (mode 0600)`,
+      serial: result.serial,
+      'certificate id': result.certificateId,
+      'valid until': result.notAfter,
+    });
+  },
+});
+
+const signCsr = defineCommand({
+  name: 'sign-csr',
+  summary: 'Certify a device key that never leaves the device: verify the CSR, check its CN, sign it.',
+  description: 'Prints the certificate PEM on stdout, or writes it to --out.',
+  options: {
+    csr: { type: 'string', valueName: 'FILE', description: 'PKCS#10 request in PEM (required)' },
+    out: { type: 'string', valueName: 'FILE', description: 'write the certificate here instead of stdout' },
+    force: { type: 'boolean', description: 'replace an existing --out file' },
+  },
+  async run(ctx) {
+    const csrPath = ctx.options.csr;
+    if (csrPath === undefined) throw new CamlinkError('CLI_USAGE', '--csr FILE is required');
+    const { pki } = contextOf(ctx);
+    const pem = (await readInputFile(csrPath, CSR_MAX_BYTES, 'CSR')).toString('utf8');
+    const issued = await signDeviceCsr(pki, pem);
+    if (ctx.options.out === undefined) {
+      ctx.io.stdout(`${issued.pem}\n`);
+    } else {
+      await writeFileAtomic(ctx.options.out, `${issued.pem}\n`, {
+        mode: PUBLIC_FILE_MODE,
+        overwrite: ctx.options.force === true,
+      });
+      ctx.io.stderr(`certificate for serial ${issued.serial} written to ${ctx.options.out}\n`);
+    }
+  },
+});
+
+const revoke = defineCommand({
+  name: 'revoke',
+  summary: "Revoke a device's certificates and re-sign the CRL the endpoint checks.",
+  positionals: [
+    { name: 'ID', required: true, description: 'device id whose valid certificates are revoked' },
+  ],
+  options: {
+    serial: { type: 'string', valueName: 'HEX', description: 'revoke only this certificate serial' },
+    reason: {
+      type: 'string',
+      valueName: 'REASON',
+      description: `${revocationReasons.join(' | ')} (default unspecified)`,
+    },
+    json: jsonOption,
+  },
+  async run(ctx) {
+    const [id = ''] = ctx.args;
+    const reason = parseReason(ctx.options.reason);
+    const { pki } = contextOf(ctx);
+    const result = await revokeDevice(pki, id, {
+      reason,
+      ...(ctx.options.serial === undefined ? {} : { serial: ctx.options.serial }),
+    });
+    printResult(ctx.io, ctx.options.json, {
+      'device id': id,
+      'revoked serials': result.revokedSerials,
+      CRL: result.crlPath,
+      'CRL number': result.crlNumber,
+      'next update': result.nextUpdate,
+    });
+  },
+});
+
+const list = defineCommand({
+  name: 'list',
+  summary: 'List the device certificates the CA issued, with status.',
+  options: { json: jsonOption },
+  async run(ctx) {
+    const { pki } = contextOf(ctx);
+    const devices = [...(await pki.store.certificates()).values()].filter((c) => c.kind === 'device');
+    if (ctx.options.json === true) {
+      ctx.io.stdout(`${JSON.stringify(devices)}\n`);
+      return;
+    }
+    if (devices.length === 0) {
+      ctx.io.stdout('no device certificates issued yet\n');
+      return;
+    }
+    for (const d of devices) {
+      ctx.io.stdout(`${d.commonName}\t${d.serial}\t${d.status}\tvalid until ${d.notAfter}\n`);
+    }
+  },
+});
+
+function parseReason(value: string | undefined): RevocationReason {
+  if (value === undefined) return 'unspecified';
+  const found = revocationReasons.find((r) => r === value);
+  if (found === undefined) {
+    throw new CamlinkError(
+      'CLI_USAGE',
+      `--reason must be one of ${revocationReasons.join(', ')} (got "${value}")`,
+    );
+  }
+  return found;
+}
+
+export const deviceCommand = defineGroup('device', 'Device identities: issue, certify CSRs, revoke, list.', [
+  create,
+  signCsr,
+  revoke,
+  list,
+]);

@@ -1,0 +1,10 @@
+/** The camlink command tree. Later components add their groups here (up, camera, app, backend, ...). */
+import { defineGroup } from '../command.js';
+import { caCommand } from './ca.js';
+import { deviceCommand } from './device.js';
+
+export const rootCommand = defineGroup(
+  '',
+  'camlink connects cameras to the cloud by direct upload (operator CA, mutual-TLS MQTT, pre-signed uploads).',
+  [caCommand, deviceCommand],
+);

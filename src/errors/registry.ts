@@ -1,0 +1,98 @@
+/**
+ * The one registry of camlink error codes. Codes are stable: tests and users match on them, never on
+ * message text. Each entry carries the HTTP status a REST surface answers with, whether a caller may
+ * retry, and a one-line summary that docs/errors.md repeats (a test keeps the two in step).
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly summary: string;
+}
+
+export const errorRegistry = {
+  CLI_USAGE: { status: 400, retryable: false, summary: 'The command line is not valid for this command.' },
+  CONFIG_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'A configuration value does not match the schema.',
+  },
+  CONFIG_FILE_UNREADABLE: {
+    status: 400,
+    retryable: false,
+    summary: 'The configuration file cannot be read or is not valid JSON.',
+  },
+  FILE_UNREADABLE: { status: 400, retryable: false, summary: 'An input file cannot be read.' },
+  FILE_TOO_LARGE: { status: 413, retryable: false, summary: 'An input file is larger than its limit.' },
+  FILE_EXISTS: {
+    status: 409,
+    retryable: false,
+    summary: 'The output file exists; pass --force to replace it.',
+  },
+  DEVICE_ID_INVALID: {
+    status: 400,
+    retryable: false,
+    summary:
+      'A device id is not a valid thing name (1-128 of A-Z a-z 0-9 : _ -, and the configured pattern).',
+  },
+  PKI_CA_EXISTS: {
+    status: 409,
+    retryable: false,
+    summary: 'A CA already exists in the data dir; pass --force.',
+  },
+  PKI_CA_NOT_FOUND: {
+    status: 404,
+    retryable: false,
+    summary: 'No CA in the data dir; run `camlink ca init`.',
+  },
+  PKI_PEM_MALFORMED: { status: 400, retryable: false, summary: 'The input is not the expected PEM block.' },
+  PKI_CSR_MALFORMED: {
+    status: 400,
+    retryable: false,
+    summary: 'The certificate signing request cannot be parsed.',
+  },
+  PKI_CSR_BAD_SIGNATURE: {
+    status: 400,
+    retryable: false,
+    summary: 'The certificate signing request signature does not verify.',
+  },
+  PKI_KEY_UNSUPPORTED: {
+    status: 400,
+    retryable: false,
+    summary: 'The key type is not accepted (EC P-256/P-384, RSA 2048-4096).',
+  },
+  PKI_VALIDITY_EXCEEDS_CA: {
+    status: 400,
+    retryable: false,
+    summary: 'The requested validity ends after the CA certificate expires.',
+  },
+  PKI_SAN_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'A subject alternative name is not a DNS name or IP.',
+  },
+  PKI_REGISTRATION_CODE_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'The AWS IoT registration code is not 1-64 letters and digits.',
+  },
+  PKI_DEVICE_NOT_FOUND: {
+    status: 404,
+    retryable: false,
+    summary: 'No valid certificate was issued to this device.',
+  },
+  PKI_STORE_CORRUPT: {
+    status: 500,
+    retryable: false,
+    summary: 'The PKI index in the data dir cannot be read.',
+  },
+  PKI_LOCKED: {
+    status: 503,
+    retryable: true,
+    summary: 'Another camlink process holds the PKI lock; retry when it is done.',
+  },
+  INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorRegistry;
+
+export const errorCodes = Object.keys(errorRegistry) as ErrorCode[];
