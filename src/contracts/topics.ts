@@ -1,0 +1,30 @@
+/**
+ * The MQTT topic contract (ARCHITECTURE.md "Wire contracts"): every topic camlink devices, the backend
+ * and the endpoint use is built here, so both sides agree byte for byte. Device ids are validated thing
+ * names (device-id.ts), so they never carry wildcards or separators into a topic.
+ */
+export const DEVICE_TOPIC_ROOT = 'camlink/devices';
+
+export const topics = {
+  /** device -> cloud: an upload finished (UploadNotification JSON). */
+  uploads: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/uploads`,
+  /** device -> cloud: ask for a pre-signed upload URL. */
+  uploadUrlRequest: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/upload-url/request`,
+  uploadUrlAccepted: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/upload-url/accepted`,
+  uploadUrlRejected: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/upload-url/rejected`,
+  /** cloud -> device commands. */
+  commands: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/commands`,
+  /** device -> cloud status reports. */
+  status: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/status`,
+  /** AWS IoT lifecycle events (life-cycle-events.md). */
+  presenceConnected: (clientId: string) => `$aws/events/presence/connected/${clientId}`,
+  presenceDisconnected: (clientId: string) => `$aws/events/presence/disconnected/${clientId}`,
+  /** JITR/JITP registration event. */
+  certificateRegistered: (caCertificateId: string) => `$aws/events/certificates/registered/${caCertificateId}`,
+} as const;
+
+export const topicFilters = {
+  allUploads: `${DEVICE_TOPIC_ROOT}/+/uploads`,
+  allUploadUrlRequests: `${DEVICE_TOPIC_ROOT}/+/upload-url/request`,
+  allPresence: '$aws/events/presence/+/+',
+} as const;

@@ -1,0 +1,67 @@
+/**
+ * Policy variables (basic-policy-variables, thing-policy-variables, cert-policy-variables): each
+ * ${name} in a resource is replaced by the connection's value. Thing variables resolve only when the
+ * client id equals the thing name (AWS's rule); a statement whose variable does not resolve is left out,
+ * so it can neither allow nor deny. Values are literal text: a * or ? in a value never acts as a wildcard.
+ */
+export interface PolicyContext {
+  readonly clientId: string;
+  readonly thingName?: string | undefined;
+  readonly thingTypeName?: string | undefined;
+  readonly thingAttributes?: Readonly<Record<string, string>> | undefined;
+  /** Whether the certificate is attached to the thing (iot:Connection.Thing.IsAttached). */
+  readonly isAttached?: boolean | undefined;
+  readonly certificateId?: string | undefined;
+  readonly subjectCommonName?: string | undefined;
+  readonly issuerCommonName?: string | undefined;
+  readonly sourceIp?: string | undefined;
+}
+
+const VARIABLE = /\$\{([^}]*)\}/g;
+
+/** The value of one variable or condition key, or undefined when it does not resolve here. */
+export function resolveVariable(name: string, ctx: PolicyContext): string | undefined {
+  const thingBound = ctx.thingName !== undefined && ctx.thingName === ctx.clientId;
+  switch (name) {
+    case 'iot:ClientId':
+      return ctx.clientId;
+    case 'iot:Connection.Thing.ThingName':
+      return thingBound ? ctx.thingName : undefined;
+    case 'iot:Connection.Thing.ThingTypeName':
+      return thingBound ? ctx.thingTypeName : undefined;
+    case 'iot:Connection.Thing.IsAttached':
+      return thingBound ? String(ctx.isAttached === true) : 'false';
+    case 'iot:Certificate.Subject.CommonName':
+      return ctx.subjectCommonName;
+    case 'iot:Certificate.Issuer.CommonName':
+      return ctx.issuerCommonName;
+    case 'iot:CertificateId':
+      return ctx.certificateId;
+    case 'aws:SourceIp':
+      return ctx.sourceIp;
+    default: {
+      const attribute = /^iot:Connection\.Thing\.Attributes\[([^\]]+)\]$/.exec(name);
+      if (attribute?.[1] !== undefined && thingBound) return ctx.thingAttributes?.[attribute[1]];
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Substitutes the variables of `resource`; returns a list of literal and wildcard parts ready for
+ * glob compilation, or undefined when a variable does not resolve.
+ */
+export function substitute(resource: string, ctx: PolicyContext): { text: string; literal: boolean }[] | undefined {
+  const parts: { text: string; literal: boolean }[] = [];
+  let last = 0;
+  for (const match of resource.matchAll(VARIABLE)) {
+    const index = match.index;
+    parts.push({ text: resource.slice(last, index), literal: false });
+    const value = resolveVariable(match[1] ?? '', ctx);
+    if (value === undefined) return undefined;
+    parts.push({ text: value, literal: true });
+    last = index + match[0].length;
+  }
+  parts.push({ text: resource.slice(last), literal: false });
+  return parts;
+}
