@@ -43,6 +43,65 @@ export const pkiConfigSchema = z.strictObject({
   serverSans: z.array(z.string().min(1).max(253)).min(1).max(100).default(['localhost', '127.0.0.1', '::1']),
 });
 
+const port = z.number().int().min(0).max(65_535);
+const host = z.string().min(1).max(255);
+
+export const iotConfigSchema = z.strictObject({
+  /** AWS partition of the ARNs the endpoint evaluates policies against: aws or aws-cn. */
+  partition: z.enum(['aws', 'aws-cn']).default('aws'),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/, 'not an AWS region name')
+    .default('us-east-1'),
+  /** The 12-digit account id in ARNs; the embedded platform uses a fixed local one. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be 12 digits')
+    .default('000000000000'),
+});
+
+export const brokerLimitsSchema = z.strictObject({
+  maxPayloadBytes: z.number().int().min(1).max(268_435_455).default(131_072),
+  maxTopicBytes: z.number().int().min(1).max(65_535).default(256),
+  maxTopicSlashes: z.number().int().min(0).max(100).default(7),
+  maxClientIdBytes: z.number().int().min(1).max(65_535).default(128),
+  keepaliveMinSeconds: z.number().int().min(1).max(65_535).default(30),
+  keepaliveMaxSeconds: z.number().int().min(1).max(65_535).default(1200),
+  maxInflightQos1: z.number().int().min(1).max(65_535).default(100),
+  publishesPerSecond: z.number().int().min(1).max(1_000_000).default(100),
+  connectsPerSecondPerClientId: z.number().int().min(1).max(1_000).default(1),
+  maxSubscriptionsPerConnection: z.number().int().min(1).max(10_000).default(50),
+  connectTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+});
+
+export const brokerConfigSchema = z.strictObject({
+  /** Address of the mutual-TLS MQTT listener; use 0.0.0.0 to reach cameras on the network. */
+  host: host.default('127.0.0.1'),
+  /** 0 picks a free port (tests, --ephemeral-ports). */
+  port: port.default(8883),
+  /** How refused connections end: drop (AWS: close without CONNACK) or connack (CONNACK 5, for debugging). */
+  authFailure: z.enum(['drop', 'connack']).default('drop'),
+  /** Plaintext MQTT without authentication: development bring-up only, loopback by default, logged loudly. */
+  devPlaintext: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      host: host.default('127.0.0.1'),
+      port: port.default(1883),
+    })
+    .prefault({}),
+  limits: brokerLimitsSchema.prefault({}),
+  /** Several broker processes sharing one Redis (mqemitter-redis + aedes-persistence-redis). */
+  redis: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .default('redis://127.0.0.1:6379'),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   /** Where camlink keeps its state (pki/, endpoints.json, databases). */
   dataDir: z.string().min(1).max(4096).default('.camlink'),
@@ -52,8 +111,13 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   pki: pkiConfigSchema.prefault({}),
+  iot: iotConfigSchema.prefault({}),
+  broker: brokerConfigSchema.prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;
 export type PkiConfig = z.infer<typeof pkiConfigSchema>;
+export type IotConfig = z.infer<typeof iotConfigSchema>;
+export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
+export type BrokerLimits = z.infer<typeof brokerLimitsSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -9,7 +9,10 @@ import { renderPolicyTemplate, type ArnScope } from '../iot/policy/arn.js';
 
 export const DEVICE_POLICY_NAME = 'camlink-device';
 
-export const devicePolicyTemplate: string = readFileSync(new URL('./device-policy.json', import.meta.url), 'utf8');
+export const devicePolicyTemplate: string = readFileSync(
+  new URL('./device-policy.json', import.meta.url),
+  'utf8',
+);
 
 export function devicePolicy(scope: ArnScope): PolicyDocument {
   return parsePolicyDocument(DEVICE_POLICY_NAME, renderPolicyTemplate(devicePolicyTemplate, scope));

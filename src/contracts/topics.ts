@@ -20,7 +20,8 @@ export const topics = {
   presenceConnected: (clientId: string) => `$aws/events/presence/connected/${clientId}`,
   presenceDisconnected: (clientId: string) => `$aws/events/presence/disconnected/${clientId}`,
   /** JITR/JITP registration event. */
-  certificateRegistered: (caCertificateId: string) => `$aws/events/certificates/registered/${caCertificateId}`,
+  certificateRegistered: (caCertificateId: string) =>
+    `$aws/events/certificates/registered/${caCertificateId}`,
 } as const;
 
 export const topicFilters = {

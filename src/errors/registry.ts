@@ -90,7 +90,11 @@ export const errorRegistry = {
     retryable: true,
     summary: 'Another camlink process holds the PKI lock; retry when it is done.',
   },
-  POLICY_INVALID: { status: 400, retryable: false, summary: 'An AWS IoT policy document is not valid or too large.' },
+  POLICY_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'An AWS IoT policy document is not valid or too large.',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -21,7 +21,11 @@ export const conditionOperators = [
 export type ConditionOperator = (typeof conditionOperators)[number];
 
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-const conditionValues = z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()])).min(1)]);
+const conditionValues = z.union([
+  z.string(),
+  z.boolean(),
+  z.array(z.union([z.string(), z.boolean()])).min(1),
+]);
 
 const statementSchema = z.strictObject({
   Sid: z.string().max(128).optional(),
@@ -44,7 +48,10 @@ export interface PolicyDocument {
 
 export function parsePolicyDocument(name: string, text: string): PolicyDocument {
   if (!POLICY_NAME.test(name)) {
-    throw new CamlinkError('POLICY_INVALID', `policy name "${name}" must be 1-128 of A-Z a-z 0-9 _ + = , . @ -`);
+    throw new CamlinkError(
+      'POLICY_INVALID',
+      `policy name "${name}" must be 1-128 of A-Z a-z 0-9 _ + = , . @ -`,
+    );
   }
   const size = text.replace(/\s/g, '').length;
   if (size > POLICY_MAX_CHARS) {
@@ -65,8 +72,13 @@ export function parsePolicyDocument(name: string, text: string): PolicyDocument 
   const parsed = documentSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue ? [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys : [])].join('.') : '';
-    throw new CamlinkError('POLICY_INVALID', `policy ${name}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`);
+    const where = issue
+      ? [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys : [])].join('.')
+      : '';
+    throw new CamlinkError(
+      'POLICY_INVALID',
+      `policy ${name}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`,
+    );
   }
   const statements = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
   for (const statement of statements) {

@@ -42,7 +42,8 @@ export class CompiledPolicy {
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const decision =
-      !this.denies.some((s) => matches(s, action, resource)) && this.allows.some((s) => matches(s, action, resource));
+      !this.denies.some((s) => matches(s, action, resource)) &&
+      this.allows.some((s) => matches(s, action, resource));
     if (this.cache.size >= DECISION_CACHE_SIZE) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -70,7 +71,12 @@ function compileStatement(statement: PolicyStatement, ctx: PolicyContext): Compi
 function conditionHolds(condition: NonNullable<PolicyStatement['Condition']>, ctx: PolicyContext): boolean {
   return Object.entries(condition).every(([operator, keys]) =>
     Object.entries(keys ?? {}).every(([key, expected]) =>
-      testCondition(operator as ConditionOperator, resolveVariable(key, ctx), asList(expected).map(String), ctx),
+      testCondition(
+        operator as ConditionOperator,
+        resolveVariable(key, ctx),
+        asList(expected).map(String),
+        ctx,
+      ),
     ),
   );
 }

@@ -27,7 +27,10 @@ test('the device policy lets a device act only under its own prefix', () => {
   assert.equal(p.authorize('iot:Subscribe', arn('topicfilter', 'camlink/devices/cam-2/commands')), false);
   assert.equal(p.authorize('iot:Receive', arn('topic', 'camlink/devices/cam-1/commands')), true);
   assert.equal(p.authorize('iot:Receive', arn('topic', 'camlink/devices/cam-2/commands')), false);
-  assert.equal(p.authorize('iot:Publish', arn('topic', 'camlink/devices/cam-1/uploads').replace(':aws:', ':aws-cn:')), false);
+  assert.equal(
+    p.authorize('iot:Publish', arn('topic', 'camlink/devices/cam-1/uploads').replace(':aws:', ':aws-cn:')),
+    false,
+  );
 });
 
 test('thing variables resolve only when the client id is the thing name', () => {
@@ -71,7 +74,13 @@ test('? matches exactly one character, actions are case-insensitive, MQTT wildca
 
 test('variable values are literal: a client id with * or + does not widen the resource', () => {
   const p = new CompiledPolicy(
-    [doc({ Effect: 'Allow', Action: 'iot:Subscribe', Resource: arn('topicfilter', 'my/${iot:ClientId}/topic') })],
+    [
+      doc({
+        Effect: 'Allow',
+        Action: 'iot:Subscribe',
+        Resource: arn('topicfilter', 'my/${iot:ClientId}/topic'),
+      }),
+    ],
     { clientId: 'a*' },
   );
   assert.equal(p.authorize('iot:Subscribe', arn('topicfilter', 'my/a*/topic')), true);
@@ -84,34 +93,66 @@ test('conditions: Bool on IsAttached, StringLike and negated operators on missin
   const attached = { clientId: 'cam-1', thingName: 'cam-1', isAttached: true };
   const detached = { clientId: 'cam-1', thingName: 'cam-1', isAttached: false };
   const isAttached = statement({ Bool: { 'iot:Connection.Thing.IsAttached': 'true' } });
-  assert.equal(new CompiledPolicy([isAttached], attached).authorize('iot:Connect', arn('client', 'cam-1')), true);
-  assert.equal(new CompiledPolicy([isAttached], detached).authorize('iot:Connect', arn('client', 'cam-1')), false);
+  assert.equal(
+    new CompiledPolicy([isAttached], attached).authorize('iot:Connect', arn('client', 'cam-1')),
+    true,
+  );
+  assert.equal(
+    new CompiledPolicy([isAttached], detached).authorize('iot:Connect', arn('client', 'cam-1')),
+    false,
+  );
   const like = statement({ StringLike: { 'iot:ClientId': 'cam-*' } });
   assert.equal(new CompiledPolicy([like], attached).authorize('iot:Connect', arn('client', 'cam-1')), true);
-  assert.equal(new CompiledPolicy([like], { clientId: 'x' }).authorize('iot:Connect', arn('client', 'x')), false);
+  assert.equal(
+    new CompiledPolicy([like], { clientId: 'x' }).authorize('iot:Connect', arn('client', 'x')),
+    false,
+  );
   const notEquals = statement({ StringNotEquals: { 'iot:Connection.Thing.ThingTypeName': 'banned' } });
-  assert.equal(new CompiledPolicy([notEquals], attached).authorize('iot:Connect', arn('client', 'cam-1')), true);
+  assert.equal(
+    new CompiledPolicy([notEquals], attached).authorize('iot:Connect', arn('client', 'cam-1')),
+    true,
+  );
 });
 
 test('invalid documents are refused with POLICY_INVALID', () => {
   const bad = [
     '{',
     JSON.stringify({ Version: '2008-10-17', Statement: [] }),
-    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', NotAction: 'iot:Publish', Resource: '*' }] }),
-    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Maybe', Action: 'iot:Publish', Resource: '*' }] }),
-    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }),
-    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: 'topic/x' }] }),
     JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: '*', Condition: { DateLessThan: { x: 'y' } } }],
+      Statement: [{ Effect: 'Allow', NotAction: 'iot:Publish', Resource: '*' }],
     }),
     JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: Array(40).fill(arn('topic', 'x/y/z')) }],
+      Statement: [{ Effect: 'Maybe', Action: 'iot:Publish', Resource: '*' }],
+    }),
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+    }),
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'iot:Publish', Resource: 'topic/x' }],
+    }),
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Publish', Resource: '*', Condition: { DateLessThan: { x: 'y' } } },
+      ],
+    }),
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'iot:Publish', Resource: Array(40).fill(arn('topic', 'x/y/z')) },
+      ],
     }),
   ];
   for (const text of bad) {
-    assert.throws(() => parsePolicyDocument('p', text), (err) => isCamlinkError(err, 'POLICY_INVALID'), text.slice(0, 80));
+    assert.throws(
+      () => parsePolicyDocument('p', text),
+      (err) => isCamlinkError(err, 'POLICY_INVALID'),
+      text.slice(0, 80),
+    );
   }
   assert.throws(
     () => parsePolicyDocument('bad name!', JSON.stringify({ Version: '2012-10-17', Statement: [] })),

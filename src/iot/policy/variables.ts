@@ -51,7 +51,10 @@ export function resolveVariable(name: string, ctx: PolicyContext): string | unde
  * Substitutes the variables of `resource`; returns a list of literal and wildcard parts ready for
  * glob compilation, or undefined when a variable does not resolve.
  */
-export function substitute(resource: string, ctx: PolicyContext): { text: string; literal: boolean }[] | undefined {
+export function substitute(
+  resource: string,
+  ctx: PolicyContext,
+): { text: string; literal: boolean }[] | undefined {
   const parts: { text: string; literal: boolean }[] = [];
   let last = 0;
   for (const match of resource.matchAll(VARIABLE)) {

@@ -1,0 +1,257 @@
+/**
+ * The embedded IoT endpoint's data plane: aedes 1.x (MQTT 3.1.1) behind Node's TLS server with client
+ * certificates required and verified against the registered CAs and the CRL, sockets with TCP_NODELAY,
+ * AWS IoT policies and limits (hooks.ts), presence events (presence.ts), topic rules, and optionally
+ * several nodes sharing Redis. A plaintext listener exists only behind the explicit dev flag.
+ */
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { once } from 'node:events';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
+import type { BrokerConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { ArnScope } from '../iot/policy/arn.js';
+import type { TlsServerMaterial } from '../pki/tls-material.js';
+import type { IdentityResolver } from './identity.js';
+import { EndpointHooks, type RuleSink } from './hooks.js';
+import { MqttPacketGuard } from './packet-guard.js';
+import { maxRemainingLength } from './limits.js';
+import { connectedEvent, disconnectedEvent } from './presence.js';
+import { redisBackends } from './redis.js';
+import type { DisconnectReason } from './session.js';
+
+export interface BrokerOptions {
+  readonly config: Readonly<BrokerConfig>;
+  readonly scope: ArnScope;
+  readonly tls: TlsServerMaterial;
+  readonly identity: IdentityResolver;
+  readonly rules?: RuleSink;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Broker id (unique per node when several share Redis). */
+  readonly id?: string;
+}
+
+export interface RunningBroker {
+  /** mqtts://host:port of the mutual-TLS listener. */
+  readonly mqttsUrl: string;
+  readonly port: number;
+  /** mqtt://host:port of the dev plaintext listener, when enabled. */
+  readonly plaintextUrl: string | undefined;
+  readonly aedes: Aedes;
+  /** Loads new TLS material (a new CRL or CA list) for new handshakes. */
+  reloadTls(material: TlsServerMaterial): void;
+  /** Closes the sessions of certificates the identity resolver no longer accepts; returns how many. */
+  enforceRevocations(): Promise<number>;
+  /** Publishes a message from the endpoint itself (no client), through the rules like AWS does. */
+  publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
+  close(): Promise<void>;
+}
+
+const TLS_SESSION_TIMEOUT_S = 300;
+
+export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const redis = config.redis.enabled ? await redisBackends(config.redis.url) : undefined;
+  const live: { aedes?: Aedes } = {};
+  const hooks = new EndpointHooks({
+    config,
+    scope: options.scope,
+    identity: options.identity,
+    rules: options.rules,
+    clock,
+    logger,
+    liveClient: (clientId) => (live.aedes ? clientsOf(live.aedes)[clientId] : undefined),
+  });
+  const aedesOptions: AedesOptions = {
+    ...(options.id ? { id: options.id } : {}),
+    ...(redis ? { mq: redis.mq, persistence: redis.persistence } : {}),
+    connectTimeout: config.limits.connectTimeoutMs,
+    maxClientsIdLength: config.limits.maxClientIdBytes,
+    maxTopicLevels: Math.min(config.limits.maxTopicSlashes + 1, 100),
+    preConnect: hooks.preConnect,
+    authenticate: hooks.authenticate,
+    authorizePublish: hooks.authorizePublish,
+    authorizeSubscribe: hooks.authorizeSubscribe,
+    authorizeForward: hooks.authorizeForward,
+    published: hooks.published,
+  };
+  const broker = await Aedes.createBroker(aedesOptions);
+  live.aedes = broker;
+  let closing = false;
+
+  const publish = (topic: string, payload: string | Buffer, qos: 0 | 1 = 1) =>
+    new Promise<void>((resolve, reject) => {
+      broker.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain: false, dup: false },
+        (err?: Error) => (err ? reject(err) : resolve()),
+      );
+    });
+
+  broker.on('clientReady', (client: Client) => {
+    const session = hooks.sessions.get(client);
+    if (session === undefined) return;
+    session.announced = true;
+    logger.info(
+      { clientId: client.id, certificateId: session.identity.certificateId, listener: session.listener },
+      'connected',
+    );
+    const event = connectedEvent(client.id, session, clock.now().getTime());
+    publish(event.topic, event.payload).catch((err: unknown) =>
+      logger.error({ err }, 'presence event failed'),
+    );
+  });
+  broker.on('keepaliveTimeout', (client: Client) => {
+    const session = hooks.sessions.get(client);
+    if (session) session.disconnectReason ??= 'MQTT_KEEP_ALIVE_TIMEOUT';
+  });
+  broker.on('clientError', (client: Client, err: Error) => {
+    const session = hooks.sessions.get(client);
+    if (session === undefined) return;
+    const code = 'code' in err ? String(err.code) : '';
+    session.disconnectReason ??= ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)
+      ? 'CONNECTION_LOST'
+      : 'CLIENT_ERROR';
+    logger.info(
+      { clientId: client.id, reason: session.disconnectReason, error: err.message },
+      'client error',
+    );
+  });
+  broker.on('clientDisconnect', (client: Client & { _disconnected?: boolean }) => {
+    const session = hooks.sessions.get(client);
+    if (session === undefined || !session.announced) return;
+    const reason: DisconnectReason =
+      session.disconnectReason ??
+      (client._disconnected === true
+        ? 'CLIENT_INITIATED_DISCONNECT'
+        : closing
+          ? 'SERVER_INITIATED_DISCONNECT'
+          : 'CONNECTION_LOST');
+    logger.info({ clientId: client.id, reason }, 'disconnected');
+    const event = disconnectedEvent(client.id, session, reason, clock.now().getTime());
+    if (!closing) {
+      publish(event.topic, event.payload).catch((err: unknown) =>
+        logger.error({ err }, 'presence event failed'),
+      );
+    }
+  });
+
+  const guardLimit = maxRemainingLength(config.limits);
+  const attach = (socket: net.Socket) => {
+    socket.setNoDelay(true);
+    const client = broker.handle(socket) as Client & { _parser?: { parse(buf: Buffer): unknown } };
+    const parser = client._parser;
+    if (parser === undefined || typeof parser.parse !== 'function') {
+      throw new Error('aedes client parser not found: the packet-size guard cannot be installed');
+    }
+    const guard = new MqttPacketGuard(guardLimit);
+    const parse = parser.parse.bind(parser);
+    parser.parse = (buf: Buffer) => {
+      const violation = guard.feed(buf);
+      if (violation === undefined) return parse(buf);
+      const session = hooks.sessions.get(client);
+      if (session) session.disconnectReason ??= 'CLIENT_ERROR';
+      logger.warn(
+        { clientId: client.id ?? undefined, ip: socket.remoteAddress },
+        `disconnecting: ${violation}`,
+      );
+      socket.destroy();
+      return undefined;
+    };
+  };
+
+  const tlsServer = tls.createServer({
+    key: options.tls.key,
+    cert: options.tls.cert,
+    ca: options.tls.ca,
+    crl: options.tls.crl,
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+    sessionTimeout: TLS_SESSION_TIMEOUT_S,
+    // Devices that connect on 443 send ALPN x-amzn-mqtt-ca (AWS IoT); accept it, and no ALPN at all.
+    ALPNProtocols: ['x-amzn-mqtt-ca', 'mqtt'],
+  });
+  tlsServer.on('secureConnection', attach);
+  tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+    logger.warn({ ip: socket.remoteAddress, reason: err.message }, 'TLS handshake refused');
+  });
+  tlsServer.listen(config.port, config.host);
+  await once(tlsServer, 'listening');
+  const port = (tlsServer.address() as AddressInfo).port;
+
+  let plaintext: net.Server | undefined;
+  let plaintextUrl: string | undefined;
+  if (config.devPlaintext.enabled) {
+    plaintext = net.createServer(attach);
+    plaintext.listen(config.devPlaintext.port, config.devPlaintext.host);
+    await once(plaintext, 'listening');
+    const address = plaintext.address() as AddressInfo;
+    plaintextUrl = `mqtt://${hostForUrl(config.devPlaintext.host)}:${address.port}`;
+    logger.warn(
+      { url: plaintextUrl },
+      'DEV ONLY: plaintext MQTT listener without authentication is enabled; never expose it',
+    );
+  }
+
+  const mqttsUrl = `mqtts://${hostForUrl(config.host)}:${port}`;
+  logger.info({ url: mqttsUrl }, 'mutual-TLS MQTT listener ready');
+
+  return {
+    mqttsUrl,
+    port,
+    plaintextUrl,
+    aedes: broker,
+    reloadTls(material) {
+      tlsServer.setSecureContext({
+        key: material.key,
+        cert: material.cert,
+        ca: material.ca,
+        crl: material.crl,
+        minVersion: 'TLSv1.2',
+      });
+    },
+    async enforceRevocations() {
+      const resolver = options.identity;
+      if (resolver.refusedSince === undefined) return 0;
+      const byCertificate = new Map<string, Client[]>();
+      for (const client of Object.values(clientsOf(broker))) {
+        const id = hooks.sessions.get(client)?.identity.certificateId;
+        if (id !== undefined) byCertificate.set(id, [...(byCertificate.get(id) ?? []), client]);
+      }
+      const refused = await resolver.refusedSince(new Set(byCertificate.keys()));
+      let closed = 0;
+      for (const id of refused) {
+        for (const client of byCertificate.get(id) ?? []) {
+          hooks.kick(client, 'AUTH_ERROR', `certificate ${id} is no longer active`);
+          closed++;
+        }
+      }
+      return closed;
+    },
+    publish,
+    async close() {
+      closing = true;
+      const closed = [once(tlsServer, 'close')];
+      tlsServer.close();
+      if (plaintext) {
+        closed.push(once(plaintext, 'close'));
+        plaintext.close();
+      }
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await Promise.all(closed);
+      await redis?.close();
+    },
+  };
+}
+
+/** aedes keeps connected clients by id on `clients`; its typings do not declare it. */
+function clientsOf(broker: Aedes): Record<string, Client> {
+  return (broker as unknown as { clients: Record<string, Client> }).clients;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
