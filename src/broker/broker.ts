@@ -70,7 +70,6 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     ...(redis ? { mq: redis.mq, persistence: redis.persistence } : {}),
     connectTimeout: config.limits.connectTimeoutMs,
     maxClientsIdLength: config.limits.maxClientIdBytes,
-    maxTopicLevels: Math.min(config.limits.maxTopicSlashes + 1, 100),
     preConnect: hooks.preConnect,
     authenticate: hooks.authenticate,
     authorizePublish: hooks.authorizePublish,
@@ -102,6 +101,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     publish(event.topic, event.payload).catch((err: unknown) =>
       logger.error({ err }, 'presence event failed'),
     );
+  });
+  broker.on('unsubscribe', (filters: string[], client: Client) => {
+    const session = hooks.sessions.get(client);
+    for (const filter of filters) session?.subscriptions.delete(filter);
   });
   broker.on('keepaliveTimeout', (client: Client) => {
     const session = hooks.sessions.get(client);
@@ -141,11 +144,21 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const guardLimit = maxRemainingLength(config.limits);
   const attach = (socket: net.Socket) => {
     socket.setNoDelay(true);
-    const client = broker.handle(socket) as Client & { _parser?: { parse(buf: Buffer): unknown } };
+    const client = broker.handle(socket) as Client & { _parser?: InternalParser };
     const parser = client._parser;
-    if (parser === undefined || typeof parser.parse !== 'function') {
+    if (
+      parser === undefined ||
+      typeof parser.parse !== 'function' ||
+      typeof parser.prependListener !== 'function'
+    ) {
       throw new Error('aedes client parser not found: the packet-size guard cannot be installed');
     }
+    // AWS IoT Core has no QoS 2: SUBSCRIBE requests for it are granted QoS 1 (MQTT 3.1.1 section 3.9.3
+    // lets the server grant less). Rewritten before aedes sees the packet, so the SUBACK says 1.
+    parser.prependListener('packet', (packet: { cmd: string; subscriptions?: { qos: number }[] }) => {
+      if (packet.cmd !== 'subscribe') return;
+      for (const sub of packet.subscriptions ?? []) if (sub.qos > 1) sub.qos = 1;
+    });
     const guard = new MqttPacketGuard(guardLimit);
     const parse = parser.parse.bind(parser);
     parser.parse = (buf: Buffer) => {
@@ -245,6 +258,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       await redis?.close();
     },
   };
+}
+
+/** The mqtt-packet parser inside an aedes client (not in aedes' typings). */
+interface InternalParser {
+  parse(buf: Buffer): unknown;
+  prependListener(
+    event: 'packet',
+    listener: (packet: { cmd: string; subscriptions?: { qos: number }[] }) => void,
+  ): unknown;
 }
 
 /** aedes keeps connected clients by id on `clients`; its typings do not declare it. */

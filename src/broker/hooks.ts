@@ -283,8 +283,7 @@ export class EndpointHooks {
       return deny('policy does not allow iot:Subscribe');
     }
     session.subscriptions.add(sub.topic);
-    // AWS IoT Core has no QoS 2: grant at most QoS 1.
-    callback(null, sub.qos > 1 ? { ...sub, qos: 1 } : sub);
+    callback(null, sub);
   };
 
   readonly authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {

@@ -4,12 +4,14 @@
  * in the URL (redis://host:6379/5) keeps camlink's keys apart from other users of the same server.
  */
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 
 const require = createRequire(import.meta.url);
 
-interface Destroyable {
+interface RedisPersistence {
   destroy(): Promise<void>;
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown> | Readable;
 }
 
 export interface RedisBackends {
@@ -22,10 +24,17 @@ export async function redisBackends(url: string): Promise<RedisBackends> {
   const mqFactory = require('mqemitter-redis') as (opts: { connectionString: string }) => unknown;
   const AsyncPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: {
     conn: Redis;
-  }) => Destroyable;
+  }) => RedisPersistence;
   const conn = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
   await conn.connect();
   const persistence = new AsyncPersistence({ conn });
+  // aedes 1.2 pipes the retained-message stream; aedes-persistence-redis 11 returns an async
+  // iterable there. Adapt it, so subscribing on a Redis-backed node does not throw.
+  const retained = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns) => {
+    const result = retained(patterns);
+    return result instanceof Readable ? result : Readable.from(result);
+  };
   const mq = mqFactory({ connectionString: url });
   return {
     mq,
