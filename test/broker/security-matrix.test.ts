@@ -28,7 +28,9 @@ import { tempDir } from '../helpers/tmp.js';
 const DAY = 86_400_000;
 
 function logged(ep: TestEndpoint, pattern: RegExp): boolean {
-  return ep.logs.some((l) => pattern.test(`${String(l.msg)} ${typeof l.reason === 'string' ? l.reason : ''}`));
+  return ep.logs.some((l) =>
+    pattern.test(`${String(l.msg)} ${typeof l.reason === 'string' ? l.reason : ''}`),
+  );
 }
 
 test('unknown CA: the TLS handshake is refused', async (t) => {

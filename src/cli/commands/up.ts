@@ -1,0 +1,48 @@
+/** `camlink up`: start the embedded platform and keep it running until SIGINT/SIGTERM. */
+import { once } from 'node:events';
+import { createLogger } from '../../log/logger.js';
+import { startPlatform } from '../../platform/platform.js';
+import { defineCommand } from '../command.js';
+
+export const upCommand = defineCommand({
+  name: 'up',
+  summary: 'Start the embedded platform (IoT endpoint over mutual TLS); writes DATA_DIR/endpoints.json.',
+  description:
+    'Creates the operator CA and the endpoint server certificate on first start. Stops cleanly on\n' +
+    'SIGINT/SIGTERM. Logs are JSON on stderr; the endpoints are printed on stdout when ready.',
+  options: {
+    'ephemeral-ports': { type: 'boolean', description: 'listen on free ports chosen by the OS (tests, CI)' },
+    'dev-plaintext': {
+      type: 'boolean',
+      description: 'DEV ONLY: also listen for plaintext MQTT without authentication (loopback)',
+    },
+  },
+  async run(ctx) {
+    const base = ctx.config();
+    const config = {
+      ...base,
+      broker: {
+        ...base.broker,
+        ...(ctx.options['ephemeral-ports'] ? { port: 0 } : {}),
+        devPlaintext: {
+          ...base.broker.devPlaintext,
+          ...(ctx.options['dev-plaintext'] ? { enabled: true } : {}),
+          ...(ctx.options['ephemeral-ports'] ? { port: 0 } : {}),
+        },
+      },
+    };
+    const logger = createLogger({ level: config.log.level, name: 'camlink' });
+    const platform = await startPlatform(config, logger);
+    ctx.io.stdout(`camlink is up (data dir ${config.dataDir})\n`);
+    ctx.io.stdout(`  mqtt (mutual TLS)  ${platform.endpoints.mqtt}\n`);
+    if (platform.endpoints.mqttPlaintext) {
+      ctx.io.stdout(`  mqtt (DEV, no auth) ${platform.endpoints.mqttPlaintext}\n`);
+    }
+    ctx.io.stdout(`  CA certificate     ${platform.endpoints.caPath}\n`);
+    ctx.io.stdout(`  endpoints          ${platform.endpointsPath}\n`);
+    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+    ctx.io.stdout(`stopping (${String(signal[0] ?? 'signal')})\n`);
+    await platform.close();
+    return 0;
+  },
+});

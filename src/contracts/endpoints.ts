@@ -1,0 +1,25 @@
+/**
+ * DATA_DIR/endpoints.json: what `camlink up` is serving, written when it is ready. Cameras, the CLI and
+ * tests read it to find the platform. Services add their URL here as they join the platform; readers
+ * validate it with this schema.
+ */
+import { z } from 'zod';
+
+export const endpointsSchema = z.strictObject({
+  /** Mutual-TLS MQTT (the IoT data endpoint). */
+  mqtt: z.string().regex(/^mqtts:\/\//),
+  /** Plaintext MQTT, only when the dev flag enabled it. */
+  mqttPlaintext: z
+    .string()
+    .regex(/^mqtt:\/\//)
+    .optional(),
+  /** The operator CA that signs device and server certificates (trust anchor for clients). */
+  caPath: z.string(),
+  partition: z.enum(['aws', 'aws-cn']),
+  region: z.string(),
+  accountId: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+});
+
+export type Endpoints = z.infer<typeof endpointsSchema>;

@@ -1,0 +1,55 @@
+/** `camlink up` as users run it: a real process, endpoints.json, a device connecting, revocation, SIGTERM. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { endpointsSchema } from '../../src/contracts/endpoints.js';
+import { CAMLINK_BIN, cli } from '../helpers/cli.js';
+import { closed, connectMqtt } from '../helpers/endpoint.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('camlink up serves mutual-TLS MQTT, follows revocations and stops cleanly on SIGTERM', async (t) => {
+  const dataDir = await tempDir(t);
+  const child = spawn(
+    process.execPath,
+    [CAMLINK_BIN, 'up', '--data-dir', dataDir, '--ephemeral-ports', '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('endpoints ')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`camlink up exited ${code}: ${stdout}`)));
+  });
+  const endpoints = endpointsSchema.parse(
+    JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')),
+  );
+  assert.match(endpoints.mqtt, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(endpoints.mqttPlaintext, undefined);
+
+  assert.equal((await cli(['device', 'create', 'cam-up', '--data-dir', dataDir])).code, 0);
+  const files = {
+    ca: await readFile(endpoints.caPath),
+    cert: await readFile(join(dataDir, 'devices', 'cam-up.cert.pem')),
+    key: await readFile(join(dataDir, 'devices', 'cam-up.key.pem')),
+  };
+  const cam = await connectMqtt(endpoints.mqtt, { ...files, clientId: 'cam-up', servername: 'localhost' });
+  await cam.publishAsync('camlink/devices/cam-up/status', 'online', { qos: 1 });
+
+  const gone = closed(cam);
+  assert.equal((await cli(['device', 'revoke', 'cam-up', '--data-dir', dataDir])).code, 0);
+  await gone; // the running platform noticed the new CRL and closed the session
+
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 0);
+  assert.match(stdout, /stopping \(SIGTERM\)/);
+  await assert.rejects(access(join(dataDir, 'endpoints.json')), 'endpoints.json is removed on stop');
+});
