@@ -18,7 +18,8 @@ import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { assertDeviceId } from '../contracts/device-id.js';
 import { isCamlinkError } from '../errors/camlink-error.js';
-import { CompiledPolicy } from '../iot/policy/evaluate.js';
+import { PolicySet } from '../iot/policy/evaluate.js';
+import type { PolicyDocument } from '../iot/policy/document.js';
 import { iotArn, type ArnScope } from '../iot/policy/arn.js';
 import { peerCertificate, type IdentityResolver, type IdentityVerdict } from './identity.js';
 import { checkTopic, normalizeKeepalive } from './limits.js';
@@ -53,6 +54,8 @@ export class EndpointHooks {
   private readonly refusals = new WeakMap<Client, Refusal>();
   private readonly connects: KeyedRateLimiter;
   private readonly versions = new PresenceVersions();
+  /** Policies compiled once per document list and shared by the connections that have it. */
+  private readonly policySets = new WeakMap<readonly PolicyDocument[], PolicySet>();
 
   constructor(private readonly deps: HookDeps) {
     this.connects = new KeyedRateLimiter(deps.config.limits.connectsPerSecondPerClientId, deps.clock);
@@ -146,7 +149,12 @@ export class EndpointHooks {
         returnCode: 5,
       };
     }
-    const policy = new CompiledPolicy(identity.policies, {
+    let policySet = this.policySets.get(identity.policies);
+    if (policySet === undefined) {
+      policySet = new PolicySet(identity.policies);
+      this.policySets.set(identity.policies, policySet);
+    }
+    const policy = policySet.bind({
       clientId,
       thingName: identity.thingName,
       isAttached: identity.isAttached,

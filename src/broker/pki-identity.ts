@@ -20,13 +20,14 @@ import {
 export class PkiIdentityResolver implements IdentityResolver {
   private byCertificateId = new Map<string, CertificateState>();
   private loadedMtime = -1;
-  private readonly policy: PolicyDocument;
+  /** One list for every device, so the endpoint compiles it once. */
+  private readonly policies: readonly PolicyDocument[];
 
   constructor(
     private readonly store: PkiStore,
     scope: ArnScope,
   ) {
-    this.policy = devicePolicy(scope);
+    this.policies = [devicePolicy(scope)];
   }
 
   /** Re-reads the index when it changed on disk (cheap stat otherwise). */
@@ -61,7 +62,7 @@ export class PkiIdentityResolver implements IdentityResolver {
         subjectCommonName: peer.subjectCommonName,
         issuerCommonName: peer.issuerCommonName,
         isAttached: true,
-        policies: [this.policy],
+        policies: this.policies,
       },
     };
   }
@@ -75,7 +76,7 @@ export class PkiIdentityResolver implements IdentityResolver {
         subjectCommonName: undefined,
         issuerCommonName: undefined,
         isAttached: false,
-        policies: [this.policy],
+        policies: this.policies,
       },
     });
   }

@@ -3,7 +3,7 @@
  * its rate and in-flight counters, and why it ended (AWS's disconnectReason values).
  */
 import type { DeviceIdentity } from './identity.js';
-import type { CompiledPolicy } from '../iot/policy/evaluate.js';
+import type { ConnectionPolicy } from '../iot/policy/evaluate.js';
 import type { TokenBucket } from './rate-limit.js';
 
 /** `DisconnectReasonValue` of AWS IoT lifecycle events. */
@@ -22,7 +22,7 @@ export type DisconnectReason =
 
 export interface Session {
   readonly identity: DeviceIdentity;
-  readonly policy: CompiledPolicy;
+  readonly policy: ConnectionPolicy;
   readonly sessionIdentifier: string;
   readonly versionNumber: number;
   readonly ipAddress: string | undefined;

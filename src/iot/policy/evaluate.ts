@@ -1,71 +1,127 @@
 /**
- * Policy evaluation for one connection. All the context (client id, thing, certificate) is fixed when
- * the connection is authenticated, so variables and conditions are resolved once, at compile time; what
- * remains per packet is matching the action and resource ARN against precompiled expressions, with a
- * bounded per-connection cache of decisions. Explicit Deny wins over Allow; no Allow means deny.
+ * Policy evaluation. A `PolicySet` compiles the documents once (shared by every connection that has
+ * them); a `ConnectionPolicy` binds it to one connection's context: which statements' conditions hold
+ * and the values of the policy variables, resolved once at connect. Per packet what remains is matching
+ * the action and the resource ARN against the shared token lists, with a small per-connection cache of
+ * decisions. Explicit Deny wins over Allow; no Allow means deny.
  */
 import { asList, type ConditionOperator, type PolicyDocument, type PolicyStatement } from './document.js';
-import { globToRegExp } from './glob.js';
-import { resolveVariable, substitute, type PolicyContext } from './variables.js';
+import { compileGlob, matchGlob, variablesOf, type GlobToken } from './glob.js';
+import { resolveVariable, type PolicyContext } from './variables.js';
 
 export type IotAction = 'iot:Connect' | 'iot:Publish' | 'iot:Subscribe' | 'iot:Receive' | 'iot:RetainPublish';
 
 interface CompiledStatement {
-  readonly actions: readonly RegExp[];
-  readonly resources: readonly RegExp[];
+  readonly deny: boolean;
+  readonly actions: readonly GlobToken[][];
+  readonly resources: readonly GlobToken[][];
+  readonly condition: PolicyStatement['Condition'];
 }
 
-const DECISION_CACHE_SIZE = 512;
+const DECISION_CACHE_SIZE = 32;
+const NO_VALUE = (): string => '';
 
-export class CompiledPolicy {
-  private readonly allows: readonly CompiledStatement[];
-  private readonly denies: readonly CompiledStatement[];
-  private readonly cache = new Map<string, boolean>();
+/** Compiled documents, built once and shared by every connection that has these policies. */
+export class PolicySet {
+  readonly statements: readonly CompiledStatement[];
+  /** Every variable the resources use. */
+  readonly variables: readonly string[];
 
-  constructor(documents: readonly PolicyDocument[], ctx: PolicyContext) {
-    const allows: CompiledStatement[] = [];
-    const denies: CompiledStatement[] = [];
+  constructor(readonly documents: readonly PolicyDocument[]) {
+    const statements: CompiledStatement[] = [];
+    const variables = new Set<string>();
     for (const doc of documents) {
-      for (const statement of doc.statements) {
-        const compiled = compileStatement(statement, ctx);
-        if (compiled === undefined) continue;
-        (statement.Effect === 'Deny' ? denies : allows).push(compiled);
+      for (const s of doc.statements) {
+        const resources = asList(s.Resource).map((r) => compileGlob(r));
+        for (const tokens of resources) for (const name of variablesOf(tokens)) variables.add(name);
+        statements.push({
+          deny: s.Effect === 'Deny',
+          actions: asList(s.Action).map((a) => compileGlob(a, false)),
+          resources,
+          condition: s.Condition,
+        });
       }
     }
-    this.allows = allows;
-    this.denies = denies;
+    this.statements = statements;
+    this.variables = [...variables];
+  }
+
+  bind(ctx: PolicyContext): ConnectionPolicy {
+    return new ConnectionPolicy(this, ctx);
+  }
+}
+
+/** One connection's view of a PolicySet. */
+export class ConnectionPolicy {
+  private readonly active: readonly boolean[];
+  private readonly values: ReadonlyMap<string, string>;
+  private cache: Map<string, boolean> | undefined;
+
+  constructor(
+    private readonly set: PolicySet,
+    ctx: PolicyContext,
+  ) {
+    const values = new Map<string, string>();
+    for (const name of set.variables) {
+      const value = resolveVariable(name, ctx);
+      if (value !== undefined) values.set(name, value);
+    }
+    this.values = values;
+    this.active = set.statements.map((s) => s.condition === undefined || conditionHolds(s.condition, ctx));
   }
 
   /** True when some statement allows `action` on `resource` and none denies it. */
   authorize(action: IotAction, resource: string): boolean {
     const key = `${action} ${resource}`;
-    const cached = this.cache.get(key);
+    const cached = this.cache?.get(key);
     if (cached !== undefined) return cached;
-    const decision =
-      !this.denies.some((s) => matches(s, action, resource)) &&
-      this.allows.some((s) => matches(s, action, resource));
+    let allowed = false;
+    const statements = this.set.statements;
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i];
+      if (s === undefined || !this.active[i] || (allowed && !s.deny)) continue;
+      if (!this.matches(s, action, resource)) continue;
+      if (s.deny) {
+        allowed = false;
+        break;
+      }
+      allowed = true;
+    }
+    this.remember(key, allowed);
+    return allowed;
+  }
+
+  private matches(s: CompiledStatement, action: string, resource: string): boolean {
+    if (!s.actions.some((a) => matchGlob(a, action, NO_VALUE, true))) return false;
+    return s.resources.some((tokens) => this.resolves(tokens) && matchGlob(tokens, resource, this.lookup));
+  }
+
+  /** A resource whose variable does not resolve for this connection is left out (AWS). */
+  private resolves(tokens: readonly GlobToken[]): boolean {
+    return tokens.every((t) => t.kind !== 'variable' || this.values.has(t.name));
+  }
+
+  private readonly lookup = (name: string): string => this.values.get(name) ?? '';
+
+  private remember(key: string, decision: boolean): void {
+    this.cache ??= new Map();
     if (this.cache.size >= DECISION_CACHE_SIZE) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
     this.cache.set(key, decision);
-    return decision;
   }
 }
 
-function matches(statement: CompiledStatement, action: string, resource: string): boolean {
-  return statement.actions.some((a) => a.test(action)) && statement.resources.some((r) => r.test(resource));
-}
-
-function compileStatement(statement: PolicyStatement, ctx: PolicyContext): CompiledStatement | undefined {
-  if (statement.Condition !== undefined && !conditionHolds(statement.Condition, ctx)) return undefined;
-  const actions = asList(statement.Action).map((a) => globToRegExp([{ text: a, literal: false }], true));
-  const resources: RegExp[] = [];
-  for (const resource of asList(statement.Resource)) {
-    const parts = substitute(resource, ctx);
-    if (parts !== undefined) resources.push(globToRegExp(parts));
+/** Convenience for one-off evaluation (tests, tools): compile and bind in one step. */
+export class CompiledPolicy {
+  private readonly bound: ConnectionPolicy;
+  constructor(documents: readonly PolicyDocument[], ctx: PolicyContext) {
+    this.bound = new PolicySet(documents).bind(ctx);
   }
-  return resources.length === 0 ? undefined : { actions, resources };
+  authorize(action: IotAction, resource: string): boolean {
+    return this.bound.authorize(action, resource);
+  }
 }
 
 function conditionHolds(condition: NonNullable<PolicyStatement['Condition']>, ctx: PolicyContext): boolean {
@@ -92,18 +148,21 @@ function testCondition(
   if (actual === undefined) return negated;
   switch (operator) {
     case 'Bool':
+    case 'StringEqualsIgnoreCase':
       return expected.some((e) => e.toLowerCase() === actual.toLowerCase());
     case 'StringEquals':
       return expected.includes(actual);
     case 'StringNotEquals':
       return !expected.includes(actual);
-    case 'StringEqualsIgnoreCase':
-      return expected.some((e) => e.toLowerCase() === actual.toLowerCase());
     case 'StringLike':
     case 'StringNotLike': {
       const hit = expected.some((pattern) => {
-        const parts = substitute(pattern, ctx);
-        return parts !== undefined && globToRegExp(parts).test(actual);
+        const tokens = compileGlob(pattern);
+        const values = (name: string) => resolveVariable(name, ctx);
+        return (
+          tokens.every((t) => t.kind !== 'variable' || values(t.name) !== undefined) &&
+          matchGlob(tokens, actual, (name) => values(name) ?? '')
+        );
       });
       return operator === 'StringLike' ? hit : !hit;
     }

@@ -17,8 +17,6 @@ export interface PolicyContext {
   readonly sourceIp?: string | undefined;
 }
 
-const VARIABLE = /\$\{([^}]*)\}/g;
-
 /** The value of one variable or condition key, or undefined when it does not resolve here. */
 export function resolveVariable(name: string, ctx: PolicyContext): string | undefined {
   const thingBound = ctx.thingName !== undefined && ctx.thingName === ctx.clientId;
@@ -45,26 +43,4 @@ export function resolveVariable(name: string, ctx: PolicyContext): string | unde
       return undefined;
     }
   }
-}
-
-/**
- * Substitutes the variables of `resource`; returns a list of literal and wildcard parts ready for
- * glob compilation, or undefined when a variable does not resolve.
- */
-export function substitute(
-  resource: string,
-  ctx: PolicyContext,
-): { text: string; literal: boolean }[] | undefined {
-  const parts: { text: string; literal: boolean }[] = [];
-  let last = 0;
-  for (const match of resource.matchAll(VARIABLE)) {
-    const index = match.index;
-    parts.push({ text: resource.slice(last, index), literal: false });
-    const value = resolveVariable(match[1] ?? '', ctx);
-    if (value === undefined) return undefined;
-    parts.push({ text: value, literal: true });
-    last = index + match[0].length;
-  }
-  parts.push({ text: resource.slice(last), literal: false });
-  return parts;
 }
