@@ -64,7 +64,15 @@ export function evaluate(
   message: RuleMessage,
 ): { [key: string]: JsonValue } | undefined {
   if (!matchesTopicFilter(statement.from, message.topic)) return undefined;
-  const context = contextOf(message);
+  return evaluateInContext(statement, contextOf(message));
+}
+
+/** evaluate() for a message whose payload is already decoded (the engine decodes it once for all rules). */
+export function evaluateInContext(
+  statement: Statement,
+  context: EvaluationContext,
+): { [key: string]: JsonValue } | undefined {
+  if (!matchesTopicFilter(statement.from, context.message.topic)) return undefined;
   if (statement.where !== undefined && toBoolean(evaluateExpression(statement.where, context)) !== true) {
     return undefined;
   }
