@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate } from './evaluate.js';
+import { contextOf, evaluate } from './evaluate.js';
 import { compileSql } from './parser.js';
 import { UPLOAD_RULE_SQL } from '../../contracts/upload-rule.js';
 import type { RuleMessage } from './values.js';
@@ -195,4 +195,11 @@ test('WHERE semantics: comparisons, AND/OR/NOT and Undefined', () => {
 test('a topic outside FROM gives no output, whatever the payload', () => {
   assert.equal(run("SELECT * FROM 'a/+'", message('b/c', { x: 1 })), undefined);
   assert.equal(run("SELECT * FROM '#'", message('$aws/things/t/shadow/update', { x: 1 })), undefined);
+});
+
+test('the payload document is decoded once per message and shared by every read', () => {
+  const context = contextOf({ topic: 'x', payload: Buffer.from('{"a":{"b":1}}'), timestamp: 0 });
+  const first = context.document;
+  assert.deepEqual(first, { a: { b: 1 } });
+  assert.equal(context.document, first);
 });

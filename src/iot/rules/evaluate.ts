@@ -16,8 +16,16 @@ export interface EvaluationContext {
   readonly document: { [key: string]: JsonValue } | undefined;
 }
 
+/** The payload is decoded on first use, so messages that no rule's FROM matches are never parsed. */
 export function contextOf(message: RuleMessage): EvaluationContext {
-  return { message, document: payloadDocument(message.payload) };
+  let decoded: { value: EvaluationContext['document'] } | undefined;
+  return {
+    message,
+    get document() {
+      decoded ??= { value: payloadDocument(message.payload) };
+      return decoded.value;
+    },
+  };
 }
 
 function field(document: EvaluationContext['document'], path: readonly string[]): SqlValue {
