@@ -95,6 +95,21 @@ export const errorRegistry = {
     retryable: false,
     summary: 'An AWS IoT policy document is not valid or too large.',
   },
+  RULE_SQL_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'A rule SQL statement or substitution template is not valid AWS IoT SQL (2016-03-23 subset).',
+  },
+  RULE_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'A rule definition is not valid (name, actions, topics, or a republish loop).',
+  },
+  RULE_ACTION_FAILED: {
+    status: 502,
+    retryable: true,
+    summary: 'A rule action failed; the message was not acknowledged and may be sent again.',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 
