@@ -39,12 +39,13 @@ function gate() {
 }
 
 async function endpointWithRules(t: Parameters<typeof startTestEndpoint>[0], queue: QueueSink) {
-  let engine: RulesEngine | undefined;
+  // The engine republishes through the endpoint, so it is created once the endpoint runs.
+  const late: { engine?: RulesEngine } = {};
   const ep: TestEndpoint = await startTestEndpoint(t, {
     operators: ['backend'],
-    rules: { handle: (message) => (engine ? engine.handle(message) : Promise.resolve([])) },
+    rules: { handle: (message) => (late.engine ? late.engine.handle(message) : Promise.resolve([])) },
   });
-  engine = new RulesEngine(
+  late.engine = new RulesEngine(
     [
       { name: UPLOAD_RULE_NAME, sql: UPLOAD_RULE_SQL, actions: [{ sqs: { queueUrl: QUEUE_URL } }] },
       {
