@@ -25,7 +25,7 @@ test('every command and group answers --help with usage and exit 0', async () =>
 test('the real binary runs after npm install: --help, --version and a coded failure', async (t) => {
   const help = await cliProcess(['--help']);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Commands:\n\s+ca\s/);
+  assert.match(help.stdout, /Commands:\n\s+up\s[^\n]+\n\s+ca\s/);
   const version = await cliProcess(['--version']);
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   const dir = await tempDir(t);
