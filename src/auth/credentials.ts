@@ -1,0 +1,52 @@
+/**
+ * Where SigV4 and COS verifiers look up secrets. The in-memory store is fed from configuration
+ * (long-lived access keys) and accepts temporary credentials at runtime (session token + expiry), the
+ * shape the IoT credentials provider issues (AWS STS "Credentials": AccessKeyId, SecretAccessKey,
+ * SessionToken, Expiration).
+ */
+
+export interface CredentialRecord {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Temporary credentials: requests must carry it (X-Amz-Security-Token / x-cos-security-token). */
+  readonly sessionToken?: string;
+  readonly expiresAt?: Date;
+  /** Optional restriction, e.g. a bucket or a role alias; verifiers pass it through to the caller. */
+  readonly scope?: string;
+}
+
+export interface CredentialStore {
+  lookup(accessKeyId: string): CredentialRecord | undefined;
+}
+
+export class InMemoryCredentialStore implements CredentialStore {
+  readonly #records = new Map<string, CredentialRecord>();
+
+  constructor(records: Iterable<CredentialRecord> = []) {
+    for (const record of records) this.add(record);
+  }
+
+  add(record: CredentialRecord): void {
+    this.#records.set(record.accessKeyId, Object.freeze({ ...record }));
+  }
+
+  remove(accessKeyId: string): boolean {
+    return this.#records.delete(accessKeyId);
+  }
+
+  lookup(accessKeyId: string): CredentialRecord | undefined {
+    return this.#records.get(accessKeyId);
+  }
+
+  /** Drops temporary credentials that expired before `now`; returns how many. */
+  prune(now: Date): number {
+    let removed = 0;
+    for (const [id, record] of this.#records) {
+      if (record.expiresAt !== undefined && record.expiresAt.getTime() <= now.getTime()) {
+        this.#records.delete(id);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+}
