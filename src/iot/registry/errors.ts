@@ -1,0 +1,38 @@
+/**
+ * AWS IoT control-plane errors (restJson1): the error type travels in the x-amzn-ErrorType header
+ * and the body {"message"}; the SDK maps the type to its exception class. Statuses per the IoT API
+ * reference "Errors" of each operation.
+ */
+export const iotErrorStatus = {
+  InvalidRequestException: 400,
+  CertificateValidationException: 400,
+  RegistrationCodeValidationException: 400,
+  UnauthorizedException: 401,
+  ForbiddenException: 403,
+  UnrecognizedClientException: 403,
+  InvalidSignatureException: 403,
+  ResourceNotFoundException: 404,
+  CertificateStateException: 406,
+  ResourceAlreadyExistsException: 409,
+  DeleteConflictException: 409,
+  VersionConflictException: 409,
+  LimitExceededException: 410,
+  RequestEntityTooLargeException: 413,
+  ThrottlingException: 429,
+  InternalFailureException: 500,
+  ServiceUnavailableException: 503,
+} as const;
+
+export type IotErrorType = keyof typeof iotErrorStatus;
+
+export class IotApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly type: IotErrorType,
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+    this.status = iotErrorStatus[type];
+  }
+}
