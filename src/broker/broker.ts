@@ -179,7 +179,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     key: options.tls.key,
     cert: options.tls.cert,
     ca: options.tls.ca,
-    crl: options.tls.crl,
+    ...(options.tls.crl ? { crl: options.tls.crl } : {}),
     requestCert: true,
     rejectUnauthorized: true,
     minVersion: 'TLSv1.2',
@@ -222,7 +222,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
         key: material.key,
         cert: material.cert,
         ca: material.ca,
-        crl: material.crl,
+        ...(material.crl ? { crl: material.crl } : {}),
         minVersion: 'TLSv1.2',
       });
     },

@@ -58,6 +58,13 @@ export const iotConfigSchema = z.strictObject({
     .string()
     .regex(/^\d{12}$/, 'must be 12 digits')
     .default('000000000000'),
+  /** The IoT control-plane API (AWS IoT REST, SigV4) of the embedded platform. */
+  api: z
+    .strictObject({
+      host: z.string().min(1).max(255).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8440),
+    })
+    .prefault({}),
 });
 
 export const brokerLimitsSchema = z.strictObject({

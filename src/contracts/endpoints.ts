@@ -13,6 +13,15 @@ export const endpointsSchema = z.strictObject({
     .string()
     .regex(/^mqtt:\/\//)
     .optional(),
+  /** The AWS IoT control-plane API (use as the SDK's endpoint). */
+  iot: z.string().regex(/^https?:\/\//),
+  /** The embedded AWS-compatible APIs' key pair (this file is 0600), also in the shared-credentials file. */
+  credentials: z.strictObject({
+    accessKeyId: z.string(),
+    secretAccessKey: z.string(),
+    profile: z.string(),
+    sharedCredentialsFile: z.string(),
+  }),
   /** The operator CA that signs device and server certificates (trust anchor for clients). */
   caPath: z.string(),
   partition: z.enum(['aws', 'aws-cn']),

@@ -12,7 +12,8 @@ export interface TlsServerMaterial {
   key: Buffer;
   cert: Buffer;
   ca: Buffer;
-  crl: Buffer;
+  /** Absent when revocation is enforced elsewhere (the IoT registry at CONNECT). */
+  crl?: Buffer | undefined;
 }
 
 export async function loadTlsServerMaterial(

@@ -1,21 +1,31 @@
 /**
- * `camlink up`: the embedded platform in one process and one data dir. Today it runs the IoT endpoint
- * (mutual-TLS MQTT with AWS IoT policies); the object store, queue, IoT control plane, backend and video
- * join it as their issues land. When ready it writes DATA_DIR/endpoints.json. It follows the PKI on
- * disk: a `camlink device revoke` from another shell reloads the CRL and closes that device's sessions.
+ * `camlink up`: the embedded platform in one process and one data dir. It runs the IoT control plane
+ * (registry + AWS IoT REST API) and the IoT endpoint (mutual-TLS MQTT with AWS IoT policies and JITP);
+ * the object store, queue, backend and video join it as their issues land. When ready it writes
+ * DATA_DIR/endpoints.json (0600: it holds the local key pair). It follows the PKI and the registry: a
+ * `camlink device revoke` or an UpdateCertificate closes that device's sessions at once.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CamlinkConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { writeFileAtomic, PUBLIC_FILE_MODE } from '../util/atomic-file.js';
-import { pkiContext } from '../pki/context.js';
-import { loadTlsServerMaterial } from '../pki/tls-material.js';
-import { PkiIdentityResolver } from '../broker/pki-identity.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { SECRET_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
+import { pkiContext, type PkiContext } from '../pki/context.js';
+import { signDeviceCsr } from '../pki/device.js';
+import { serverCertPaths } from '../pki/server-cert.js';
+import type { TlsServerMaterial } from '../pki/tls-material.js';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import type { Endpoints } from '../contracts/endpoints.js';
+import { DEVICE_POLICY_NAME } from '../contracts/device-policy.js';
+import { IotRegistry } from '../iot/registry/registry.js';
+import { RegistryIdentityResolver } from '../iot/registry/identity.js';
+import { startIotApi, type RunningIotApi } from '../iot/api/server.js';
+import { InMemoryCredentialStore } from '../auth/credentials.js';
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
+import { bootstrapIot, syncPkiRevocations } from './iot-bootstrap.js';
+import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } from './local-credentials.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -24,69 +34,153 @@ export interface RunningPlatform {
   readonly endpoints: Endpoints;
   readonly endpointsPath: string;
   readonly broker: RunningBroker;
+  readonly registry: IotRegistry;
   close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  /** Time for the endpoint, registry and PKI (tests move it past AWS's 1 CONNECT/s per client id). */
+  clock?: Clock;
 }
 
 export async function startPlatform(
   config: Readonly<CamlinkConfig>,
   logger: Logger,
+  options: PlatformOptions = {},
 ): Promise<RunningPlatform> {
-  const pki = pkiContext(config.dataDir, config.pki);
+  const clock = options.clock ?? systemClock;
+  const pki = pkiContext(config.dataDir, config.pki, { clock });
   await bootstrapPki(config, pki, logger);
   const scope = { partition: config.iot.partition, region: config.iot.region, account: config.iot.accountId };
-  const identity = new PkiIdentityResolver(pki.store, scope);
-  const broker = await startBroker({
-    config: config.broker,
-    scope,
-    tls: await loadTlsServerMaterial(config.dataDir, pki.store),
-    identity,
-    logger: logger.child({ component: 'broker' }),
-  });
+  const registry = IotRegistry.open(join(config.dataDir, 'iot.db'), scope, clock);
+  const closers: (() => Promise<void> | void)[] = [() => registry.close()];
+  try {
+    const operatorCaId = await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
+    const credentials = await loadOrCreateLocalCredentials(config.dataDir, config.iot.region);
+    const identity = new RegistryIdentityResolver(registry, logger.child({ component: 'iot' }), [
+      DEVICE_POLICY_NAME,
+    ]);
+    const tlsMaterial = () => endpointTls(config.dataDir, pki, registry, operatorCaId, logger);
 
-  const reloadPki = async () => {
-    broker.reloadTls(await loadTlsServerMaterial(config.dataDir, pki.store));
-    const closed = await broker.enforceRevocations();
-    if (closed > 0) logger.info({ closed }, 'closed sessions of revoked certificates');
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const watcher: FSWatcher = watch(pki.store.dir, (_event, file) => {
-    if (file !== 'ca.crl.pem' && file !== 'index.jsonl') return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      reloadPki().catch((err: unknown) => logger.error({ err }, 'PKI reload failed'));
-    }, PKI_RELOAD_DEBOUNCE_MS);
-  });
-  const crlTimer = setInterval(() => {
-    refreshCrlIfDue(pki, logger).catch((err: unknown) => logger.error({ err }, 'CRL refresh failed'));
-  }, CRL_CHECK_INTERVAL_MS);
-  crlTimer.unref();
+    const broker = await startBroker({
+      config: config.broker,
+      scope,
+      tls: await tlsMaterial(),
+      identity,
+      logger: logger.child({ component: 'broker' }),
+      clock,
+    });
+    closers.unshift(() => broker.close());
+    identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
-  const endpoints: Endpoints = {
-    mqtt: broker.mqttsUrl,
-    ...(broker.plaintextUrl ? { mqttPlaintext: broker.plaintextUrl } : {}),
-    caPath: pki.store.caCertPath,
-    partition: config.iot.partition,
-    region: config.iot.region,
-    accountId: config.iot.accountId,
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-  };
-  const endpointsPath = join(config.dataDir, 'endpoints.json');
-  await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {
-    mode: PUBLIC_FILE_MODE,
-    overwrite: true,
-  });
+    const { certPath, keyPath } = serverCertPaths(config.dataDir, 'endpoint');
+    const api: RunningIotApi = await startIotApi({
+      host: config.iot.api.host,
+      port: config.iot.api.port,
+      region: config.iot.region,
+      tls: { key: await readFile(keyPath), cert: await readFile(certPath) },
+      credentials: new InMemoryCredentialStore([credentials]),
+      clock: pki.clock,
+      logger: logger.child({ component: 'iot-api' }),
+      registry,
+      signCsr: async (csr) => (await signDeviceCsr(pki, csr)).pem,
+      endpoints: { 'iot:Data-ATS': new URL(broker.mqttsUrl).host },
+    });
+    closers.unshift(() => api.close());
 
-  return {
-    endpoints,
-    endpointsPath,
-    broker,
-    async close() {
+    // Live changes: status changes close sessions now; CA changes reload the trust list.
+    const enforce = () =>
+      broker
+        .enforceRevocations()
+        .then(
+          (closed) =>
+            closed > 0 && logger.info({ closed }, 'closed sessions of certificates no longer ACTIVE'),
+        )
+        .catch((err: unknown) => logger.error({ err }, 'enforcing certificate status failed'));
+    const reloadTls = () =>
+      tlsMaterial()
+        .then((material) => broker.reloadTls(material))
+        .catch((err: unknown) => logger.error({ err }, 'TLS reload failed'));
+    registry.events.on('certificate-status', () => void enforce());
+    registry.events.on('ca-changed', () => void reloadTls().then(enforce));
+
+    let timer: NodeJS.Timeout | undefined;
+    const watcher: FSWatcher = watch(pki.store.dir, (_event, file) => {
+      if (file !== 'ca.crl.pem' && file !== 'index.jsonl') return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        syncPkiRevocations(registry, pki, logger)
+          .then(reloadTls)
+          .then(enforce)
+          .catch((err: unknown) => logger.error({ err }, 'PKI reload failed'));
+      }, PKI_RELOAD_DEBOUNCE_MS);
+    });
+    const crlTimer = setInterval(() => {
+      refreshCrlIfDue(pki, logger).catch((err: unknown) => logger.error({ err }, 'CRL refresh failed'));
+    }, CRL_CHECK_INTERVAL_MS);
+    crlTimer.unref();
+    closers.unshift(() => {
       watcher.close();
       clearTimeout(timer);
       clearInterval(crlTimer);
-      await broker.close();
-      await rm(endpointsPath, { force: true });
-    },
+    });
+
+    const paths = localCredentialPaths(config.dataDir);
+    const endpoints: Endpoints = {
+      mqtt: broker.mqttsUrl,
+      ...(broker.plaintextUrl ? { mqttPlaintext: broker.plaintextUrl } : {}),
+      iot: api.url,
+      credentials: { ...credentials, profile: LOCAL_PROFILE, sharedCredentialsFile: paths.sharedFile },
+      caPath: pki.store.caCertPath,
+      partition: config.iot.partition,
+      region: config.iot.region,
+      accountId: config.iot.accountId,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    const endpointsPath = join(config.dataDir, 'endpoints.json');
+    await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {
+      mode: SECRET_FILE_MODE,
+      overwrite: true,
+    });
+    closers.unshift(() => rm(endpointsPath, { force: true }));
+
+    return {
+      endpoints,
+      endpointsPath,
+      broker,
+      registry,
+      async close() {
+        for (const close of closers.splice(0)) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers.splice(0)) await close();
+    throw err;
+  }
+}
+
+/**
+ * The endpoint's TLS material: the server certificate, every ACTIVE registered CA as a trust anchor,
+ * and the operator CRL when the operator CA is the only anchor (OpenSSL's CRL check wants a CRL for
+ * every issuer; with other CAs registered, revocation is enforced by the registry at CONNECT instead).
+ */
+async function endpointTls(
+  dataDir: string,
+  pki: PkiContext,
+  registry: IotRegistry,
+  operatorCaId: string,
+  logger: Logger,
+): Promise<TlsServerMaterial & { ca: Buffer }> {
+  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
+  const cas = registry.activeCaPems();
+  const onlyOperator = cas.length === 1 && registry.caCertificate(operatorCaId)?.status === 'ACTIVE';
+  if (!onlyOperator)
+    logger.info({ cas: cas.length }, 'TLS trusts the registered CAs; revocation is checked at CONNECT');
+  const material = {
+    key: await readFile(keyPath),
+    cert: await readFile(certPath),
+    ca: Buffer.from(cas.join('\n')),
   };
+  return onlyOperator ? { ...material, crl: await readFile(pki.store.crlPath) } : material;
 }

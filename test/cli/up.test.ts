@@ -3,14 +3,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, access } from 'node:fs/promises';
+import { readFile, access, stat } from 'node:fs/promises';
+import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
+  CreateThingCommand,
+  DescribeCertificateCommand,
+  IoTClient,
+  RegisterCertificateCommand,
+} from '@aws-sdk/client-iot';
+import { sdkOptions } from '../helpers/aws.js';
 import { join } from 'node:path';
 import { endpointsSchema } from '../../src/contracts/endpoints.js';
 import { CAMLINK_BIN, cli } from '../helpers/cli.js';
 import { closed, connectMqtt } from '../helpers/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
 
-test('camlink up serves mutual-TLS MQTT, follows revocations and stops cleanly on SIGTERM', async (t) => {
+test('camlink up serves the IoT API and mutual-TLS MQTT, follows revocations and stops cleanly on SIGTERM', async (t) => {
   const dataDir = await tempDir(t);
   const child = spawn(
     process.execPath,
@@ -34,18 +43,38 @@ test('camlink up serves mutual-TLS MQTT, follows revocations and stops cleanly o
   assert.match(endpoints.mqtt, /^mqtts:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(endpoints.mqttPlaintext, undefined);
 
+  assert.equal(endpoints.credentials.profile, 'camlink');
+  assert.match(
+    await readFile(endpoints.credentials.sharedCredentialsFile, 'utf8'),
+    /^\[camlink\]\naws_access_key_id = AKIA/,
+  );
+  assert.equal((await stat(join(dataDir, 'endpoints.json'))).mode & 0o777, 0o600);
+
   assert.equal((await cli(['device', 'create', 'cam-up', '--data-dir', dataDir])).code, 0);
   const files = {
     ca: await readFile(endpoints.caPath),
     cert: await readFile(join(dataDir, 'devices', 'cam-up.cert.pem')),
     key: await readFile(join(dataDir, 'devices', 'cam-up.key.pem')),
   };
+  // Register the camera by hand through the IoT API, as an operator would without JITP.
+  const iot = new IoTClient(sdkOptions(endpoints.iot, files.ca, endpoints.credentials));
+  t.after(() => iot.destroy());
+  const { certificateArn } = await iot.send(
+    new RegisterCertificateCommand({ certificatePem: files.cert.toString(), setAsActive: true }),
+  );
+  await iot.send(new CreateThingCommand({ thingName: 'cam-up' }));
+  await iot.send(new AttachThingPrincipalCommand({ thingName: 'cam-up', principal: certificateArn }));
+  await iot.send(new AttachPolicyCommand({ policyName: 'camlink-device', target: certificateArn }));
   const cam = await connectMqtt(endpoints.mqtt, { ...files, clientId: 'cam-up', servername: 'localhost' });
   await cam.publishAsync('camlink/devices/cam-up/status', 'online', { qos: 1 });
 
   const gone = closed(cam);
   assert.equal((await cli(['device', 'revoke', 'cam-up', '--data-dir', dataDir])).code, 0);
-  await gone; // the running platform noticed the new CRL and closed the session
+  await gone; // the platform saw the PKI revocation, marked the certificate REVOKED and closed the session
+  const description = await iot.send(
+    new DescribeCertificateCommand({ certificateId: certificateArn?.split('/')[1] }),
+  );
+  assert.equal(description.certificateDescription?.status, 'REVOKED');
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number];

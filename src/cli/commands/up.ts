@@ -6,7 +6,7 @@ import { defineCommand } from '../command.js';
 
 export const upCommand = defineCommand({
   name: 'up',
-  summary: 'Start the embedded platform (IoT endpoint over mutual TLS); writes DATA_DIR/endpoints.json.',
+  summary: 'Start the embedded platform (IoT endpoint + control plane); writes DATA_DIR/endpoints.json.',
   description:
     'Creates the operator CA and the endpoint server certificate on first start. Stops cleanly on\n' +
     'SIGINT/SIGTERM. Logs are JSON on stderr; the endpoints are printed on stdout when ready.',
@@ -19,15 +19,17 @@ export const upCommand = defineCommand({
   },
   async run(ctx) {
     const base = ctx.config();
+    const ephemeral = ctx.options['ephemeral-ports'] === true;
     const config = {
       ...base,
+      iot: { ...base.iot, api: { ...base.iot.api, ...(ephemeral ? { port: 0 } : {}) } },
       broker: {
         ...base.broker,
-        ...(ctx.options['ephemeral-ports'] ? { port: 0 } : {}),
+        ...(ephemeral ? { port: 0 } : {}),
         devPlaintext: {
           ...base.broker.devPlaintext,
           ...(ctx.options['dev-plaintext'] ? { enabled: true } : {}),
-          ...(ctx.options['ephemeral-ports'] ? { port: 0 } : {}),
+          ...(ephemeral ? { port: 0 } : {}),
         },
       },
     };
@@ -38,6 +40,10 @@ export const upCommand = defineCommand({
     if (platform.endpoints.mqttPlaintext) {
       ctx.io.stdout(`  mqtt (DEV, no auth) ${platform.endpoints.mqttPlaintext}\n`);
     }
+    ctx.io.stdout(`  IoT API (SigV4)    ${platform.endpoints.iot}\n`);
+    ctx.io.stdout(
+      `  AWS credentials    ${platform.endpoints.credentials.sharedCredentialsFile} (profile ${platform.endpoints.credentials.profile})\n`,
+    );
     ctx.io.stdout(`  CA certificate     ${platform.endpoints.caPath}\n`);
     ctx.io.stdout(`  endpoints          ${platform.endpointsPath}\n`);
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
