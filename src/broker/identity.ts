@@ -35,6 +35,24 @@ export interface IdentityResolver {
   refusedSince?(certificateIds: ReadonlySet<string>): Promise<Set<string>>;
 }
 
+/** The dev plaintext listener's identity: no certificate; the client id stands in for the thing name. */
+export function unauthenticatedIdentity(
+  clientId: string,
+  policies: readonly PolicyDocument[],
+): IdentityVerdict {
+  return {
+    ok: true,
+    identity: {
+      thingName: clientId,
+      certificateId: undefined,
+      subjectCommonName: undefined,
+      issuerCommonName: undefined,
+      isAttached: false,
+      policies,
+    },
+  };
+}
+
 export function certificateIdOf(der: Buffer): string {
   return createHash('sha256').update(der).digest('hex');
 }

@@ -68,17 +68,7 @@ export class PkiIdentityResolver implements IdentityResolver {
   }
 
   resolveUnauthenticated(clientId: string): Promise<IdentityVerdict> {
-    return Promise.resolve({
-      ok: true,
-      identity: {
-        thingName: clientId,
-        certificateId: undefined,
-        subjectCommonName: undefined,
-        issuerCommonName: undefined,
-        isAttached: false,
-        policies: this.policies,
-      },
-    });
+    return Promise.resolve(unauthenticatedIdentity(clientId, this.policies));
   }
 
   async refusedSince(certificateIds: ReadonlySet<string>): Promise<Set<string>> {

@@ -33,6 +33,7 @@ import { initCa } from '../../src/pki/ca.js';
 import { createDevice } from '../../src/pki/device.js';
 import { createVerificationCert } from '../../src/pki/verification.js';
 import { devicePolicyTemplate } from '../../src/contracts/device-policy.js';
+import { JITP_TEMPLATE_BODY } from '../../src/contracts/jitp-template.js';
 import { renderPolicyTemplate } from '../../src/iot/policy/arn.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { makeCsr } from '../helpers/pki.js';
@@ -84,22 +85,7 @@ test('CA registration: registration code, DEFAULT with verification, SNI_ONLY, u
     errorName('CertificateValidationException'),
   );
 
-  const templateBody = JSON.stringify({
-    Parameters: {
-      'AWS::IoT::Certificate::CommonName': { Type: 'String' },
-      'AWS::IoT::Certificate::Id': { Type: 'String' },
-    },
-    Resources: {
-      thing: {
-        Type: 'AWS::IoT::Thing',
-        Properties: { ThingName: { Ref: 'AWS::IoT::Certificate::CommonName' } },
-      },
-      certificate: {
-        Type: 'AWS::IoT::Certificate',
-        Properties: { CertificateId: { Ref: 'AWS::IoT::Certificate::Id' }, Status: 'ACTIVE' },
-      },
-    },
-  });
+  const templateBody = JITP_TEMPLATE_BODY;
   const registered = await cp.iot.send(
     new RegisterCACertificateCommand({
       caCertificate: caPem,

@@ -46,10 +46,7 @@ test('JITP: first connection dropped, retry connects; REVOKED disconnects and lo
   t.after(() => iot.destroy());
 
   // An operator identity through the official SDK: key pair, CSR, certificate, policy, thing.
-  const keys = (await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ]));
+  const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: 'CN=operator',
     keys,

@@ -8,7 +8,7 @@ import type { Logger } from '../../log/logger.js';
 import { parsePolicyDocument, type PolicyDocument } from '../policy/document.js';
 import { x509 } from '../../pki/x509.js';
 import type { IdentityResolver, IdentityVerdict, PeerCertificate } from '../../broker/identity.js';
-import { certificateIdOf } from '../../broker/identity.js';
+import { certificateIdOf, unauthenticatedIdentity } from '../../broker/identity.js';
 import type { IotRegistry } from './registry.js';
 
 export class RegistryIdentityResolver implements IdentityResolver {
@@ -93,17 +93,7 @@ export class RegistryIdentityResolver implements IdentityResolver {
         return [];
       }
     });
-    return Promise.resolve({
-      ok: true,
-      identity: {
-        thingName: clientId,
-        certificateId: undefined,
-        subjectCommonName: undefined,
-        issuerCommonName: undefined,
-        isAttached: false,
-        policies: this.policiesOf(rows),
-      },
-    });
+    return Promise.resolve(unauthenticatedIdentity(clientId, this.policiesOf(rows)));
   }
 
   refusedSince(certificateIds: ReadonlySet<string>): Promise<Set<string>> {
