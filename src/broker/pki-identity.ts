@@ -12,6 +12,7 @@ import type { CertificateState, PkiStore } from '../pki/store.js';
 import { systemErrorCode } from '../errors/camlink-error.js';
 import {
   certificateIdOf,
+  unauthenticatedIdentity,
   type IdentityResolver,
   type IdentityVerdict,
   type PeerCertificate,
