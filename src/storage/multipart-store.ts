@@ -126,7 +126,7 @@ export class MultipartStore {
     const chosen: PartRecord[] = [];
     let previousNumber = 0;
     let total = 0;
-    for (const [i, want] of requested.entries()) {
+    for (const want of requested) {
       if (want.partNumber <= previousNumber) throw new S3Error('InvalidPartOrder');
       previousNumber = want.partNumber;
       const part = stored.get(want.partNumber);
@@ -144,19 +144,21 @@ export class MultipartStore {
           throw new S3Error('InvalidPart', `The ${alg} checksum of part ${want.partNumber} does not match`);
         }
       }
-      if (i < requested.length - 1 && part.size < limits.minPartBytes) {
+      chosen.push(part);
+    }
+    for (const [i, part] of chosen.entries()) {
+      if (i < chosen.length - 1 && part.size < limits.minPartBytes) {
         throw new S3Error(
           'EntityTooSmall',
-          `Part ${want.partNumber} is ${part.size} bytes; parts but the last need ${limits.minPartBytes}`,
+          `Part ${part.partNumber} is ${part.size} bytes; every part but the last needs ${limits.minPartBytes}`,
           {
             ProposedSize: String(part.size),
             MinSizeAllowed: String(limits.minPartBytes),
-            PartNumber: String(want.partNumber),
+            PartNumber: String(part.partNumber),
           },
         );
       }
       total += part.size;
-      chosen.push(part);
     }
     if (total > limits.maxObjectBytes) {
       throw new S3Error(
