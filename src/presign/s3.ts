@@ -69,7 +69,14 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
               ? new HeadObjectCommand(params)
               : new DeleteObjectCommand(params);
       const signingDate = clock.now();
-      const url = await getSignedUrl(client, command, { expiresIn: input.expiresInSeconds, signingDate });
+      // Content-Type is not signed by default; signing it makes the store refuse another type.
+      const url = await getSignedUrl(client, command, {
+        expiresIn: input.expiresInSeconds,
+        signingDate,
+        ...(input.method === 'PUT' && input.contentType
+          ? { signableHeaders: new Set(['content-type']) }
+          : {}),
+      });
       const headers: Record<string, string> = {};
       if (input.method === 'PUT' && input.contentType) headers['content-type'] = input.contentType;
       const signingSecond = Math.floor(signingDate.getTime() / 1000) * 1000;
