@@ -5,7 +5,6 @@
  * unfinished upload stays on disk.
  */
 import { Writable, type Readable, type Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { BodyDigests, type ChecksumAlgorithm, type Checksums } from './checksums.js';
@@ -55,6 +54,40 @@ class DigestingFileSink extends Writable {
   }
 }
 
+/**
+ * body -> [decoder] -> sink, like stream.pipeline but without destroying the request on a decoder or
+ * sink error, so the store can still answer with an S3 error document (then close the connection).
+ * A client that goes away mid-body is IncompleteBody.
+ */
+function pump(body: Readable, decoder: Transform | undefined, sink: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.unpipe();
+      decoder?.unpipe();
+      decoder?.destroy();
+      sink.destroy();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    body.on('error', fail);
+    body.on('close', () => {
+      if (!body.readableEnded)
+        fail(new S3Error('IncompleteBody', 'The client closed the connection before the body was complete'));
+    });
+    decoder?.on('error', fail);
+    sink.on('error', fail);
+    sink.on('finish', () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    });
+    if (decoder) body.pipe(decoder).pipe(sink);
+    else body.pipe(sink);
+  });
+}
+
 export async function receiveBody(
   store: DiskStore,
   bucket: string,
@@ -65,9 +98,7 @@ export async function receiveBody(
   const digests = new BodyDigests(options.wanted);
   try {
     try {
-      const sink = new DigestingFileSink(temp.handle, digests, options.maxBytes);
-      if (options.decoder) await pipeline(body, options.decoder, sink);
-      else await pipeline(body, sink);
+      await pump(body, options.decoder, new DigestingFileSink(temp.handle, digests, options.maxBytes));
       await temp.handle.sync();
     } finally {
       await temp.handle.close();

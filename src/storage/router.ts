@@ -104,7 +104,9 @@ export async function handleS3Request(
     if (error.code === 'InternalError')
       storage.logger.error({ requestId, method, resource, err }, 's3 internal error');
     else storage.logger.debug({ requestId, method, resource, code: error.code }, 's3 request refused');
-    if (res.destroyed || req.socket.destroyed) return;
+    // Node detaches the socket once the response is done; a closed client gets no error document.
+    const socket = req.socket as IncomingMessage['socket'] | null;
+    if (res.destroyed || socket === null || socket.destroyed) return;
     sendError(res, error, { resource, requestId, head: method === 'HEAD', bodyPending: !req.complete });
   }
 }
