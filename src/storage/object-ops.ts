@@ -215,7 +215,7 @@ export async function getObject(
       return;
     }
     const stream = createReadStream('', {
-      fd: handle,
+      fd: handle.fd,
       start,
       end,
       highWaterMark: 1024 * 1024,
