@@ -1,13 +1,15 @@
 /**
  * Receives a request body into a temp file of the bucket: optional aws-chunked decoding, the object's
- * digests (MD5 ETag, CRC32, requested checksums), the size limit, then fsync. On any failure (limit,
+ * digests (MD5 ETag, CRC32, requested checksums; computed in a worker thread, digest-pool.ts), the size
+ * limit, then fsync. On any failure (limit,
  * bad chunk, client abort) the temp file is removed before the error propagates, so nothing of an
  * unfinished upload stays on disk.
  */
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { BodyDigests, type ChecksumAlgorithm, type Checksums } from './checksums.js';
+import type { ChecksumAlgorithm, Checksums } from './checksums.js';
+import { WorkerDigests } from './digest-pool.js';
 import type { DiskStore } from './disk-layout.js';
 import { S3Error } from './s3-errors.js';
 
@@ -22,7 +24,7 @@ export interface ReceivedBody {
 class DigestingFileSink extends Writable {
   constructor(
     private readonly handle: FileHandle,
-    private readonly digests: BodyDigests,
+    private readonly digests: WorkerDigests,
     private readonly maxBytes: number,
   ) {
     super({ highWaterMark: 1024 * 1024 });
@@ -30,7 +32,7 @@ class DigestingFileSink extends Writable {
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
-    for (const b of buffers) this.digests.update(b);
+    const hashed = this.digests.update(buffers);
     if (this.digests.size > this.maxBytes) {
       callback(
         new S3Error(
@@ -43,7 +45,8 @@ class DigestingFileSink extends Writable {
       );
       return;
     }
-    this.handle.writev(buffers).then(
+    // The worker hashes while the file is written; wait for both (hashed is set only under backpressure).
+    Promise.all([this.handle.writev(buffers), hashed]).then(
       () => callback(),
       (err: Error) => callback(err),
     );
@@ -95,7 +98,7 @@ export async function receiveBody(
   options: { decoder: Transform | undefined; maxBytes: number; wanted: ReadonlySet<ChecksumAlgorithm> },
 ): Promise<ReceivedBody> {
   const temp = await store.createTempFile(bucket);
-  const digests = new BodyDigests(options.wanted);
+  const digests = new WorkerDigests(options.wanted);
   try {
     try {
       await pump(body, options.decoder, new DigestingFileSink(temp.handle, digests, options.maxBytes));
@@ -104,9 +107,15 @@ export async function receiveBody(
       await temp.handle.close();
     }
   } catch (err) {
+    digests.abort();
     await unlink(temp.path).catch(() => undefined);
     throw err;
   }
-  const { md5, checksums, sha256Hex } = digests.finish();
-  return { tempPath: temp.path, size: digests.size, md5, checksums, sha256Hex };
+  try {
+    const { md5, checksums, sha256Hex } = await digests.finish();
+    return { tempPath: temp.path, size: digests.size, md5, checksums, sha256Hex };
+  } catch (err) {
+    await unlink(temp.path).catch(() => undefined);
+    throw err;
+  }
 }
