@@ -107,7 +107,14 @@ export async function handleS3Request(
     // Node detaches the socket once the response is done; a closed client gets no error document.
     const socket = req.socket as IncomingMessage['socket'] | null;
     if (res.destroyed || socket === null || socket.destroyed) return;
-    sendError(res, error, { resource, requestId, head: method === 'HEAD', bodyPending: !req.complete });
+    const hasBody =
+      (req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding'] !== undefined;
+    sendError(res, error, {
+      resource,
+      requestId,
+      head: method === 'HEAD',
+      bodyPending: hasBody && !req.complete,
+    });
   }
 }
 
