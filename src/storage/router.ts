@@ -82,6 +82,7 @@ export async function handleS3Request(
       bucket: address.bucket,
       key: address.key,
     });
+    if (/^100-continue$/i.test(req.headers.expect ?? '')) res.writeContinue();
     const ctx: S3RequestContext = {
       req,
       res,

@@ -116,6 +116,9 @@ export async function startStorageServer(options: StorageServerOptions): Promise
           },
           handler,
         );
+  // Expect: 100-continue is answered by the router after authentication, so an unauthorized client
+  // gets its 403 before it sends the body.
+  server.on('checkContinue', handler);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -225,3 +225,36 @@ test('signed aws-chunked upload over the wire (STREAMING-AWS4-HMAC-SHA256-PAYLOA
   assert.equal(forged.status, 403);
   assert.equal(s3Code(forged.body), 'SignatureDoesNotMatch');
 });
+
+test('Expect: 100-continue is answered only after authentication: a bad signature gets 403 before the body', async (t) => {
+  const { server, client, agent } = await startTestStore(t);
+  await client().send(new CreateBucketCommand({ Bucket: 'expect' }));
+  const presigner = createS3Presigner({
+    region: 'us-east-1',
+    endpoint: server.url,
+    credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: 'not-the-secret-key-at-all-000000' },
+  });
+  const put = await presigner.presign({ method: 'PUT', bucket: 'expect', key: 'x', expiresInSeconds: 60 });
+  const url = new URL(put.url);
+  const outcome = await new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+    let continued = false;
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port: url.port,
+        method: 'PUT',
+        path: `${url.pathname}${url.search}`,
+        headers: { 'content-length': 1024, expect: '100-continue' },
+      },
+      (res) => {
+        res.resume();
+        resolve({ continued, status: res.statusCode ?? 0 });
+        req.destroy();
+      },
+    );
+    req.on('continue', () => (continued = true));
+    req.on('error', reject);
+  });
+  assert.deepEqual(outcome, { continued: false, status: 403 });
+});
