@@ -2,8 +2,9 @@
  * The integrity values S3 keeps per object (S3 User Guide "Checking object integrity"): the MD5 ETag and
  * the flexible checksums CRC32, CRC32C, SHA-1 and SHA-256 (base64 of the big-endian value / digest).
  * CRC32 uses zlib.crc32 (Node >= 20.15); CRC32C (Castagnoli, reflected 0x82F63B78) is table-driven.
+ * Upload bodies are digested by digest-pool.ts; this file holds the algorithms and their encodings.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 export const checksumAlgorithms = ['crc32', 'crc32c', 'sha1', 'sha256'] as const;
@@ -57,45 +58,6 @@ function u32Base64(value: number): string {
   const buf = Buffer.alloc(4);
   buf.writeUInt32BE(value >>> 0);
   return buf.toString('base64');
-}
-
-/** Incremental digests over one body: MD5 always (the ETag), CRC32 always, the others on request. */
-export class BodyDigests {
-  readonly #md5: Hash = createHash('md5');
-  #crc32 = 0;
-  #crc32c: number | undefined;
-  readonly #sha1: Hash | undefined;
-  readonly #sha256: Hash | undefined;
-  size = 0;
-
-  constructor(wanted: ReadonlySet<ChecksumAlgorithm>) {
-    if (wanted.has('crc32c')) this.#crc32c = 0;
-    if (wanted.has('sha1')) this.#sha1 = createHash('sha1');
-    if (wanted.has('sha256')) this.#sha256 = createHash('sha256');
-  }
-
-  update(chunk: Uint8Array): void {
-    this.size += chunk.length;
-    this.#md5.update(chunk);
-    this.#crc32 = zlibCrc32(chunk, this.#crc32);
-    if (this.#crc32c !== undefined) this.#crc32c = crc32c(chunk, this.#crc32c);
-    this.#sha1?.update(chunk);
-    this.#sha256?.update(chunk);
-  }
-
-  /** Call once, after the last update. */
-  finish(): { md5: Buffer; checksums: Checksums; sha256Hex: string | undefined } {
-    const checksums: Checksums = { crc32: u32Base64(this.#crc32) };
-    if (this.#crc32c !== undefined) checksums.crc32c = u32Base64(this.#crc32c);
-    if (this.#sha1) checksums.sha1 = this.#sha1.digest('base64');
-    let sha256Hex: string | undefined;
-    if (this.#sha256) {
-      const digest = this.#sha256.digest();
-      checksums.sha256 = digest.toString('base64');
-      sha256Hex = digest.toString('hex');
-    }
-    return { md5: this.#md5.digest(), checksums, sha256Hex };
-  }
 }
 
 /** S3's composite checksum of a multipart object: base64(alg(concat(raw part checksums)))-N. */

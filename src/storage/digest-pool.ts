@@ -78,7 +78,8 @@ export interface DigestResult {
 
 interface Job {
   inFlight: number;
-  drained: (() => void) | undefined;
+  /** Senders waiting for the bytes in flight to fall under the limit. */
+  drained: (() => void)[];
   done: ((result: DigestResult) => void) | undefined;
   failed: ((err: Error) => void) | undefined;
   error: Error | undefined;
@@ -97,43 +98,47 @@ function pool(): NonNullable<typeof shared> {
     if (job === undefined) return;
     if (reply.type === 'ack') {
       job.inFlight -= reply.bytes;
-      if (job.inFlight <= MAX_IN_FLIGHT && job.drained) {
-        const drained = job.drained;
-        job.drained = undefined;
-        drained();
+      if (job.inFlight <= MAX_IN_FLIGHT) {
+        for (const drained of job.drained.splice(0)) drained();
       }
     } else if (reply.type === 'done') {
-      jobs.delete(reply.id);
+      release(state, reply.id);
       job.done?.({ md5: Buffer.from(reply.md5), checksums: reply.checksums, sha256Hex: reply.sha256Hex });
     } else {
-      jobs.delete(reply.id);
+      release(state, reply.id);
       job.error = new Error(reply.message);
       job.failed?.(job.error);
-      job.drained?.();
+      for (const drained of job.drained.splice(0)) drained();
     }
   });
   const failAll = (err: Error): void => {
     for (const job of jobs.values()) {
       job.error = err;
       job.failed?.(err);
-      job.drained?.();
+      for (const drained of job.drained.splice(0)) drained();
     }
     jobs.clear();
     shared = undefined;
   };
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`the digest worker exited with code ${code}`)));
+  // Idle, the worker must not keep the process alive; while a job runs it must (ref in the constructor, unref in release()).
   // After the listeners: attaching a 'message' listener would ref the worker again.
   worker.unref();
   shared = state;
   return state;
 }
 
+function release(state: NonNullable<typeof shared>, id: number): void {
+  state.jobs.delete(id);
+  if (state.jobs.size === 0) state.worker.unref();
+}
+
 export class WorkerDigests {
   readonly #id: number;
   readonly #job: Job = {
     inFlight: 0,
-    drained: undefined,
+    drained: [],
     done: undefined,
     failed: undefined,
     error: undefined,
@@ -146,6 +151,7 @@ export class WorkerDigests {
     const state = pool();
     this.#id = state.nextId++;
     state.jobs.set(this.#id, this.#job);
+    if (state.jobs.size === 1) state.worker.ref();
     this.#post({ type: 'start', id: this.#id, wanted: [...wanted] });
   }
 
@@ -161,7 +167,7 @@ export class WorkerDigests {
     this.#job.inFlight += bytes;
     this.#post({ type: 'data', id: this.#id, chunks: [...chunks] });
     if (this.#job.inFlight <= MAX_IN_FLIGHT) return undefined;
-    return new Promise<void>((resolve) => (this.#job.drained = resolve));
+    return new Promise<void>((resolve) => this.#job.drained.push(resolve));
   }
 
   finish(): Promise<DigestResult> {
@@ -182,7 +188,7 @@ export class WorkerDigests {
   }
 
   abort(): void {
-    shared?.jobs.delete(this.#id);
+    if (shared) release(shared, this.#id);
     this.#post({ type: 'abort', id: this.#id });
   }
 
