@@ -117,3 +117,36 @@ test('docs/configuration.md documents every key with its default', async () => {
     assert.ok(row.includes(shown), `${key}: the documented default should be ${shown}`);
   }
 });
+
+test('storage section: defaults, access keys from JSON env, ranges and unknown keys', () => {
+  const defaults = loadConfig({ env: {} });
+  assert.equal(defaults.storage.region, 'us-east-1');
+  assert.equal(defaults.storage.devHttp, false);
+  assert.equal(defaults.storage.maxPresignExpirySeconds, 604_800);
+  const keys = loadConfig({
+    env: {
+      CAMLINK_STORAGE__ACCESS_KEYS:
+        '[{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}]',
+      CAMLINK_STORAGE__PARTITION: 'aws-cn',
+      CAMLINK_STORAGE__REGION: 'cn-north-1',
+    },
+  });
+  assert.equal(keys.storage.accessKeys[0]?.accessKeyId, 'AKIAIOSFODNN7EXAMPLE');
+  assert.equal(keys.storage.partition, 'aws-cn');
+  for (const env of [
+    { CAMLINK_STORAGE__MAX_PARTS: '10001' },
+    { CAMLINK_STORAGE__MAX_PRESIGN_EXPIRY_SECONDS: '604801' },
+    { CAMLINK_STORAGE__MAX_KEY_BYTES: '2048' },
+    { CAMLINK_STORAGE__REGION: 'mars' },
+    {
+      CAMLINK_STORAGE__ACCESS_KEYS:
+        '[{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"x","extra":1}]',
+    },
+  ]) {
+    assert.throws(
+      () => loadConfig({ env }),
+      (err) => isCamlinkError(err, 'CONFIG_INVALID'),
+      JSON.stringify(env),
+    );
+  }
+});

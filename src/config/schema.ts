@@ -109,6 +109,63 @@ export const brokerConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+const GIB = 1024 * 1024 * 1024;
+
+export const storagePartitions = ['aws', 'aws-cn'] as const;
+
+export const storageConfigSchema = z.strictObject({
+  /** Address the embedded object store binds (devHttp forces 127.0.0.1). */
+  host: z.string().min(1).max(253).default('0.0.0.0'),
+  port: z.number().int().min(0).max(65_535).default(9000),
+  /** Region the store signs for (SigV4 credential scope) and the S3 presigner uses. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'not a region name like us-east-1 or cn-north-1')
+    .default('us-east-1'),
+  /** AWS partition for presigned URLs: aws (amazonaws.com) or aws-cn (amazonaws.com.cn). */
+  partition: z.enum(storagePartitions).default('aws'),
+  /** Plain HTTP on 127.0.0.1 for development only; logs a warning. */
+  devHttp: z.boolean().default(false),
+  /** Host suffixes for virtual-host-style addressing ("<bucket>.<domain>"). */
+  virtualHostDomains: z.array(z.string().min(1).max(253)).max(20).default(['localhost']),
+  /** Long-lived access keys accepted by the store (SigV4 and COS); keep the config file mode 0600. */
+  accessKeys: z
+    .array(
+      z.strictObject({
+        accessKeyId: z.string().regex(/^[A-Za-z0-9]{16,128}$/),
+        secretAccessKey: z.string().min(16).max(128),
+        /** Optional restriction: "bucket" or "bucket/key-prefix". */
+        scope: z.string().min(3).max(1100).optional(),
+      }),
+    )
+    .max(100)
+    .default([]),
+  maxObjectBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 * GIB)
+    .default(5 * GIB),
+  minPartBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(5 * GIB)
+    .default(5 * 1024 * 1024),
+  maxPartBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(5 * GIB)
+    .default(5 * GIB),
+  maxParts: z.number().int().min(1).max(10_000).default(10_000),
+  maxKeyBytes: z.number().int().min(1).max(1024).default(1024),
+  maxUserMetadataBytes: z.number().int().min(0).max(8192).default(2048),
+  maxHeaderBytes: z.number().int().min(1024).max(65_536).default(16_384),
+  maxPresignExpirySeconds: z.number().int().min(1).max(604_800).default(604_800),
+  clockSkewSeconds: z.number().int().min(0).max(3600).default(900),
+});
+
 export const configSchema = z.strictObject({
   /** Where camlink keeps its state (pki/, endpoints.json, databases). */
   dataDir: z.string().min(1).max(4096).default('.camlink'),
@@ -120,6 +177,7 @@ export const configSchema = z.strictObject({
   pki: pkiConfigSchema.prefault({}),
   iot: iotConfigSchema.prefault({}),
   broker: brokerConfigSchema.prefault({}),
+  storage: storageConfigSchema.prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;
@@ -127,4 +185,5 @@ export type PkiConfig = z.infer<typeof pkiConfigSchema>;
 export type IotConfig = z.infer<typeof iotConfigSchema>;
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
 export type BrokerLimits = z.infer<typeof brokerLimitsSchema>;
+export type StorageConfig = z.infer<typeof storageConfigSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -110,6 +110,17 @@ export const errorRegistry = {
     retryable: true,
     summary: 'A rule action failed; the message was not acknowledged and may be sent again.',
   },
+  STORAGE_OPTIONS_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'The object store cannot start with these options (TLS material, dev HTTP binding, data dir).',
+  },
+  PRESIGN_INVALID: {
+    status: 400,
+    retryable: false,
+    summary:
+      'A pre-signed URL cannot be made with these parameters (expiry, region, bucket, key, credentials).',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

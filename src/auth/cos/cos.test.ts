@@ -74,6 +74,33 @@ test('COS upload example: SignKey eb2519b4..., header list, SHA1(HttpString) 8b2
   );
 });
 
+test('cos-nodejs-sdk-v5 3.0.0 never signs Date: the upload example without it gives fc4e4717...', () => {
+  const withoutDate = uploadHeaders.filter(([name]) => name !== 'Date');
+  const auth = COS.getAuthorization({
+    SecretId: SECRET_ID,
+    SecretKey: SECRET_KEY,
+    Method: 'put',
+    Key: 'exampleobject(腾讯云)',
+    Headers: Object.fromEntries(uploadHeaders),
+    KeyTime: '1557989151;1557996351',
+  });
+  assert.match(
+    auth,
+    /q-header-list=content-length;content-md5;content-type;host;x-cos-acl;x-cos-grant-read&/,
+  );
+  assert.match(auth, /q-signature=fc4e4717b501da12715d5fc84a4880a87ad2b7ab$/);
+  assert.equal(
+    cosSignature(SECRET_KEY, {
+      method: 'put',
+      pathname: '/exampleobject(腾讯云)',
+      params: [],
+      headers: withoutDate,
+      keyTime: '1557989151;1557996351',
+    }),
+    'fc4e4717b501da12715d5fc84a4880a87ad2b7ab',
+  );
+});
+
 test('COS download example: SignKey 937914bf..., params, signature 01681b8c...', () => {
   assert.equal(cosSignKey(SECRET_KEY, '1557989753;1557996953'), '937914bf490e9e8c189836aad2052e4feeb35eaf');
   const query = parseQuery(

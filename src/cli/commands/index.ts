@@ -3,9 +3,10 @@ import { defineGroup } from '../command.js';
 import { caCommand } from './ca.js';
 import { deviceCommand } from './device.js';
 import { upCommand } from './up.js';
+import { storageCommand } from './storage.js';
 
 export const rootCommand = defineGroup(
   '',
   'camlink connects cameras to the cloud by direct upload (operator CA, mutual-TLS MQTT, pre-signed uploads).',
-  [upCommand, caCommand, deviceCommand],
+  [upCommand, caCommand, deviceCommand, storageCommand],
 );

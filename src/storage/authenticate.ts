@@ -1,0 +1,74 @@
+/**
+ * Authenticates an S3 request with SigV4 (header or pre-signed, service "s3", S3 path rules) or a COS
+ * signature (q-sign-algorithm=sha1), both against the same credential store; anonymous requests are
+ * refused. A credential's optional scope ("bucket" or "bucket/key-prefix") limits what it can reach.
+ */
+import { AuthError } from '../auth/sigv4/errors.js';
+import { hasSigV4, verifySigV4, type VerifiedSigV4 } from '../auth/sigv4/verify.js';
+import { hasCosSignature, verifyCos, type VerifiedCos } from '../auth/cos/verify.js';
+import type { QueryParam } from '../auth/sigv4/encoding.js';
+import type { HeaderMap } from '../auth/sigv4/headers.js';
+import type { StorageContext } from './context.js';
+import { S3Error } from './s3-errors.js';
+
+export type AuthResult = { kind: 'sigv4'; sigv4: VerifiedSigV4 } | { kind: 'cos'; cos: VerifiedCos };
+
+export interface AuthInput {
+  method: string;
+  rawPath: string;
+  query: readonly QueryParam[];
+  headers: HeaderMap;
+  bucket: string | undefined;
+  key: string | undefined;
+}
+
+export function authenticate(storage: StorageContext, input: AuthInput): AuthResult {
+  try {
+    let result: AuthResult;
+    if (hasSigV4(input)) {
+      result = {
+        kind: 'sigv4',
+        sigv4: verifySigV4(input, {
+          service: 's3',
+          region: storage.region,
+          s3: true,
+          credentials: storage.credentials,
+          clock: storage.clock,
+          clockSkewSeconds: storage.limits.clockSkewSeconds,
+          maxExpirySeconds: storage.limits.maxPresignExpirySeconds,
+        }),
+      };
+    } else if (hasCosSignature(input)) {
+      result = {
+        kind: 'cos',
+        cos: verifyCos(
+          { ...input, pathname: `/${input.key ?? ''}` },
+          {
+            credentials: storage.credentials,
+            clock: storage.clock,
+            clockSkewSeconds: storage.limits.clockSkewSeconds,
+            maxExpirySeconds: storage.limits.maxPresignExpirySeconds,
+          },
+        ),
+      };
+    } else {
+      throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request (SigV4 or COS)');
+    }
+    checkScope(result, input);
+    return result;
+  } catch (err) {
+    if (err instanceof AuthError) throw new S3Error(err.code, err.message);
+    throw err;
+  }
+}
+
+function checkScope(result: AuthResult, input: AuthInput): void {
+  const scope = result.kind === 'sigv4' ? result.sigv4.credential.scope : result.cos.credential.scope;
+  if (scope === undefined) return;
+  const slash = scope.indexOf('/');
+  const bucket = slash < 0 ? scope : scope.slice(0, slash);
+  const prefix = slash < 0 ? '' : scope.slice(slash + 1);
+  if (input.bucket !== bucket || (prefix !== '' && !(input.key ?? '').startsWith(prefix))) {
+    throw new S3Error('AccessDenied', 'These credentials do not grant access to this resource');
+  }
+}
