@@ -110,6 +110,11 @@ export const errorRegistry = {
     retryable: true,
     summary: 'A rule action failed; the message was not acknowledged and may be sent again.',
   },
+  QUEUE_STORE_UNAVAILABLE: {
+    status: 500,
+    retryable: false,
+    summary: 'The queue database cannot be opened or has a newer schema than this camlink.',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 
