@@ -4,6 +4,7 @@
  * it returns (synchronous=FULL), so a caller that saw it succeed can rely on the row being on disk.
  * Time comes from the injected clock; long-poll wake-ups from QueueWaiters.
  */
+import { EventEmitter } from 'node:events';
 import type { QueueSink } from '../iot/rules/actions.js';
 import { systemClock, systemRandom, type Clock, type RandomBytes } from '../util/clock.js';
 import { checkQueueName, parseQueueAttributes, sameSettings, type QueueSettings } from './attributes.js';
@@ -94,6 +95,8 @@ export class QueueStore implements QueueSink {
   readonly #random: RandomBytes;
   readonly #maxQueues: number;
   readonly #waiters = new QueueWaiters();
+  /** Emits 'parked' (queue name) when a long poll starts waiting: lets tests send at the right moment. */
+  readonly events = new EventEmitter<{ parked: [string] }>();
   #closed = false;
 
   constructor(options: QueueStoreOptions) {
@@ -220,13 +223,17 @@ export class QueueStore implements QueueSink {
 
   // ---- messages ----
 
+  /** Throws the SqsError SendMessage would answer for this input, stores nothing. */
+  checkSend(name: string, input: SendInput): void {
+    const queue = this.getQueue(name);
+    checkMessage(input.body, input.attributes ?? {}, queue.settings.MaximumMessageSize);
+    if (input.delaySeconds !== undefined) checkDelay(input.delaySeconds);
+  }
+
   /** Validates and commits a batch in one transaction; a validation failure stores nothing. */
   sendMany(name: string, inputs: readonly SendInput[]): SentMessage[] {
     const queue = this.getQueue(name);
-    for (const input of inputs) {
-      checkMessage(input.body, input.attributes ?? {}, queue.settings.MaximumMessageSize);
-      if (input.delaySeconds !== undefined) checkDelay(input.delaySeconds);
-    }
+    for (const input of inputs) this.checkSend(name, input);
     const insert = this.#db.prepare(
       `INSERT INTO messages (queue_id, message_id, body, md5_body, attributes, md5_attributes, sent_at, visible_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -372,7 +379,9 @@ export class QueueStore implements QueueSink {
   waitForMessages(name: string, ms: number, signal?: AbortSignal): Promise<void> {
     const queue = this.getQueue(name);
     const next = this.nextVisibleInMs(name);
-    return this.#waiters.wait(queue.id, next === undefined ? ms : Math.min(ms, next), signal);
+    const waiting = this.#waiters.wait(queue.id, next === undefined ? ms : Math.min(ms, next), signal);
+    this.events.emit('parked', name);
+    return waiting;
   }
 
   /**
