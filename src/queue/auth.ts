@@ -30,8 +30,9 @@ export function authenticate(
 ): VerifiedSigV4 {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
+  let verified: VerifiedSigV4;
   try {
-    return verifySigV4(
+    verified = verifySigV4(
       {
         method: req.method ?? 'POST',
         rawPath: q < 0 ? url : url.slice(0, q),
@@ -52,6 +53,15 @@ export function authenticate(
   } catch (err) {
     throw err instanceof AuthError ? toSqsError(err) : err;
   }
+  // The shared verifier takes a non-S3 payload hash from x-amz-content-sha256 when the client sends
+  // one (the SDK does); SQS signs the body itself, so a claimed hash must be the body's.
+  if (verified.payloadHash !== bodySha256) {
+    throw new SqsError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    );
+  }
+  return verified;
 }
 
 export function toSqsError(err: AuthError): SqsError {

@@ -112,7 +112,7 @@ export function parseRequest(target: string | undefined, body: string): ParsedRe
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path.map(String).join('.') ?? '';
-    const missing = issue?.code === 'invalid_type' && issue.input === undefined;
+    const missing = issue?.code === 'invalid_type' && valueAt(json, issue.path) === undefined;
     if (missing) throw new SqsError('MissingParameter', `The request must contain the parameter ${path}.`);
     throw new SqsError(
       'InvalidParameterValue',
@@ -120,4 +120,13 @@ export function parseRequest(target: string | undefined, body: string): ParsedRe
     );
   }
   return { operation, input: result.data } as ParsedRequest;
+}
+
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
