@@ -14,9 +14,9 @@ function tamperBody(client: SQSClient): void {
   client.middlewareStack.add(
     (next) => async (args) => {
       const req = args.request as { body?: unknown };
-      const text = Buffer.from(req.body as Uint8Array).toString('utf8');
+      const text = new TextDecoder().decode(req.body as Uint8Array);
       assert.match(text, /"tampered"/);
-      req.body = Buffer.from(text.replace('"tampered"', '"tampereD"'));
+      req.body = text.replace('"tampered"', '"tampereD"');
       return next(args);
     },
     { step: 'deserialize', name: 'tamperAfterSigning' },
