@@ -10,11 +10,22 @@ import { systemClock, systemRandom, type Clock, type RandomBytes } from '../util
 import { checkQueueName, parseQueueAttributes, sameSettings, type QueueSettings } from './attributes.js';
 import { openQueueDb, type Db } from './db.js';
 import { SqsError, invalidParameter } from './errors.js';
-import { md5Hex, md5OfMessageAttributes as attributesMd5, type MessageAttributes } from './md5.js';
+import { md5Hex, md5OfMessageAttributes as attributesMd5 } from './md5.js';
 import { checkDelay, checkMessage } from './message-rules.js';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receipt.js';
 import { attributesFromJson, attributesToJson, uuidFrom } from './rows.js';
 import { QueueWaiters } from './waiters.js';
+import type {
+  MessageRow,
+  QueueCounts,
+  QueueInfo,
+  QueueRow,
+  ReceivedMessage,
+  SendInput,
+  SentMessage,
+} from './store-types.js';
+
+export type { QueueCounts, QueueInfo, ReceivedMessage, SendInput, SentMessage } from './store-types.js';
 
 export interface QueueStoreOptions {
   /** SQLite file (created with its directory when missing). */
@@ -25,63 +36,6 @@ export interface QueueStoreOptions {
   maxQueues: number;
   clock?: Clock;
   random?: RandomBytes;
-}
-
-export interface QueueInfo {
-  readonly id: number;
-  readonly name: string;
-  readonly settings: QueueSettings;
-  readonly createdAt: number;
-  readonly modifiedAt: number;
-}
-
-export interface SendInput {
-  body: string;
-  attributes?: MessageAttributes;
-  delaySeconds?: number;
-}
-
-export interface SentMessage {
-  readonly messageId: string;
-  readonly md5OfBody: string;
-  readonly md5OfMessageAttributes: string | undefined;
-}
-
-export interface ReceivedMessage extends SentMessage {
-  readonly receiptHandle: string;
-  readonly body: string;
-  readonly attributes: MessageAttributes;
-  readonly receiveCount: number;
-  readonly sentAt: number;
-  readonly firstReceivedAt: number;
-}
-
-export interface QueueCounts {
-  visible: number;
-  notVisible: number;
-  delayed: number;
-}
-
-interface QueueRow {
-  id: number;
-  name: string;
-  settings: string;
-  created_at: number;
-  modified_at: number;
-}
-
-interface MessageRow {
-  id: number;
-  message_id: string;
-  body: string;
-  md5_body: string;
-  attributes: string | null;
-  md5_attributes: string | null;
-  sent_at: number;
-  visible_at: number;
-  receive_count: number;
-  first_received_at: number | null;
-  receipt_token: string | null;
 }
 
 export const MAX_VISIBILITY_TIMEOUT = 43_200;
