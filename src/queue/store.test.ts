@@ -139,6 +139,7 @@ test('CreateQueue is idempotent with the same attributes, QueueNameExists with o
   const { store } = await newStore(t, 2);
   const a = store.createQueue('a', { VisibilityTimeout: '5' });
   assert.equal(store.createQueue('a', { VisibilityTimeout: '5' }).id, a.id);
+  assert.equal(store.createQueue('a').id, a.id, 'no attributes given: nothing differs');
   assert.throws(
     () => store.createQueue('a', { VisibilityTimeout: '6' }),
     (e) => isSqsError(e, 'QueueNameExists'),

@@ -91,7 +91,8 @@ export class QueueStore implements QueueSink {
     return this.#db.transaction((): QueueInfo => {
       const existing = this.#findQueue(name);
       if (existing) {
-        if (!sameSettings(existing.settings, settings)) {
+        // SQS compares only the attributes given: each must equal the existing queue's value.
+        if (!sameSettings(existing.settings, parseQueueAttributes(attributes, existing.settings))) {
           throw new SqsError(
             'QueueNameExists',
             `A queue already exists with the same name and a different value for attribute(s).`,
