@@ -115,7 +115,7 @@ export const storagePartitions = ['aws', 'aws-cn'] as const;
 
 export const storageConfigSchema = z.strictObject({
   /** Address the embedded object store binds (devHttp forces 127.0.0.1). */
-  host: z.string().min(1).max(253).default('0.0.0.0'),
+  host: z.string().min(1).max(253).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(9000),
   /** Region the store signs for (SigV4 credential scope) and the S3 presigner uses. */
   region: z
@@ -166,6 +166,25 @@ export const storageConfigSchema = z.strictObject({
   clockSkewSeconds: z.number().int().min(0).max(3600).default(900),
 });
 
+export const queueLimitsSchema = z.strictObject({
+  /** Queues in one store (SQS: no fixed limit; OverLimit when reached). */
+  maxQueues: z.number().int().min(1).max(1_000_000).default(1_000),
+  /** Largest HTTP request body read; refused from Content-Length or while streaming, before buffering. */
+  maxRequestBytes: z.number().int().min(65_536).max(16_777_216).default(1_048_576),
+  /** Accepted difference between a request's X-Amz-Date and the server clock (AWS: 5 minutes). */
+  clockSkewSeconds: z.number().int().min(1).max(3_600).default(300),
+});
+
+export const queueConfigSchema = z.strictObject({
+  /** Address of the SQS-compatible HTTPS listener. Region and account come from the `iot` section. */
+  host: host.default('127.0.0.1'),
+  /** 0 picks a free port (tests, --ephemeral-ports). */
+  port: port.default(9324),
+  /** DEV ONLY: plain HTTP instead of HTTPS with the camlink server certificate. */
+  devHttp: z.boolean().default(false),
+  limits: queueLimitsSchema.prefault({}),
+});
+
 export const configSchema = z.strictObject({
   /** Where camlink keeps its state (pki/, endpoints.json, databases). */
   dataDir: z.string().min(1).max(4096).default('.camlink'),
@@ -178,6 +197,7 @@ export const configSchema = z.strictObject({
   iot: iotConfigSchema.prefault({}),
   broker: brokerConfigSchema.prefault({}),
   storage: storageConfigSchema.prefault({}),
+  queue: queueConfigSchema.prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;
@@ -186,4 +206,6 @@ export type IotConfig = z.infer<typeof iotConfigSchema>;
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
 export type BrokerLimits = z.infer<typeof brokerLimitsSchema>;
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
+export type QueueConfig = z.infer<typeof queueConfigSchema>;
+export type QueueLimits = z.infer<typeof queueLimitsSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

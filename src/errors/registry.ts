@@ -121,6 +121,11 @@ export const errorRegistry = {
     summary:
       'A pre-signed URL cannot be made with these parameters (expiry, region, bucket, key, credentials).',
   },
+  QUEUE_STORE_UNAVAILABLE: {
+    status: 500,
+    retryable: false,
+    summary: 'The queue database cannot be opened or has a newer schema than this camlink.',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 
