@@ -4,6 +4,7 @@
  * spent once) are enforced by constraints and transactions, not by read-then-write races.
  */
 import type { Row, SqlDriver, SqlExecutor } from './driver.js';
+import { storeTables, type StoreTable } from './types.js';
 import type {
   ApiToken,
   BackendStore,
@@ -31,6 +32,15 @@ export class SqlBackendStore implements BackendStore {
 
   close(): Promise<void> {
     return this.db.close();
+  }
+
+  async countRows(): Promise<Record<StoreTable, number>> {
+    const counts = {} as Record<StoreTable, number>;
+    for (const table of storeTables) {
+      const [row] = await this.db.query(`SELECT COUNT(*) AS n FROM ${table}`);
+      counts[table] = num(row?.n);
+    }
+    return counts;
   }
 
   createUser(user: User): Promise<boolean> {
@@ -69,6 +79,17 @@ export class SqlBackendStore implements BackendStore {
     const changed = await this.db.run(
       'UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
       [id, at],
+    );
+    return changed === 1;
+  }
+
+  async createDevice(
+    device: { deviceId: string; certificateId: string | undefined },
+    at: number,
+  ): Promise<boolean> {
+    const changed = await this.db.run(
+      'INSERT INTO devices (device_id, certificate_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO NOTHING',
+      [device.deviceId, device.certificateId ?? null, at],
     );
     return changed === 1;
   }

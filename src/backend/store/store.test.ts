@@ -89,7 +89,9 @@ storeTest('devices: upsert keeps created_at and updates the certificate', async 
   assert.deepEqual(first, { deviceId: 'cam-1', certificateId: undefined, createdAt: 10 });
   const second = await store.upsertDevice({ deviceId: 'cam-1', certificateId: 'abc' }, 20);
   assert.deepEqual(second, { deviceId: 'cam-1', certificateId: 'abc', createdAt: 10 });
-  await withDevices(store, 'cam-0');
+  assert.equal(await store.createDevice({ deviceId: 'cam-1', certificateId: undefined }, 30), false);
+  assert.equal((await store.findDevice('cam-1'))?.certificateId, 'abc');
+  assert.equal(await store.createDevice({ deviceId: 'cam-0', certificateId: undefined }, 30), true);
   assert.deepEqual(
     (await store.listDevices()).map((d) => d.deviceId),
     ['cam-0', 'cam-1'],

@@ -5,6 +5,16 @@
 export type TokenScope = 'user' | 'operator';
 export type UploadStatus = 'pending' | 'done' | 'rejected';
 
+export const storeTables = [
+  'users',
+  'api_tokens',
+  'devices',
+  'user_devices',
+  'pairing_challenges',
+  'uploads',
+] as const;
+export type StoreTable = (typeof storeTables)[number];
+
 export interface User {
   readonly id: string;
   readonly name: string;
@@ -71,6 +81,8 @@ export interface BackendStore {
   /** Cheap round trip for /healthz; throws when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Rows per table: tests prove a refused request changed nothing; operators get a quick census. */
+  countRows(): Promise<Record<StoreTable, number>>;
 
   /** Inserts a user; false when the id exists. */
   createUser(user: User): Promise<boolean>;
@@ -85,6 +97,8 @@ export interface BackendStore {
   /** Sets revoked_at once; false when unknown or already revoked. */
   revokeToken(id: string, at: number): Promise<boolean>;
 
+  /** Inserts a device; false when the id exists (the stored row is unchanged). */
+  createDevice(device: { deviceId: string; certificateId: string | undefined }, at: number): Promise<boolean>;
   /** Inserts a device, or updates its certificate id; returns the stored row. */
   upsertDevice(device: { deviceId: string; certificateId: string | undefined }, at: number): Promise<Device>;
   findDevice(deviceId: string): Promise<Device | undefined>;
