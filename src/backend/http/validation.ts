@@ -34,8 +34,8 @@ export function installZodValidation(app: FastifyInstance): void {
       throw new Error(`route schema for ${httpPart ?? 'a part'} was not built by zodSchema()`);
     const part = httpPart ?? 'request';
     return (data: unknown) => {
-      // A POST without a body is validated as an empty object, so required keys are reported.
-      const parsed = zod.safeParse(part === 'body' && data === undefined ? {} : data);
+      // A POST without a body (fastify gives null) is validated as an empty object, so required keys are reported.
+      const parsed = zod.safeParse(part === 'body' && (data === undefined || data === null) ? {} : data);
       if (parsed.success) return { value: parsed.data };
       return { error: new CamlinkError('VALIDATION_FAILED', describeIssues(parsed.error, part)) };
     };

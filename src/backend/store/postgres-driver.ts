@@ -37,6 +37,7 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
     },
   });
   const direct = over(pool);
+  let closing: Promise<void> | undefined;
 
   return {
     dialect: 'postgres',
@@ -62,6 +63,7 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
     async lockMigrations(tx) {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     },
-    close: () => pool.end(),
+    // Idempotent: a second close waits for the first.
+    close: () => (closing ??= pool.end()),
   };
 }

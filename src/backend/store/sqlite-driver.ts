@@ -70,7 +70,7 @@ export function openSqliteDriver(path: string): SqlDriver {
     lockMigrations: () => Promise.resolve(),
     close: () =>
       serialized(() => {
-        db.close();
+        if (db.open) db.close();
         return Promise.resolve();
       }),
   };
