@@ -3,7 +3,13 @@
  * document at /docs. Built from injected dependencies and never listening by itself, so tests drive it
  * with inject() and `camlink backend` (or `camlink up`) decides where it listens.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import https from 'node:https';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerFactory,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import { requireAuth } from './auth.js';
 import type { BackendDeps } from './deps.js';
@@ -16,7 +22,15 @@ import { installZodValidation } from './validation.js';
 
 export type { BackendDeps } from './deps.js';
 
-export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstance> {
+export interface BackendAppOptions {
+  /** Serve HTTPS with this key and chain when the app listens; inject() works either way. */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
+}
+
+export async function buildBackendApp(
+  deps: BackendDeps,
+  options: BackendAppOptions = {},
+): Promise<FastifyInstance> {
   // Typed as fastify's base logger so route modules take a plain FastifyInstance.
   const logger: FastifyBaseLogger = deps.logger;
   const app: FastifyInstance = Fastify({
@@ -25,6 +39,7 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.backend.bodyLimitBytes,
     return503OnClosing: true,
+    ...(options.tls === undefined ? {} : { serverFactory: httpsServerFactory(options.tls) }),
   });
   // Only JSON bodies are parsed; anything else is UNSUPPORTED_MEDIA_TYPE.
   app.removeAllContentTypeParsers();
@@ -70,4 +85,9 @@ export async function buildBackendApp(deps: BackendDeps): Promise<FastifyInstanc
   );
   await app.ready();
   return app;
+}
+
+/** An HTTPS server for fastify: same request/response API as http, TLS 1.2 or newer. */
+function httpsServerFactory(tls: { key: Buffer; cert: Buffer }): FastifyServerFactory {
+  return (handler) => https.createServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler);
 }
