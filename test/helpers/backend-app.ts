@@ -12,6 +12,7 @@ import { systemRandom } from '../../src/util/clock.js';
 import { openTestStore, storeKinds, type StoreKind } from './backend-store.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 
 export class FixedClock {
   constructor(private ms: number) {}
@@ -39,10 +40,17 @@ export interface TestBackend {
 
 export const START = Date.UTC(2026, 0, 1);
 
+export interface BackendTestOptions {
+  bodyLimitBytes?: number;
+  deviceIdPattern?: string;
+  /** Receives every log line (the logger runs at trace level when given). */
+  logLines?: string[];
+}
+
 export async function startTestBackend(
   t: TestContext,
   kind: StoreKind,
-  options: { bodyLimitBytes?: number; deviceIdPattern?: string } = {},
+  options: BackendTestOptions = {},
 ): Promise<TestBackend> {
   const store = await openTestStore(t, kind);
   const clock = new FixedClock(START);
@@ -55,7 +63,10 @@ export async function startTestBackend(
   const app = await buildBackendApp({
     store,
     clock,
-    logger: createLogger({ level: 'silent' }),
+    logger:
+      options.logLines === undefined
+        ? createLogger({ level: 'silent' })
+        : createLogger({ level: 'trace' }, lineSink(options.logLines)),
     config: {
       backend: { bodyLimitBytes: options.bodyLimitBytes ?? 65_536 },
       pki: { deviceIdPattern: options.deviceIdPattern ?? '^[A-Za-z0-9:_-]{1,128}$' },
@@ -102,9 +113,23 @@ export function errorCode(res: LightMyRequestResponse): string | undefined {
 export function backendTest(
   name: string,
   body: (t: TestContext, backend: TestBackend) => Promise<void>,
-  options?: { bodyLimitBytes?: number; deviceIdPattern?: string },
+  options?: BackendTestOptions,
 ): void {
   for (const kind of storeKinds) {
     test(`${name} [${kind}]`, async (t) => body(t, await startTestBackend(t, kind, options)));
   }
+}
+
+function lineSink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
 }

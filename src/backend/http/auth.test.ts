@@ -87,3 +87,24 @@ backendTest('operator-only routes refuse user tokens with FORBIDDEN and change n
   assert.equal(errorCode(metrics), 'FORBIDDEN');
   assert.deepEqual(await b.store.countRows(), before);
 });
+
+const logLines: string[] = [];
+backendTest(
+  'tokens never reach the logs, even at trace level and on failures',
+  async (_t, b) => {
+    logLines.length = 0;
+    const alice = await b.user('Alice');
+    await b.call('GET', '/v1/me', { token: alice.token });
+    await b.call('GET', '/v1/devices/cam-x', { token: alice.token });
+    await b.call('POST', '/v1/users', { token: alice.token, body: { name: 'x' } });
+    await b.call('GET', '/v1/me', { token: `${alice.token.slice(0, -1)}A` });
+    await b.store.close();
+    await b.call('GET', '/v1/me', { token: alice.token });
+    assert.ok(logLines.length > 0, 'the backend logged something');
+    for (const line of logLines) {
+      assert.ok(!line.includes(alice.token.slice(4)), line);
+      assert.ok(!line.includes(b.operatorToken.slice(4)), line);
+    }
+  },
+  { logLines },
+);
