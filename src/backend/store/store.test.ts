@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
-import { storeTest } from '../../../test/helpers/backend-store.js';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { storeTest, TEST_POSTGRES_URL } from '../../../test/helpers/backend-store.js';
+import { MIGRATIONS } from './migrations.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { openBackendStore } from './open.js';
 import type { ApiToken, BackendStore } from './types.js';
@@ -179,4 +182,25 @@ storeTest('uploads round-trip every column', async (_t, store) => {
   await assert.rejects(store.createUpload(upload));
   await assert.rejects(store.createUpload({ ...upload, uploadId: 'up-2', deviceId: 'cam-unknown' }));
   assert.equal(await store.findUpload('up-2'), undefined);
+});
+
+test('replicas migrating one PostgreSQL schema at once apply each migration once', async (t) => {
+  const schema = `camlink_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const location = { kind: 'postgres' as const, url: TEST_POSTGRES_URL, schema };
+  const replicas = await Promise.all([1, 2, 3].map(() => openBackendStore(location, 0)));
+  for (const replica of replicas) t.after(() => replica.close());
+  const rows = await admin.query<{ version: string }>(`SELECT version FROM ${schema}.schema_migrations`);
+  assert.deepEqual(
+    rows.rows.map((r) => Number(r.version)),
+    MIGRATIONS.map((_sql, i) => i + 1),
+  );
+  assert.equal(await replicas[0]?.createUser(alice), true);
+  assert.deepEqual(await replicas[2]?.findUser(alice.id), alice);
 });
