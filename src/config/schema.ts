@@ -185,6 +185,29 @@ export const queueConfigSchema = z.strictObject({
   limits: queueLimitsSchema.prefault({}),
 });
 
+export const backendConfigSchema = z.strictObject({
+  /** Address of the backend's HTTPS listener; loopback unless it is put behind a proxy or opened on purpose. */
+  host: host.default('127.0.0.1'),
+  /** 0 picks a free port (tests). */
+  port: port.default(8080),
+  /** Largest request body accepted; larger bodies are PAYLOAD_TOO_LARGE (413). */
+  bodyLimitBytes: z.number().int().min(1_024).max(10_485_760).default(65_536),
+  store: z
+    .strictObject({
+      /** SQLite database file, relative to dataDir unless absolute; used when postgresUrl is unset. */
+      sqlitePath: z.string().min(1).max(4096).default('backend.db'),
+      /** PostgreSQL connection string; when set, the backend keeps its state there instead of SQLite. */
+      postgresUrl: z
+        .string()
+        .max(4096)
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    })
+    .prefault({}),
+  /** File holding the operator token, relative to dataDir unless absolute; created (0600) on first start. */
+  operatorTokenFile: z.string().min(1).max(4096).default('operator-token'),
+});
+
 export const configSchema = z.strictObject({
   /** Where camlink keeps its state (pki/, endpoints.json, databases). */
   dataDir: z.string().min(1).max(4096).default('.camlink'),
@@ -198,6 +221,7 @@ export const configSchema = z.strictObject({
   broker: brokerConfigSchema.prefault({}),
   storage: storageConfigSchema.prefault({}),
   queue: queueConfigSchema.prefault({}),
+  backend: backendConfigSchema.prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;
@@ -208,4 +232,5 @@ export type BrokerLimits = z.infer<typeof brokerLimitsSchema>;
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
 export type QueueConfig = z.infer<typeof queueConfigSchema>;
 export type QueueLimits = z.infer<typeof queueLimitsSchema>;
+export type BackendConfig = z.infer<typeof backendConfigSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

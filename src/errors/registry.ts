@@ -126,6 +126,43 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The queue database cannot be opened or has a newer schema than this camlink.',
   },
+  AUTH_REQUIRED: {
+    status: 401,
+    retryable: false,
+    summary: 'The request carries no `Authorization: Bearer <token>` header.',
+  },
+  AUTH_INVALID: {
+    status: 401,
+    retryable: false,
+    summary: 'The bearer token is malformed, unknown or revoked.',
+  },
+  FORBIDDEN: { status: 403, retryable: false, summary: 'The token is valid but may not do this.' },
+  NOT_FOUND: {
+    status: 404,
+    retryable: false,
+    summary: 'No such resource, or not one the caller may see.',
+  },
+  VALIDATION_FAILED: {
+    status: 400,
+    retryable: false,
+    summary: 'The request body, path or query does not match the schema (unknown keys included).',
+  },
+  CONFLICT: { status: 409, retryable: false, summary: 'The resource exists or is held by someone else.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    retryable: false,
+    summary: 'The request body is larger than the configured limit.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    retryable: false,
+    summary: 'The request body is not application/json.',
+  },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    summary: 'The backend database cannot be reached.',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

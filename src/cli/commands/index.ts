@@ -1,5 +1,6 @@
 /** The camlink command tree. Later components add their groups here (up, camera, app, backend, ...). */
 import { defineGroup } from '../command.js';
+import { backendCommand } from './backend.js';
 import { caCommand } from './ca.js';
 import { deviceCommand } from './device.js';
 import { upCommand } from './up.js';
@@ -8,5 +9,5 @@ import { storageCommand } from './storage.js';
 export const rootCommand = defineGroup(
   '',
   'camlink connects cameras to the cloud by direct upload (operator CA, mutual-TLS MQTT, pre-signed uploads).',
-  [upCommand, caCommand, deviceCommand, storageCommand],
+  [upCommand, caCommand, deviceCommand, storageCommand, backendCommand],
 );

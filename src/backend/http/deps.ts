@@ -1,0 +1,17 @@
+/** What the backend app is built from; everything with time, randomness or I/O is injected. */
+import type { BackendConfig } from '../../config/schema.js';
+import type { Logger } from '../../log/logger.js';
+import type { Clock, RandomBytes } from '../../util/clock.js';
+import type { BackendStore } from '../store/types.js';
+
+export interface BackendDeps {
+  readonly store: BackendStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly config: {
+    readonly backend: Pick<BackendConfig, 'bodyLimitBytes'>;
+    /** The operator's extra device-id rule (pki.deviceIdPattern). */
+    readonly pki: { readonly deviceIdPattern: string };
+  };
+  readonly random?: RandomBytes;
+}

@@ -1,0 +1,100 @@
+/**
+ * Devices. The operator registers device ids (AWS IoT thing names, checked by the contracts' rule and
+ * the configured pattern) and sees every device; a user sees only the devices paired to them. Another
+ * user's device answers NOT_FOUND exactly like an unknown one, so existence does not leak.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { assertDeviceId, THING_NAME_MAX_LENGTH } from '../../../contracts/device-id.js';
+import { CamlinkError } from '../../../errors/camlink-error.js';
+import { requireOperator } from '../../auth/principal.js';
+import { bearerSecurity, principalOf } from '../auth.js';
+import type { BackendDeps } from '../deps.js';
+import { zodSchema } from '../validation.js';
+import { deviceView } from '../views.js';
+
+const deviceId = z.string().min(1).max(THING_NAME_MAX_LENGTH);
+const registerBody = z.strictObject({
+  deviceId,
+  /** The AWS IoT certificate id (64 hex digits) the device authenticates with, when known. */
+  certificateId: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+    .optional(),
+});
+const deviceParams = z.strictObject({ id: deviceId });
+
+export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
+  const operatorPattern = new RegExp(deps.config.pki.deviceIdPattern, 'u');
+
+  app.get(
+    '/devices',
+    {
+      schema: {
+        summary: "List devices: the caller's own, or all of them for the operator.",
+        tags: ['devices'],
+        security: bearerSecurity,
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const devices =
+        principal.kind === 'operator'
+          ? await deps.store.listDevices()
+          : await deps.store.listUserDevices(principal.userId);
+      return { devices: devices.map(deviceView) };
+    },
+  );
+
+  app.post(
+    '/devices',
+    {
+      schema: {
+        summary: 'Register a device id (operator).',
+        tags: ['devices'],
+        security: bearerSecurity,
+        body: zodSchema(registerBody),
+      },
+    },
+    async (request, reply) => {
+      requireOperator(principalOf(request));
+      const body = request.body as z.infer<typeof registerBody>;
+      assertDeviceId(body.deviceId, operatorPattern);
+      const now = deps.clock.now().getTime();
+      if (
+        !(await deps.store.createDevice({ deviceId: body.deviceId, certificateId: body.certificateId }, now))
+      ) {
+        throw new CamlinkError('CONFLICT', `device ${body.deviceId} is already registered`);
+      }
+      const device = await deps.store.findDevice(body.deviceId);
+      if (device === undefined) throw new CamlinkError('INTERNAL', 'registered device vanished');
+      return reply.code(201).send({ device: deviceView(device) });
+    },
+  );
+
+  app.get(
+    '/devices/:id',
+    {
+      schema: {
+        summary: 'One device: own devices only (the operator sees all); others are NOT_FOUND.',
+        tags: ['devices'],
+        security: bearerSecurity,
+        params: zodSchema(deviceParams),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { id } = request.params as z.infer<typeof deviceParams>;
+      assertDeviceId(id);
+      const owner = await deps.store.findDeviceOwner(id);
+      const visible = principal.kind === 'operator' || owner?.userId === principal.userId;
+      const device = visible ? await deps.store.findDevice(id) : undefined;
+      if (device === undefined) throw new CamlinkError('NOT_FOUND', `no device ${id}`);
+      return {
+        device: deviceView(device),
+        pairedAt: owner === undefined ? null : new Date(owner.pairedAt).toISOString(),
+        ...(principal.kind === 'operator' ? { ownerUserId: owner?.userId ?? null } : {}),
+      };
+    },
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * The backend as a running service: opens the configured store, bootstraps the operator token, builds
+ * the app and listens (HTTPS with the endpoint server certificate; plain HTTP only when asked for, on
+ * loopback). Used by `camlink backend`; `camlink up` will embed the same function.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { CamlinkConfig } from '../config/schema.js';
+import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
+import type { Logger } from '../log/logger.js';
+import { serverCertPaths } from '../pki/server-cert.js';
+import { systemClock, systemRandom, type Clock, type RandomBytes } from '../util/clock.js';
+import { ensureOperatorToken } from './auth/operator-token.js';
+import { buildBackendApp } from './http/app.js';
+import { openBackendStore, storeLocation } from './store/open.js';
+
+export interface StartBackendOptions {
+  readonly config: Readonly<CamlinkConfig>;
+  readonly logger: Logger;
+  /** Plain HTTP instead of HTTPS (development); refused unless the host is a loopback address. */
+  readonly devHttp?: boolean;
+  readonly clock?: Clock;
+  readonly random?: RandomBytes;
+}
+
+export interface RunningBackend {
+  readonly url: string;
+  readonly store: 'sqlite' | 'postgres';
+  readonly operatorTokenFile: string;
+  /** True when this start generated the operator token file. */
+  readonly operatorTokenCreated: boolean;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export async function startBackend(options: StartBackendOptions): Promise<RunningBackend> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const devHttp = options.devHttp === true;
+  if (devHttp && !LOOPBACK.has(config.backend.host)) {
+    throw new CamlinkError(
+      'CLI_USAGE',
+      `--dev-http serves without TLS and is refused on ${config.backend.host}; use a loopback address`,
+    );
+  }
+  const tls = devHttp ? undefined : await loadServerTls(config.dataDir);
+  const store = await openBackendStore(
+    storeLocation(config.dataDir, config.backend.store),
+    clock.now().getTime(),
+  );
+  try {
+    const tokenFile = inDataDir(config.dataDir, config.backend.operatorTokenFile);
+    const operator = await ensureOperatorToken(store, tokenFile, clock, random);
+    const app = await buildBackendApp(
+      { store, clock, logger, config: { backend: config.backend, pki: config.pki }, random },
+      { tls },
+    );
+    await app.listen({ host: config.backend.host, port: config.backend.port });
+    const { port } = app.server.address() as AddressInfo;
+    const host = config.backend.host.includes(':') ? `[${config.backend.host}]` : config.backend.host;
+    if (devHttp)
+      logger.warn({ host: config.backend.host }, 'backend serves plain HTTP (--dev-http): development only');
+    return {
+      url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+      store: store.dialect,
+      operatorTokenFile: tokenFile,
+      operatorTokenCreated: operator.created,
+      async close() {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+function inDataDir(dataDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dataDir, path);
+}
+
+async function loadServerTls(dataDir: string): Promise<{ key: Buffer; cert: Buffer }> {
+  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
+  try {
+    return { key: await readFile(keyPath), cert: await readFile(certPath) };
+  } catch (err) {
+    if (systemErrorCode(err) !== 'ENOENT') {
+      throw new CamlinkError('FILE_UNREADABLE', `cannot read the server certificate ${certPath}`, {
+        cause: err,
+      });
+    }
+    throw new CamlinkError(
+      'FILE_UNREADABLE',
+      `no server certificate at ${certPath}: run \`camlink up\` once in this data dir to issue it, or pass --dev-http (loopback, development only)`,
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The backend schema, written once for SQLite and PostgreSQL in the subset both accept: TEXT, BIGINT
+ * (epoch milliseconds), PRIMARY KEY, UNIQUE, REFERENCES, CHECK. Migrations are append-only; each runs
+ * in its own transaction with its row in schema_migrations, under the driver's migration lock.
+ */
+import type { SqlDriver } from './driver.js';
+
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE users (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     created_at BIGINT NOT NULL);
+   CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     user_id TEXT REFERENCES users (id),
+     token_hash TEXT NOT NULL UNIQUE,
+     scope TEXT NOT NULL CHECK (scope IN ('user', 'operator')),
+     created_at BIGINT NOT NULL,
+     last_used_at BIGINT,
+     revoked_at BIGINT,
+     CHECK ((scope = 'user') = (user_id IS NOT NULL)));
+   CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+   CREATE TABLE devices (
+     device_id TEXT PRIMARY KEY,
+     certificate_id TEXT,
+     created_at BIGINT NOT NULL);
+   CREATE TABLE user_devices (
+     device_id TEXT PRIMARY KEY REFERENCES devices (device_id),
+     user_id TEXT NOT NULL REFERENCES users (id),
+     paired_at BIGINT NOT NULL);
+   CREATE INDEX user_devices_by_user ON user_devices (user_id);
+   CREATE TABLE pairing_challenges (
+     id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL REFERENCES users (id),
+     device_id TEXT,
+     nonce TEXT NOT NULL,
+     expires_at BIGINT NOT NULL,
+     used_at BIGINT);
+   CREATE TABLE uploads (
+     upload_id TEXT PRIMARY KEY,
+     device_id TEXT NOT NULL REFERENCES devices (device_id),
+     user_id TEXT REFERENCES users (id),
+     bucket TEXT NOT NULL,
+     object_key TEXT NOT NULL,
+     content_type TEXT NOT NULL,
+     max_size BIGINT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'rejected')),
+     size BIGINT,
+     sha256 TEXT,
+     created_at BIGINT NOT NULL,
+     expires_at BIGINT NOT NULL,
+     completed_at BIGINT);
+   CREATE INDEX uploads_by_device ON uploads (device_id, created_at);`,
+];
+
+/** Applies the migrations the database has not seen; returns the resulting schema version. */
+export async function migrate(driver: SqlDriver, now: number): Promise<number> {
+  for (let version = 1; version <= MIGRATIONS.length; version++) {
+    await driver.transaction(async (tx) => {
+      await driver.lockMigrations(tx);
+      await driver.exec(
+        tx,
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)',
+      );
+      const seen = await tx.query('SELECT version FROM schema_migrations WHERE version = $1', [version]);
+      if (seen.length > 0) return;
+      await driver.exec(tx, MIGRATIONS[version - 1] ?? '');
+      await tx.run('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version, now]);
+    });
+  }
+  return MIGRATIONS.length;
+}

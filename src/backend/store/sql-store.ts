@@ -1,0 +1,319 @@
+/**
+ * BackendStore over a SqlDriver: the SQL is written once and runs unchanged on SQLite and PostgreSQL.
+ * Invariants that span statements (a user with their first token, a device with one owner, a challenge
+ * spent once) are enforced by constraints and transactions, not by read-then-write races.
+ */
+import type { Row, SqlDriver, SqlExecutor } from './driver.js';
+import { storeTables, type StoreTable } from './types.js';
+import type {
+  ApiToken,
+  BackendStore,
+  ConsumeResult,
+  Device,
+  DeviceLink,
+  LinkResult,
+  PairingChallenge,
+  TokenScope,
+  Upload,
+  UploadStatus,
+  User,
+} from './types.js';
+
+export class SqlBackendStore implements BackendStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  get dialect(): 'sqlite' | 'postgres' {
+    return this.db.dialect;
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1 AS ok');
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  async countRows(): Promise<Record<StoreTable, number>> {
+    const counts = {} as Record<StoreTable, number>;
+    for (const table of storeTables) {
+      const [row] = await this.db.query(`SELECT COUNT(*) AS n FROM ${table}`);
+      counts[table] = num(row?.n);
+    }
+    return counts;
+  }
+
+  createUser(user: User): Promise<boolean> {
+    return insertUser(this.db, user);
+  }
+
+  async findUser(id: string): Promise<User | undefined> {
+    const [row] = await this.db.query('SELECT id, name, created_at FROM users WHERE id = $1', [id]);
+    return row && toUser(row);
+  }
+
+  createUserWithToken(user: User, token: ApiToken): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await insertUser(tx, user))) return false;
+      if (!(await insertToken(tx, token))) throw new Error('token id or hash collision');
+      return true;
+    });
+  }
+
+  createToken(token: ApiToken): Promise<boolean> {
+    return insertToken(this.db, token);
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<ApiToken | undefined> {
+    const [row] = await this.db.query(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1`, [
+      tokenHash,
+    ]);
+    return row && toToken(row);
+  }
+
+  async touchToken(id: string, at: number): Promise<void> {
+    await this.db.run('UPDATE api_tokens SET last_used_at = $2 WHERE id = $1', [id, at]);
+  }
+
+  async revokeToken(id: string, at: number): Promise<boolean> {
+    const changed = await this.db.run(
+      'UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+      [id, at],
+    );
+    return changed === 1;
+  }
+
+  async createDevice(
+    device: { deviceId: string; certificateId: string | undefined },
+    at: number,
+  ): Promise<boolean> {
+    const changed = await this.db.run(
+      'INSERT INTO devices (device_id, certificate_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO NOTHING',
+      [device.deviceId, device.certificateId ?? null, at],
+    );
+    return changed === 1;
+  }
+
+  upsertDevice(device: { deviceId: string; certificateId: string | undefined }, at: number): Promise<Device> {
+    return this.db.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO devices (device_id, certificate_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO NOTHING',
+        [device.deviceId, device.certificateId ?? null, at],
+      );
+      await tx.run('UPDATE devices SET certificate_id = $2 WHERE device_id = $1', [
+        device.deviceId,
+        device.certificateId ?? null,
+      ]);
+      const found = await selectDevice(tx, device.deviceId);
+      if (found === undefined) throw new Error(`device ${device.deviceId} vanished during upsert`);
+      return found;
+    });
+  }
+
+  findDevice(deviceId: string): Promise<Device | undefined> {
+    return selectDevice(this.db, deviceId);
+  }
+
+  async listDevices(): Promise<Device[]> {
+    const rows = await this.db.query(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY device_id`);
+    return rows.map(toDevice);
+  }
+
+  async listUserDevices(userId: string): Promise<Device[]> {
+    const rows = await this.db.query(
+      `SELECT d.device_id, d.certificate_id, d.created_at FROM devices d
+       JOIN user_devices u ON u.device_id = d.device_id WHERE u.user_id = $1 ORDER BY d.device_id`,
+      [userId],
+    );
+    return rows.map(toDevice);
+  }
+
+  async findDeviceOwner(deviceId: string): Promise<DeviceLink | undefined> {
+    const [row] = await this.db.query(
+      'SELECT user_id, device_id, paired_at FROM user_devices WHERE device_id = $1',
+      [deviceId],
+    );
+    return row && { userId: str(row.user_id), deviceId: str(row.device_id), pairedAt: num(row.paired_at) };
+  }
+
+  linkUserDevice(userId: string, deviceId: string, at: number): Promise<LinkResult> {
+    return this.db.transaction(async (tx): Promise<LinkResult> => {
+      if ((await tx.query('SELECT 1 AS ok FROM users WHERE id = $1', [userId])).length === 0) {
+        return 'no-such-user';
+      }
+      if ((await selectDevice(tx, deviceId)) === undefined) return 'no-such-device';
+      // The primary key on device_id makes "at most one owner" hold even between racing replicas.
+      const inserted = await tx.run(
+        'INSERT INTO user_devices (device_id, user_id, paired_at) VALUES ($1, $2, $3) ON CONFLICT (device_id) DO NOTHING',
+        [deviceId, userId, at],
+      );
+      if (inserted === 1) return 'linked';
+      const [owner] = await tx.query('SELECT user_id FROM user_devices WHERE device_id = $1', [deviceId]);
+      return owner && str(owner.user_id) === userId ? 'already-linked' : 'owned-by-other';
+    });
+  }
+
+  async unlinkUserDevice(userId: string, deviceId: string): Promise<boolean> {
+    const changed = await this.db.run('DELETE FROM user_devices WHERE device_id = $1 AND user_id = $2', [
+      deviceId,
+      userId,
+    ]);
+    return changed === 1;
+  }
+
+  async createPairingChallenge(c: PairingChallenge): Promise<void> {
+    await this.db.run(
+      'INSERT INTO pairing_challenges (id, user_id, device_id, nonce, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [c.id, c.userId, c.deviceId ?? null, c.nonce, c.expiresAt, c.usedAt ?? null],
+    );
+  }
+
+  async findPairingChallenge(id: string): Promise<PairingChallenge | undefined> {
+    const [row] = await this.db.query(
+      'SELECT id, user_id, device_id, nonce, expires_at, used_at FROM pairing_challenges WHERE id = $1',
+      [id],
+    );
+    return row && toChallenge(row);
+  }
+
+  async consumePairingChallenge(id: string, at: number): Promise<ConsumeResult> {
+    // One conditional UPDATE: of two concurrent callers exactly one changes the row.
+    const changed = await this.db.run(
+      'UPDATE pairing_challenges SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2',
+      [id, at],
+    );
+    if (changed === 1) return 'consumed';
+    const found = await this.findPairingChallenge(id);
+    if (found === undefined) return 'not-found';
+    return found.usedAt !== undefined ? 'already-used' : 'expired';
+  }
+
+  async createUpload(u: Upload): Promise<void> {
+    await this.db.run(
+      `INSERT INTO uploads (upload_id, device_id, user_id, bucket, object_key, content_type, max_size, status,
+         size, sha256, created_at, expires_at, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        u.uploadId,
+        u.deviceId,
+        u.userId ?? null,
+        u.bucket,
+        u.key,
+        u.contentType,
+        u.maxSize,
+        u.status,
+        u.size ?? null,
+        u.sha256 ?? null,
+        u.createdAt,
+        u.expiresAt,
+        u.completedAt ?? null,
+      ],
+    );
+  }
+
+  async findUpload(uploadId: string): Promise<Upload | undefined> {
+    const [row] = await this.db.query(
+      `SELECT upload_id, device_id, user_id, bucket, object_key, content_type, max_size, status, size, sha256,
+         created_at, expires_at, completed_at FROM uploads WHERE upload_id = $1`,
+      [uploadId],
+    );
+    return row && toUpload(row);
+  }
+}
+
+const TOKEN_COLUMNS = 'id, user_id, token_hash, scope, created_at, last_used_at, revoked_at';
+const DEVICE_COLUMNS = 'device_id, certificate_id, created_at';
+
+async function insertUser(db: SqlExecutor, user: User): Promise<boolean> {
+  const changed = await db.run(
+    'INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+    [user.id, user.name, user.createdAt],
+  );
+  return changed === 1;
+}
+
+async function insertToken(db: SqlExecutor, t: ApiToken): Promise<boolean> {
+  const changed = await db.run(
+    `INSERT INTO api_tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    [t.id, t.userId ?? null, t.tokenHash, t.scope, t.createdAt, t.lastUsedAt ?? null, t.revokedAt ?? null],
+  );
+  return changed === 1;
+}
+
+async function selectDevice(db: SqlExecutor, deviceId: string): Promise<Device | undefined> {
+  const [row] = await db.query(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE device_id = $1`, [deviceId]);
+  return row && toDevice(row);
+}
+
+function str(value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`expected a string column, got ${typeof value}`);
+  return value;
+}
+
+function optStr(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : str(value);
+}
+
+/** pg returns BIGINT as a string; SQLite as a number. Both become a safe integer or an error. */
+function num(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new TypeError('expected an integer column');
+  return n;
+}
+
+function optNum(value: unknown): number | undefined {
+  return value === null || value === undefined ? undefined : num(value);
+}
+
+function toUser(row: Row): User {
+  return { id: str(row.id), name: str(row.name), createdAt: num(row.created_at) };
+}
+
+function toToken(row: Row): ApiToken {
+  return {
+    id: str(row.id),
+    userId: optStr(row.user_id),
+    tokenHash: str(row.token_hash),
+    scope: str(row.scope) as TokenScope,
+    createdAt: num(row.created_at),
+    lastUsedAt: optNum(row.last_used_at),
+    revokedAt: optNum(row.revoked_at),
+  };
+}
+
+function toDevice(row: Row): Device {
+  return {
+    deviceId: str(row.device_id),
+    certificateId: optStr(row.certificate_id),
+    createdAt: num(row.created_at),
+  };
+}
+
+function toChallenge(row: Row): PairingChallenge {
+  return {
+    id: str(row.id),
+    userId: str(row.user_id),
+    deviceId: optStr(row.device_id),
+    nonce: str(row.nonce),
+    expiresAt: num(row.expires_at),
+    usedAt: optNum(row.used_at),
+  };
+}
+
+function toUpload(row: Row): Upload {
+  return {
+    uploadId: str(row.upload_id),
+    deviceId: str(row.device_id),
+    userId: optStr(row.user_id),
+    bucket: str(row.bucket),
+    key: str(row.object_key),
+    contentType: str(row.content_type),
+    maxSize: num(row.max_size),
+    status: str(row.status) as UploadStatus,
+    size: optNum(row.size),
+    sha256: optStr(row.sha256),
+    createdAt: num(row.created_at),
+    expiresAt: num(row.expires_at),
+    completedAt: optNum(row.completed_at),
+  };
+}

@@ -1,0 +1,206 @@
+/** The BackendStore contract, run unchanged against SQLite and PostgreSQL. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { storeTest, TEST_POSTGRES_URL } from '../../../test/helpers/backend-store.js';
+import { MIGRATIONS } from './migrations.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
+import { openBackendStore } from './open.js';
+import type { ApiToken, BackendStore } from './types.js';
+import { toSqlitePlaceholders } from './sqlite-driver.js';
+
+const alice = { id: 'u-alice', name: 'Alice', createdAt: 1_000 };
+const bob = { id: 'u-bob', name: 'Bob', createdAt: 2_000 };
+
+function token(id: string, userId: string | undefined, hash: string): ApiToken {
+  return {
+    id,
+    userId,
+    scope: userId === undefined ? 'operator' : 'user',
+    tokenHash: hash,
+    createdAt: 5,
+    lastUsedAt: undefined,
+    revokedAt: undefined,
+  };
+}
+
+async function withDevices(store: BackendStore, ...ids: string[]): Promise<void> {
+  for (const id of ids) await store.upsertDevice({ deviceId: id, certificateId: undefined }, 10);
+}
+
+test('$n placeholders become ? in the order they appear', () => {
+  assert.deepEqual(toSqlitePlaceholders('a = $2 OR b = $1 OR c = $2', ['x', 'y']), {
+    sql: 'a = ? OR b = ? OR c = ?',
+    params: ['y', 'x', 'y'],
+  });
+  assert.throws(() => toSqlitePlaceholders('a = $3', ['x']), RangeError);
+});
+
+storeTest('ping answers and the dialect is reported', async (_t, store, kind) => {
+  await store.ping();
+  assert.equal(store.dialect, kind);
+});
+
+test('reopening a SQLite file migrates nothing and keeps the data', async (t) => {
+  const path = join(await tempDir(t), 'b.db');
+  const first = await openBackendStore({ kind: 'sqlite', path }, 0);
+  await first.createUser(alice);
+  await first.close();
+  const second = await openBackendStore({ kind: 'sqlite', path }, 0);
+  assert.deepEqual(await second.findUser(alice.id), alice);
+  await second.close();
+});
+
+storeTest('users: create once, find, duplicates refused', async (_t, store) => {
+  assert.equal(await store.createUser(alice), true);
+  assert.equal(await store.createUser({ ...alice, name: 'Other' }), false);
+  assert.deepEqual(await store.findUser(alice.id), alice);
+  assert.equal(await store.findUser('nobody'), undefined);
+});
+
+storeTest('a user and their first token are created together or not at all', async (_t, store) => {
+  assert.equal(await store.createUserWithToken(alice, token('t1', alice.id, 'h1')), true);
+  assert.equal(await store.createUserWithToken(alice, token('t2', alice.id, 'h2')), false);
+  assert.equal(await store.findTokenByHash('h2'), undefined);
+  // A token collision rolls the user back.
+  await assert.rejects(store.createUserWithToken(bob, token('t3', bob.id, 'h1')));
+  assert.equal(await store.findUser(bob.id), undefined);
+});
+
+storeTest('tokens: found by hash, touched, revoked once; scope matches user', async (_t, store) => {
+  await store.createUser(alice);
+  assert.equal(await store.createToken(token('t1', alice.id, 'h1')), true);
+  assert.equal(await store.createToken(token('t1', alice.id, 'h9')), false, 'duplicate id');
+  assert.equal(await store.createToken(token('t9', alice.id, 'h1')), false, 'duplicate hash');
+  assert.equal(await store.createToken(token('op', undefined, 'hop')), true);
+  assert.deepEqual(await store.findTokenByHash('h1'), token('t1', alice.id, 'h1'));
+  assert.equal((await store.findTokenByHash('hop'))?.scope, 'operator');
+  await store.touchToken('t1', 77);
+  assert.equal((await store.findTokenByHash('h1'))?.lastUsedAt, 77);
+  assert.equal(await store.revokeToken('t1', 88), true);
+  assert.equal(await store.revokeToken('t1', 99), false);
+  assert.equal((await store.findTokenByHash('h1'))?.revokedAt, 88);
+  // A user token without a user, or an operator token with one, violates the CHECK.
+  await assert.rejects(store.createToken({ ...token('bad', undefined, 'hb'), scope: 'user' }));
+  assert.equal(await store.findTokenByHash('hb'), undefined);
+});
+
+storeTest('devices: upsert keeps created_at and updates the certificate', async (_t, store) => {
+  const first = await store.upsertDevice({ deviceId: 'cam-1', certificateId: undefined }, 10);
+  assert.deepEqual(first, { deviceId: 'cam-1', certificateId: undefined, createdAt: 10 });
+  const second = await store.upsertDevice({ deviceId: 'cam-1', certificateId: 'abc' }, 20);
+  assert.deepEqual(second, { deviceId: 'cam-1', certificateId: 'abc', createdAt: 10 });
+  assert.equal(await store.createDevice({ deviceId: 'cam-1', certificateId: undefined }, 30), false);
+  assert.equal((await store.findDevice('cam-1'))?.certificateId, 'abc');
+  assert.equal(await store.createDevice({ deviceId: 'cam-0', certificateId: undefined }, 30), true);
+  assert.deepEqual(
+    (await store.listDevices()).map((d) => d.deviceId),
+    ['cam-0', 'cam-1'],
+  );
+  assert.equal(await store.findDevice('cam-9'), undefined);
+});
+
+storeTest('a device belongs to at most one user', async (_t, store) => {
+  await store.createUser(alice);
+  await store.createUser(bob);
+  await withDevices(store, 'cam-1', 'cam-2');
+  assert.equal(await store.linkUserDevice(alice.id, 'cam-1', 30), 'linked');
+  assert.equal(await store.linkUserDevice(alice.id, 'cam-1', 31), 'already-linked');
+  assert.equal(await store.linkUserDevice(bob.id, 'cam-1', 32), 'owned-by-other');
+  assert.equal(await store.linkUserDevice(bob.id, 'cam-9', 32), 'no-such-device');
+  assert.equal(await store.linkUserDevice('nobody', 'cam-2', 32), 'no-such-user');
+  assert.deepEqual(await store.findDeviceOwner('cam-1'), {
+    userId: alice.id,
+    deviceId: 'cam-1',
+    pairedAt: 30,
+  });
+  assert.deepEqual(
+    (await store.listUserDevices(alice.id)).map((d) => d.deviceId),
+    ['cam-1'],
+  );
+  assert.deepEqual(await store.listUserDevices(bob.id), []);
+  assert.equal(await store.unlinkUserDevice(bob.id, 'cam-1'), false);
+  assert.equal(await store.unlinkUserDevice(alice.id, 'cam-1'), true);
+  assert.equal(await store.linkUserDevice(bob.id, 'cam-1', 40), 'linked');
+});
+
+storeTest('racing links: exactly one user wins a device', async (_t, store) => {
+  await store.createUser(alice);
+  await store.createUser(bob);
+  await withDevices(store, 'cam-r');
+  const results = await Promise.all([
+    store.linkUserDevice(alice.id, 'cam-r', 1),
+    store.linkUserDevice(bob.id, 'cam-r', 1),
+  ]);
+  assert.deepEqual([...results].sort(), ['linked', 'owned-by-other']);
+});
+
+storeTest('pairing challenges are spent once and expire', async (_t, store) => {
+  await store.createUser(alice);
+  const challenge = {
+    id: 'c1',
+    userId: alice.id,
+    deviceId: undefined,
+    nonce: 'n',
+    expiresAt: 100,
+    usedAt: undefined,
+  };
+  await store.createPairingChallenge(challenge);
+  await store.createPairingChallenge({ ...challenge, id: 'c2', deviceId: 'cam-x' });
+  assert.deepEqual(await store.findPairingChallenge('c1'), challenge);
+  assert.equal(await store.consumePairingChallenge('c2', 100), 'expired');
+  const spent = await Promise.all([
+    store.consumePairingChallenge('c1', 50),
+    store.consumePairingChallenge('c1', 51),
+  ]);
+  assert.deepEqual([...spent].sort(), ['already-used', 'consumed']);
+  assert.equal(await store.consumePairingChallenge('nope', 1), 'not-found');
+});
+
+storeTest('uploads round-trip every column', async (_t, store) => {
+  await store.createUser(alice);
+  await withDevices(store, 'cam-1');
+  const upload = {
+    uploadId: 'up-1',
+    deviceId: 'cam-1',
+    userId: alice.id,
+    bucket: 'photos',
+    key: 'devices/cam-1/up-1.jpg',
+    contentType: 'image/jpeg',
+    maxSize: 25 * 1024 * 1024,
+    status: 'pending' as const,
+    size: undefined,
+    sha256: undefined,
+    createdAt: 1,
+    expiresAt: 2,
+    completedAt: undefined,
+  };
+  await store.createUpload(upload);
+  assert.deepEqual(await store.findUpload('up-1'), upload);
+  await assert.rejects(store.createUpload(upload));
+  await assert.rejects(store.createUpload({ ...upload, uploadId: 'up-2', deviceId: 'cam-unknown' }));
+  assert.equal(await store.findUpload('up-2'), undefined);
+});
+
+test('replicas migrating one PostgreSQL schema at once apply each migration once', async (t) => {
+  const schema = `camlink_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  t.after(async () => {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const location = { kind: 'postgres' as const, url: TEST_POSTGRES_URL, schema };
+  const replicas = await Promise.all([1, 2, 3].map(() => openBackendStore(location, 0)));
+  for (const replica of replicas) t.after(() => replica.close());
+  const rows = await admin.query<{ version: string }>(`SELECT version FROM ${schema}.schema_migrations`);
+  assert.deepEqual(
+    rows.rows.map((r) => Number(r.version)),
+    MIGRATIONS.map((_sql, i) => i + 1),
+  );
+  assert.equal(await replicas[0]?.createUser(alice), true);
+  assert.deepEqual(await replicas[2]?.findUser(alice.id), alice);
+});

@@ -1,0 +1,135 @@
+/**
+ * A backend app on a test store (SQLite or PostgreSQL), a settable clock, the operator token and
+ * helpers to call it through inject() and to snapshot the store's row counts.
+ */
+import { test, type TestContext } from 'node:test';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { ensureOperatorToken } from '../../src/backend/auth/operator-token.js';
+import { buildBackendApp } from '../../src/backend/http/app.js';
+import type { BackendStore } from '../../src/backend/store/types.js';
+import { createLogger } from '../../src/log/logger.js';
+import { systemRandom } from '../../src/util/clock.js';
+import { openTestStore, storeKinds, type StoreKind } from './backend-store.js';
+import { tempDir } from './tmp.js';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+export class FixedClock {
+  constructor(private ms: number) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface TestBackend {
+  app: FastifyInstance;
+  store: BackendStore;
+  clock: FixedClock;
+  operatorToken: string;
+  call(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
+  /** Creates a user through the API; returns its id and token. */
+  user(name: string): Promise<{ id: string; token: string }>;
+}
+
+export const START = Date.UTC(2026, 0, 1);
+
+export interface BackendTestOptions {
+  bodyLimitBytes?: number;
+  deviceIdPattern?: string;
+  /** Receives every log line (the logger runs at trace level when given). */
+  logLines?: string[];
+}
+
+export async function startTestBackend(
+  t: TestContext,
+  kind: StoreKind,
+  options: BackendTestOptions = {},
+): Promise<TestBackend> {
+  const store = await openTestStore(t, kind);
+  const clock = new FixedClock(START);
+  const { token: operatorToken } = await ensureOperatorToken(
+    store,
+    join(await tempDir(t), 'operator-token'),
+    clock,
+    systemRandom,
+  );
+  const app = await buildBackendApp({
+    store,
+    clock,
+    logger:
+      options.logLines === undefined
+        ? createLogger({ level: 'silent' })
+        : createLogger({ level: 'trace' }, lineSink(options.logLines)),
+    config: {
+      backend: { bodyLimitBytes: options.bodyLimitBytes ?? 65_536 },
+      pki: { deviceIdPattern: options.deviceIdPattern ?? '^[A-Za-z0-9:_-]{1,128}$' },
+    },
+  });
+  t.after(() => app.close());
+  const call: TestBackend['call'] = (method, url, o = {}) => {
+    const request: InjectOptions = {
+      method,
+      url,
+      headers: {
+        ...(o.token === undefined ? {} : { authorization: `Bearer ${o.token}` }),
+        ...o.headers,
+      },
+    };
+    if (o.body !== undefined) {
+      if (typeof o.body === 'string') request.payload = o.body;
+      else request.payload = JSON.stringify(o.body);
+      request.headers = { 'content-type': 'application/json', ...request.headers };
+    }
+    return app.inject(request);
+  };
+  return {
+    app,
+    store,
+    clock,
+    operatorToken,
+    call,
+    async user(name) {
+      const res = await call('POST', '/v1/users', { token: operatorToken, body: { name } });
+      if (res.statusCode !== 201) throw new Error(`creating ${name}: ${res.statusCode} ${res.body}`);
+      const body = res.json<{ user: { id: string }; token: { token: string } }>();
+      return { id: body.user.id, token: body.token.token };
+    },
+  };
+}
+
+export function errorCode(res: LightMyRequestResponse): string | undefined {
+  const body = res.json<{ error?: { code?: string } }>();
+  return body.error?.code;
+}
+
+/** Declares `name` once per store kind with a fresh backend. */
+export function backendTest(
+  name: string,
+  body: (t: TestContext, backend: TestBackend) => Promise<void>,
+  options?: BackendTestOptions,
+): void {
+  for (const kind of storeKinds) {
+    test(`${name} [${kind}]`, async (t) => body(t, await startTestBackend(t, kind, options)));
+  }
+}
+
+function lineSink(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
+}
