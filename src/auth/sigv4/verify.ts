@@ -113,7 +113,15 @@ function verifyHeader(req: SigV4Request, auth: string | undefined, options: SigV
     }
     payloadHash = contentSha;
   } else {
-    payloadHash = contentSha ?? req.bodySha256 ?? sha256Hex('');
+    // Non-S3 services sign the body hash itself: a claimed x-amz-content-sha256 must be the body's,
+    // or a body changed after signing would pass with the original header.
+    if (contentSha !== undefined && req.bodySha256 !== undefined && contentSha !== req.bodySha256) {
+      throw new AuthError(
+        'SignatureDoesNotMatch',
+        'The provided x-amz-content-sha256 does not match the request body.',
+      );
+    }
+    payloadHash = req.bodySha256 ?? contentSha ?? sha256Hex('');
   }
   return finish(req, options, parsed, credential, amzDate, payloadHash, false);
 }
