@@ -15,6 +15,11 @@ export const endpointsSchema = z.strictObject({
     .optional(),
   /** The AWS IoT control-plane API (use as the SDK's endpoint). */
   iot: z.string().regex(/^https?:\/\//),
+  /** The S3-compatible object store (path-style base URL). */
+  s3: z.string().regex(/^https?:\/\//),
+  /** The SQS-compatible queue service, and the queue the upload rule feeds. */
+  sqs: z.string().regex(/^https?:\/\//),
+  uploadQueueUrl: z.string().regex(/^https?:\/\//),
   /** The embedded AWS-compatible APIs' key pair (this file is 0600), also in the shared-credentials file. */
   credentials: z.strictObject({
     accessKeyId: z.string(),

@@ -23,6 +23,14 @@ import { IotRegistry } from '../iot/registry/registry.js';
 import { RegistryIdentityResolver } from '../iot/registry/identity.js';
 import { startIotApi, type RunningIotApi } from '../iot/api/server.js';
 import { InMemoryCredentialStore } from '../auth/credentials.js';
+import { startQueueServer } from '../queue/server.js';
+import { startStorageServer } from '../storage/server.js';
+import { RulesEngine } from '../iot/rules/index.js';
+import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../contracts/upload-rule.js';
+
+/** The queue the upload rule feeds, and its dead-letter queue. */
+export const UPLOAD_QUEUE_NAME = 'camlink-uploads';
+export const UPLOAD_DLQ_NAME = 'camlink-uploads-dlq';
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
 import { bootstrapIot, syncPkiRevocations } from './iot-bootstrap.js';
 import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } from './local-credentials.js';
@@ -57,29 +65,80 @@ export async function startPlatform(
   try {
     const operatorCaId = await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
     const credentials = await loadOrCreateLocalCredentials(config.dataDir, config.iot.region);
+    const credentialStore = new InMemoryCredentialStore([credentials]);
     const identity = new RegistryIdentityResolver(registry, logger.child({ component: 'iot' }), [
       DEVICE_POLICY_NAME,
     ]);
     const tlsMaterial = () => endpointTls(config.dataDir, pki, registry, operatorCaId, logger);
+    const endpointCert = serverCertPaths(config.dataDir, 'endpoint');
+    const serverTls = {
+      key: await readFile(endpointCert.keyPath),
+      cert: await readFile(endpointCert.certPath),
+    };
+
+    // The queue first: the upload rule writes into it before the endpoint acknowledges a publish.
+    const queue = await startQueueServer({
+      config: config.queue,
+      dataDir: config.dataDir,
+      region: config.iot.region,
+      accountId: config.iot.accountId,
+      partition: config.iot.partition,
+      credentials: credentialStore,
+      tls: serverTls,
+      clock,
+      logger: logger.child({ component: 'queue' }),
+    });
+    closers.unshift(() => queue.close());
+    queue.store.createQueue(UPLOAD_DLQ_NAME);
+    queue.store.createQueue(UPLOAD_QUEUE_NAME, {
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: queue.store.queueArn(UPLOAD_DLQ_NAME),
+        maxReceiveCount: '5',
+      }),
+    });
+    const uploadQueueUrl = `${queue.url}/${config.iot.accountId}/${UPLOAD_QUEUE_NAME}`;
+    const late: { broker?: RunningBroker } = {};
+    const rules = new RulesEngine(
+      [{ name: UPLOAD_RULE_NAME, sql: UPLOAD_RULE_SQL, actions: [{ sqs: { queueUrl: uploadQueueUrl } }] }],
+      {
+        queue: queue.store,
+        republish: (topic, payload, qos) => late.broker?.publish(topic, payload, qos) ?? Promise.resolve(),
+      },
+    );
 
     const broker = await startBroker({
       config: config.broker,
       scope,
       tls: await tlsMaterial(),
       identity,
+      rules,
       logger: logger.child({ component: 'broker' }),
       clock,
     });
+    late.broker = broker;
     closers.unshift(() => broker.close());
+
+    const storage = await startStorageServer({
+      dataDir: join(config.dataDir, 'storage'),
+      tls: serverTls,
+      host: config.storage.host,
+      port: config.storage.port,
+      credentials: credentialStore,
+      region: config.storage.region,
+      virtualHostDomains: config.storage.virtualHostDomains,
+      limits: config.storage,
+      clock,
+      logger: logger.child({ component: 'storage' }),
+    });
+    closers.unshift(() => storage.close());
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
-    const { certPath, keyPath } = serverCertPaths(config.dataDir, 'endpoint');
     const api: RunningIotApi = await startIotApi({
       host: config.iot.api.host,
       port: config.iot.api.port,
       region: config.iot.region,
-      tls: { key: await readFile(keyPath), cert: await readFile(certPath) },
-      credentials: new InMemoryCredentialStore([credentials]),
+      tls: serverTls,
+      credentials: credentialStore,
       clock: pki.clock,
       logger: logger.child({ component: 'iot-api' }),
       registry,
@@ -130,6 +189,9 @@ export async function startPlatform(
       mqtt: broker.mqttsUrl,
       ...(broker.plaintextUrl ? { mqttPlaintext: broker.plaintextUrl } : {}),
       iot: api.url,
+      s3: storage.url,
+      sqs: queue.url,
+      uploadQueueUrl,
       credentials: { ...credentials, profile: LOCAL_PROFILE, sharedCredentialsFile: paths.sharedFile },
       caPath: pki.store.caCertPath,
       partition: config.iot.partition,

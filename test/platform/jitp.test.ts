@@ -20,6 +20,7 @@ import {
   ListAttachedPoliciesCommand,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startPlatform } from '../../src/platform/platform.js';
@@ -35,7 +36,14 @@ test('JITP: first connection dropped, retry connects; REVOKED disconnects and lo
   const dataDir = await tempDir(t);
   const config = loadConfig({
     env: {},
-    flags: { dataDir, broker: { port: 0 }, iot: { api: { port: 0 } }, log: { level: 'silent' } },
+    flags: {
+      dataDir,
+      broker: { port: 0 },
+      iot: { api: { port: 0 } },
+      storage: { port: 0 },
+      queue: { port: 0 },
+      log: { level: 'silent' },
+    },
   });
   const clock = new SkewClock();
   const platform = await startPlatform(config, createLogger({ level: 'silent' }), { clock });
@@ -126,6 +134,21 @@ test('JITP: first connection dropped, retry connects; REVOKED disconnects and lo
   const status = nextMessage(operator, 'camlink/devices/cam-jitp/status');
   await cam.publishAsync('camlink/devices/cam-jitp/status', 'online', { qos: 1 });
   assert.equal((await status).toString(), 'online');
+
+  // The upload rule: an announcement the endpoint acknowledged is in the SQS-compatible queue.
+  await cam.publishAsync(
+    'camlink/devices/cam-jitp/uploads',
+    JSON.stringify({ key: 'cam-jitp/a.jpg', size: 3 }),
+    { qos: 1 },
+  );
+  const sqs = new SQSClient(sdkOptions(endpoints.sqs, ca, endpoints.credentials));
+  t.after(() => sqs.destroy());
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: endpoints.uploadQueueUrl, WaitTimeSeconds: 5 }),
+  );
+  const upload = JSON.parse(received.Messages?.[0]?.Body ?? '{}') as Record<string, unknown>;
+  assert.equal(upload.key, 'cam-jitp/a.jpg');
+  assert.equal(upload.deviceId, 'cam-jitp');
 
   const gone = closed(cam);
   await iot.send(new UpdateCertificateCommand({ certificateId: device.certificateId, newStatus: 'REVOKED' }));

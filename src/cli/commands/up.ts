@@ -23,6 +23,8 @@ export const upCommand = defineCommand({
     const config = {
       ...base,
       iot: { ...base.iot, api: { ...base.iot.api, ...(ephemeral ? { port: 0 } : {}) } },
+      storage: { ...base.storage, ...(ephemeral ? { port: 0 } : {}) },
+      queue: { ...base.queue, ...(ephemeral ? { port: 0 } : {}) },
       broker: {
         ...base.broker,
         ...(ephemeral ? { port: 0 } : {}),
@@ -41,6 +43,10 @@ export const upCommand = defineCommand({
       ctx.io.stdout(`  mqtt (DEV, no auth) ${platform.endpoints.mqttPlaintext}\n`);
     }
     ctx.io.stdout(`  IoT API (SigV4)    ${platform.endpoints.iot}\n`);
+    ctx.io.stdout(`  S3 (SigV4, COS)    ${platform.endpoints.s3}\n`);
+    ctx.io.stdout(
+      `  SQS                ${platform.endpoints.sqs}  upload queue ${platform.endpoints.uploadQueueUrl}\n`,
+    );
     ctx.io.stdout(
       `  AWS credentials    ${platform.endpoints.credentials.sharedCredentialsFile} (profile ${platform.endpoints.credentials.profile})\n`,
     );
