@@ -54,7 +54,7 @@ const TLS_SESSION_TIMEOUT_S = 300;
 export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const redis = config.redis.enabled ? await redisBackends(config.redis.url) : undefined;
+  const redis = config.redis.enabled ? await redisBackends(config.redis.url, logger) : undefined;
   const live: { aedes?: Aedes } = {};
   const hooks = new EndpointHooks({
     config,
