@@ -206,6 +206,99 @@ export const backendConfigSchema = z.strictObject({
     .prefault({}),
   /** File holding the operator token, relative to dataDir unless absolute; created (0600) on first start. */
   operatorTokenFile: z.string().min(1).max(4096).default('operator-token'),
+  uploads: z
+    .strictObject({
+      /** Bucket the pre-signed PUTs point into; objects are keyed devices/<deviceId>/<uploadId>.<ext>. */
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid bucket name')
+        .default('camlink-media'),
+      /** Content types an upload may declare; anything else is UPLOAD_CONTENT_TYPE_NOT_ALLOWED (415). */
+      contentTypes: z
+        .array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'not a lower-case type/subtype'))
+        .min(1)
+        .max(50)
+        .default(['image/jpeg', 'image/png', 'image/heic', 'image/webp', 'video/mp4']),
+      /** Largest object an upload may declare and store; larger is UPLOAD_TOO_LARGE (413). */
+      maxBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(5 * GIB)
+        .default(50 * 1024 * 1024),
+      /** Lifetime of a pre-signed PUT URL. */
+      putUrlTtlSeconds: z.number().int().min(30).max(3_600).default(900),
+      /** Lifetime of the pre-signed GET URLs the media API hands out. */
+      getUrlTtlSeconds: z.number().int().min(30).max(3_600).default(300),
+    })
+    .prefault({}),
+  pairing: z
+    .strictObject({
+      /** How long a pairing challenge may be answered. */
+      challengeTtlSeconds: z.number().int().min(30).max(3_600).default(300),
+    })
+    .prefault({}),
+  /** Who signs upload URLs: s3 (SigV4, AWS or the embedded store) or cos (Tencent COS q-sign). */
+  presigner: z.enum(['s3', 'cos']).default('s3'),
+  cos: z
+    .strictObject({
+      /** The APPID suffix of COS bucket names (<bucket>-<appId>). */
+      appId: z.string().regex(/^\d{1,20}$/, 'must be digits'),
+      region: z.string().regex(/^[a-z]+-[a-z]+(-\d+)?$/, 'not a COS region like ap-shanghai'),
+      secretId: z.string().min(16).max(128),
+      secretKey: z.string().min(16).max(128),
+      /** A custom (path-style) endpoint, e.g. the embedded store for local COS tests. */
+      endpoint: z.url().optional(),
+    })
+    .optional(),
+  /**
+   * The AWS-compatible services the backend talks to. Unset: the embedded platform's
+   * DATA_DIR/endpoints.json (what `camlink up` wrote). Set: AWS (or any compatible service).
+   */
+  aws: z
+    .strictObject({
+      region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/, 'not an AWS region name'),
+      partition: z.enum(['aws', 'aws-cn']).default('aws'),
+      /** The SQS queue the upload topic rule feeds. */
+      uploadQueueUrl: z.url(),
+      /** mqtts:// URL of the IoT data endpoint for the backend's own MQTT session (fan-out, URL requests). */
+      mqttUrl: z
+        .string()
+        .regex(/^mqtts:\/\//, 'must be an mqtts:// URL')
+        .optional(),
+      /** Certificate and key files of the backend's MQTT identity (thing camlink-backend). */
+      mqttCertFile: z.string().min(1).max(4096).optional(),
+      mqttKeyFile: z.string().min(1).max(4096).optional(),
+      /** Endpoint overrides (for compatible services); AWS's regional endpoints otherwise. */
+      s3Endpoint: z.url().optional(),
+      sqsEndpoint: z.url().optional(),
+      iotEndpoint: z.url().optional(),
+      /** Shared-credentials profile; the SDK's default chain when unset. */
+      profile: z.string().min(1).max(128).optional(),
+    })
+    .optional(),
+  reconciler: z
+    .strictObject({
+      /** Consume upload notifications from the queue. Off: another replica (or nothing) does it. */
+      enabled: z.boolean().default(true),
+      /** Messages per ReceiveMessage (SQS allows 1-10). */
+      batchSize: z.number().int().min(1).max(10).default(10),
+      /** Long-poll wait per ReceiveMessage (SQS allows 0-20). */
+      waitTimeSeconds: z.number().int().min(0).max(20).default(20),
+      /** Notifications handled at once. */
+      concurrency: z.number().int().min(1).max(64).default(8),
+    })
+    .prefault({}),
+  events: z
+    .strictObject({
+      /** Comment line sent on idle server-sent-event streams so proxies keep them open. */
+      heartbeatSeconds: z.number().int().min(1).max(300).default(15),
+      /** Recent events kept per process for Last-Event-ID replay. */
+      replayBuffer: z.number().int().min(0).max(100_000).default(1_000),
+      /** Open event streams per user; more is TOO_MANY_STREAMS (429). */
+      maxStreamsPerUser: z.number().int().min(1).max(1_000).default(16),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z.strictObject({

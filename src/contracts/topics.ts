@@ -4,6 +4,7 @@
  * names (device-id.ts), so they never carry wildcards or separators into a topic.
  */
 export const DEVICE_TOPIC_ROOT = 'camlink/devices';
+export const USER_TOPIC_ROOT = 'camlink/users';
 
 export const topics = {
   /** device -> cloud: an upload finished (UploadNotification JSON). */
@@ -16,6 +17,8 @@ export const topics = {
   commands: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/commands`,
   /** device -> cloud status reports. */
   status: (deviceId: string) => `${DEVICE_TOPIC_ROOT}/${deviceId}/status`,
+  /** cloud -> a user's clients: backend events (upload recorded, device paired...), BackendEvent JSON. */
+  userEvents: (userId: string) => `${USER_TOPIC_ROOT}/${userId}/events`,
   /** AWS IoT lifecycle events (life-cycle-events.md). */
   presenceConnected: (clientId: string) => `$aws/events/presence/connected/${clientId}`,
   presenceDisconnected: (clientId: string) => `$aws/events/presence/disconnected/${clientId}`,

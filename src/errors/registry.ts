@@ -163,6 +163,61 @@ export const errorRegistry = {
     retryable: true,
     summary: 'The backend database cannot be reached.',
   },
+  PAIRING_CHALLENGE_EXPIRED: {
+    status: 410,
+    retryable: false,
+    summary: 'The pairing challenge has expired; ask for a new one.',
+  },
+  PAIRING_CHALLENGE_USED: {
+    status: 409,
+    retryable: false,
+    summary: 'The pairing challenge was already answered; challenges are one-time.',
+  },
+  PAIRING_SIGNATURE_INVALID: {
+    status: 403,
+    retryable: false,
+    summary: "The signature does not verify with the device's registered certificate.",
+  },
+  DEVICE_ALREADY_PAIRED: {
+    status: 409,
+    retryable: false,
+    summary: 'The device is paired to another user; it must be unpaired first.',
+  },
+  DEVICE_NO_CERTIFICATE: {
+    status: 409,
+    retryable: false,
+    summary: 'The device has no ACTIVE registered certificate to verify a pairing signature with.',
+  },
+  UPLOAD_CONTENT_TYPE_NOT_ALLOWED: {
+    status: 415,
+    retryable: false,
+    summary: 'The upload content type is not on the allow-list (backend.uploads.contentTypes).',
+  },
+  UPLOAD_TOO_LARGE: {
+    status: 413,
+    retryable: false,
+    summary: 'The declared upload size exceeds backend.uploads.maxBytes.',
+  },
+  NOTIFICATION_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'An upload notification does not match the contract schema.',
+  },
+  NOTIFICATION_REJECTED: {
+    status: 409,
+    retryable: false,
+    summary: 'An upload notification names an unknown, foreign, expired or mismatching upload.',
+  },
+  UPSTREAM_FAILED: {
+    status: 502,
+    retryable: true,
+    summary: 'A call to an AWS-compatible service (S3, SQS, IoT) failed.',
+  },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    retryable: true,
+    summary: 'The user has as many open event streams as backend.events.maxStreamsPerUser allows.',
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

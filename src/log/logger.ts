@@ -11,6 +11,8 @@ export const REDACTED_KEYS = [
   'key',
   'keyPem',
   'secretAccessKey',
+  'secretKey',
+  'secretId',
   'sessionToken',
   'password',
   'token',

@@ -51,6 +51,15 @@ export const MIGRATIONS: readonly string[] = [
      expires_at BIGINT NOT NULL,
      completed_at BIGINT);
    CREATE INDEX uploads_by_device ON uploads (device_id, created_at);`,
+  // 2: reconciliation and the media API. Who asked for the URL (the app through the API, or the device
+  // over MQTT), the object's unsigned URL and capture time from the notification, why a notification
+  // was refused, and soft deletion (the object is deleted from storage; the row keeps the history).
+  `ALTER TABLE uploads ADD COLUMN requested_by TEXT NOT NULL DEFAULT 'app' CHECK (requested_by IN ('app', 'device'));
+   ALTER TABLE uploads ADD COLUMN object_url TEXT;
+   ALTER TABLE uploads ADD COLUMN captured_at BIGINT;
+   ALTER TABLE uploads ADD COLUMN rejected_reason TEXT;
+   ALTER TABLE uploads ADD COLUMN deleted_at BIGINT;
+   CREATE INDEX pairing_challenges_by_user ON pairing_challenges (user_id);`,
 ];
 
 /** Applies the migrations the database has not seen; returns the resulting schema version. */

@@ -3,11 +3,12 @@
  * Invariants that span statements (a user with their first token, a device with one owner, a challenge
  * spent once) are enforced by constraints and transactions, not by read-then-write races.
  */
-import type { Row, SqlDriver, SqlExecutor } from './driver.js';
+import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.js';
 import { storeTables, type StoreTable } from './types.js';
 import type {
   ApiToken,
   BackendStore,
+  CompleteResult,
   ConsumeResult,
   Device,
   DeviceLink,
@@ -15,6 +16,9 @@ import type {
   PairingChallenge,
   TokenScope,
   Upload,
+  UploadCompletion,
+  UploadPage,
+  UploadRequester,
   UploadStatus,
   User,
 } from './types.js';
@@ -190,13 +194,13 @@ export class SqlBackendStore implements BackendStore {
 
   async createUpload(u: Upload): Promise<void> {
     await this.db.run(
-      `INSERT INTO uploads (upload_id, device_id, user_id, bucket, object_key, content_type, max_size, status,
-         size, sha256, created_at, expires_at, completed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO uploads (${UPLOAD_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
       [
         u.uploadId,
         u.deviceId,
         u.userId ?? null,
+        u.requestedBy,
         u.bucket,
         u.key,
         u.contentType,
@@ -204,25 +208,103 @@ export class SqlBackendStore implements BackendStore {
         u.status,
         u.size ?? null,
         u.sha256 ?? null,
+        u.url ?? null,
+        u.capturedAt ?? null,
         u.createdAt,
         u.expiresAt,
         u.completedAt ?? null,
+        u.rejectedReason ?? null,
+        u.deletedAt ?? null,
       ],
     );
   }
 
-  async findUpload(uploadId: string): Promise<Upload | undefined> {
-    const [row] = await this.db.query(
-      `SELECT upload_id, device_id, user_id, bucket, object_key, content_type, max_size, status, size, sha256,
-         created_at, expires_at, completed_at FROM uploads WHERE upload_id = $1`,
-      [uploadId],
+  findUpload(uploadId: string): Promise<Upload | undefined> {
+    return selectUpload(this.db, uploadId);
+  }
+
+  completeUpload(uploadId: string, c: UploadCompletion): Promise<CompleteResult> {
+    return this.db.transaction(async (tx): Promise<CompleteResult> => {
+      // One conditional UPDATE decides; racing reconcilers (replicas, redelivered messages) cannot both win.
+      const changed = await tx.run(
+        `UPDATE uploads SET status = 'done', size = $2, sha256 = $3, object_url = $4, captured_at = $5,
+           completed_at = $6 WHERE upload_id = $1 AND status = 'pending' AND deleted_at IS NULL`,
+        [uploadId, c.size, c.sha256, c.url, c.capturedAt, c.completedAt],
+      );
+      if (changed === 1) return 'completed';
+      const found = await selectUpload(tx, uploadId);
+      if (found === undefined) return 'not-found';
+      const same =
+        found.status === 'done' &&
+        found.deletedAt === undefined &&
+        found.size === c.size &&
+        found.sha256 === c.sha256;
+      return same ? 'duplicate' : 'conflict';
+    });
+  }
+
+  async rejectUpload(uploadId: string, reason: string, at: number): Promise<boolean> {
+    const changed = await this.db.run(
+      `UPDATE uploads SET status = 'rejected', rejected_reason = $2, completed_at = $3
+       WHERE upload_id = $1 AND status = 'pending'`,
+      [uploadId, reason, at],
     );
-    return row && toUpload(row);
+    return changed === 1;
+  }
+
+  async listDeviceUploads(
+    deviceId: string,
+    options: {
+      limit: number;
+      statuses?: readonly UploadStatus[];
+      before?: { createdAt: number; uploadId: string };
+    },
+  ): Promise<UploadPage> {
+    const params: SqlValue[] = [deviceId];
+    let where = 'device_id = $1 AND deleted_at IS NULL';
+    if (options.statuses !== undefined && options.statuses.length > 0) {
+      const marks = options.statuses.map((status) => {
+        params.push(status);
+        return `$${params.length}`;
+      });
+      where += ` AND status IN (${marks.join(', ')})`;
+    }
+    if (options.before !== undefined) {
+      params.push(options.before.createdAt, options.before.uploadId);
+      const [at, id] = [`$${params.length - 1}`, `$${params.length}`];
+      where += ` AND (created_at < ${at} OR (created_at = ${at} AND upload_id < ${id}))`;
+    }
+    params.push(options.limit + 1);
+    const rows = await this.db.query(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE ${where}
+       ORDER BY created_at DESC, upload_id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const uploads = rows.slice(0, options.limit).map(toUpload);
+    const last = uploads[uploads.length - 1];
+    return {
+      uploads,
+      next:
+        rows.length > options.limit && last !== undefined
+          ? { createdAt: last.createdAt, uploadId: last.uploadId }
+          : undefined,
+    };
+  }
+
+  async markUploadDeleted(uploadId: string, at: number): Promise<boolean> {
+    const changed = await this.db.run(
+      'UPDATE uploads SET deleted_at = $2 WHERE upload_id = $1 AND deleted_at IS NULL',
+      [uploadId, at],
+    );
+    return changed === 1;
   }
 }
 
 const TOKEN_COLUMNS = 'id, user_id, token_hash, scope, created_at, last_used_at, revoked_at';
 const DEVICE_COLUMNS = 'device_id, certificate_id, created_at';
+const UPLOAD_COLUMNS =
+  'upload_id, device_id, user_id, requested_by, bucket, object_key, content_type, max_size, status, size, ' +
+  'sha256, object_url, captured_at, created_at, expires_at, completed_at, rejected_reason, deleted_at';
 
 async function insertUser(db: SqlExecutor, user: User): Promise<boolean> {
   const changed = await db.run(
@@ -238,6 +320,11 @@ async function insertToken(db: SqlExecutor, t: ApiToken): Promise<boolean> {
     [t.id, t.userId ?? null, t.tokenHash, t.scope, t.createdAt, t.lastUsedAt ?? null, t.revokedAt ?? null],
   );
   return changed === 1;
+}
+
+async function selectUpload(db: SqlExecutor, uploadId: string): Promise<Upload | undefined> {
+  const [row] = await db.query(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1`, [uploadId]);
+  return row && toUpload(row);
 }
 
 async function selectDevice(db: SqlExecutor, deviceId: string): Promise<Device | undefined> {
@@ -305,6 +392,7 @@ function toUpload(row: Row): Upload {
     uploadId: str(row.upload_id),
     deviceId: str(row.device_id),
     userId: optStr(row.user_id),
+    requestedBy: str(row.requested_by) as UploadRequester,
     bucket: str(row.bucket),
     key: str(row.object_key),
     contentType: str(row.content_type),
@@ -312,8 +400,12 @@ function toUpload(row: Row): Upload {
     status: str(row.status) as UploadStatus,
     size: optNum(row.size),
     sha256: optStr(row.sha256),
+    url: optStr(row.object_url),
+    capturedAt: optNum(row.captured_at),
     createdAt: num(row.created_at),
     expiresAt: num(row.expires_at),
     completedAt: optNum(row.completed_at),
+    rejectedReason: optStr(row.rejected_reason),
+    deletedAt: optNum(row.deleted_at),
   };
 }

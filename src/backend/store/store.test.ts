@@ -8,7 +8,7 @@ import { storeTest, TEST_POSTGRES_URL } from '../../../test/helpers/backend-stor
 import { MIGRATIONS } from './migrations.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { openBackendStore } from './open.js';
-import type { ApiToken, BackendStore } from './types.js';
+import type { ApiToken, BackendStore, Upload } from './types.js';
 import { toSqlitePlaceholders } from './sqlite-driver.js';
 
 const alice = { id: 'u-alice', name: 'Alice', createdAt: 1_000 };
@@ -159,30 +159,110 @@ storeTest('pairing challenges are spent once and expire', async (_t, store) => {
   assert.equal(await store.consumePairingChallenge('nope', 1), 'not-found');
 });
 
+function pendingUpload(uploadId: string, deviceId: string, createdAt: number): Upload {
+  return {
+    uploadId,
+    deviceId,
+    userId: alice.id,
+    requestedBy: 'app',
+    bucket: 'photos',
+    key: `devices/${deviceId}/${uploadId}.jpg`,
+    contentType: 'image/jpeg',
+    maxSize: 25 * 1024 * 1024,
+    status: 'pending',
+    size: undefined,
+    sha256: undefined,
+    url: undefined,
+    capturedAt: undefined,
+    createdAt,
+    expiresAt: createdAt + 900_000,
+    completedAt: undefined,
+    rejectedReason: undefined,
+    deletedAt: undefined,
+  };
+}
+
 storeTest('uploads round-trip every column', async (_t, store) => {
   await store.createUser(alice);
   await withDevices(store, 'cam-1');
-  const upload = {
-    uploadId: 'up-1',
-    deviceId: 'cam-1',
-    userId: alice.id,
-    bucket: 'photos',
-    key: 'devices/cam-1/up-1.jpg',
-    contentType: 'image/jpeg',
-    maxSize: 25 * 1024 * 1024,
-    status: 'pending' as const,
-    size: undefined,
-    sha256: undefined,
-    createdAt: 1,
-    expiresAt: 2,
-    completedAt: undefined,
-  };
+  const upload = pendingUpload('up-1', 'cam-1', 1);
   await store.createUpload(upload);
   assert.deepEqual(await store.findUpload('up-1'), upload);
   await assert.rejects(store.createUpload(upload));
   await assert.rejects(store.createUpload({ ...upload, uploadId: 'up-2', deviceId: 'cam-unknown' }));
   assert.equal(await store.findUpload('up-2'), undefined);
+  const device = { ...pendingUpload('up-3', 'cam-1', 2), userId: undefined, requestedBy: 'device' as const };
+  await store.createUpload(device);
+  assert.deepEqual(await store.findUpload('up-3'), device);
 });
+
+const SHA = 'a'.repeat(64);
+const completion = { size: 10, sha256: SHA, url: 'https://s3/photos/k', capturedAt: 7, completedAt: 8 };
+
+storeTest('completing an upload is atomic and idempotent; replays change nothing', async (_t, store) => {
+  await store.createUser(alice);
+  await withDevices(store, 'cam-1');
+  await store.createUpload(pendingUpload('up-1', 'cam-1', 1));
+  const results = await Promise.all([1, 2, 3].map(() => store.completeUpload('up-1', completion)));
+  assert.deepEqual(results.filter((r) => r === 'completed').length, 1);
+  assert.deepEqual(results.filter((r) => r === 'duplicate').length, 2);
+  const done = await store.findUpload('up-1');
+  assert.equal(done?.status, 'done');
+  assert.equal(done?.url, completion.url);
+  assert.equal(done?.capturedAt, 7);
+  assert.equal(done?.completedAt, 8);
+  // A replay with another object, or later, changes nothing.
+  assert.equal(await store.completeUpload('up-1', { ...completion, sha256: 'b'.repeat(64) }), 'conflict');
+  assert.equal(await store.completeUpload('up-1', { ...completion, completedAt: 99 }), 'duplicate');
+  assert.deepEqual(await store.findUpload('up-1'), done);
+  assert.equal(await store.completeUpload('up-none', completion), 'not-found');
+
+  await store.createUpload(pendingUpload('up-2', 'cam-1', 2));
+  assert.equal(await store.rejectUpload('up-2', 'size mismatch', 9), true);
+  assert.equal(await store.rejectUpload('up-2', 'again', 10), false);
+  assert.equal((await store.findUpload('up-2'))?.rejectedReason, 'size mismatch');
+  assert.equal(await store.completeUpload('up-2', completion), 'conflict');
+
+  assert.equal(await store.markUploadDeleted('up-1', 11), true);
+  assert.equal(await store.markUploadDeleted('up-1', 12), false);
+  assert.equal((await store.findUpload('up-1'))?.deletedAt, 11);
+  assert.equal(await store.completeUpload('up-1', completion), 'conflict');
+});
+
+storeTest(
+  'device uploads page newest first by (createdAt, uploadId), without deleted ones',
+  async (_t, store) => {
+    await store.createUser(alice);
+    await withDevices(store, 'cam-1', 'cam-2');
+    for (const [id, at] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 2],
+      ['d', 3],
+      ['e', 4],
+    ] as const) {
+      await store.createUpload(pendingUpload(id, 'cam-1', at));
+    }
+    await store.createUpload(pendingUpload('other', 'cam-2', 5));
+    await store.completeUpload('d', completion);
+    await store.markUploadDeleted('e', 6);
+    const seen: string[] = [];
+    let before: { createdAt: number; uploadId: string } | undefined;
+    for (;;) {
+      const page = await store.listDeviceUploads('cam-1', { limit: 2, ...(before ? { before } : {}) });
+      seen.push(...page.uploads.map((u) => u.uploadId));
+      if (page.next === undefined) break;
+      before = page.next;
+    }
+    assert.deepEqual(seen, ['d', 'c', 'b', 'a']);
+    const done = await store.listDeviceUploads('cam-1', { limit: 10, statuses: ['done'] });
+    assert.deepEqual(
+      done.uploads.map((u) => u.uploadId),
+      ['d'],
+    );
+    assert.equal(done.next, undefined);
+  },
+);
 
 test('replicas migrating one PostgreSQL schema at once apply each migration once', async (t) => {
   const schema = `camlink_test_${randomBytes(6).toString('hex')}`;

@@ -54,20 +54,54 @@ export interface PairingChallenge {
   readonly usedAt: number | undefined;
 }
 
+export type UploadRequester = 'app' | 'device';
+
 export interface Upload {
   readonly uploadId: string;
   readonly deviceId: string;
+  /** The device's owner when the upload was issued (undefined: an unpaired device asked over MQTT). */
   readonly userId: string | undefined;
+  readonly requestedBy: UploadRequester;
   readonly bucket: string;
   readonly key: string;
   readonly contentType: string;
+  /** Largest object the upload may store (the declared size, or the configured limit). */
   readonly maxSize: number;
   readonly status: UploadStatus;
+  /** Set when done: the verified object's size and lower-case hex SHA-256. */
   readonly size: number | undefined;
   readonly sha256: string | undefined;
+  /** Set when done: the object's URL without a signature, as the camera announced it. */
+  readonly url: string | undefined;
+  readonly capturedAt: number | undefined;
   readonly createdAt: number;
+  /** When the pre-signed PUT stops working. */
   readonly expiresAt: number;
   readonly completedAt: number | undefined;
+  readonly rejectedReason: string | undefined;
+  readonly deletedAt: number | undefined;
+}
+
+/** What reconciliation records of a verified object. */
+export interface UploadCompletion {
+  readonly size: number;
+  readonly sha256: string;
+  readonly url: string;
+  readonly capturedAt: number;
+  readonly completedAt: number;
+}
+
+/**
+ * Result of completing an upload: 'completed' the first time; 'duplicate' when it is done already with
+ * the same object (a replayed notification: nothing changes); 'conflict' when it is done, rejected or
+ * deleted otherwise; 'not-found' for an unknown id.
+ */
+export type CompleteResult = 'completed' | 'duplicate' | 'conflict' | 'not-found';
+
+export interface UploadPage {
+  readonly uploads: Upload[];
+  /** Pass as `before` for the next (older) page; undefined on the last page. */
+  readonly next: { createdAt: number; uploadId: string } | undefined;
 }
 
 /** Result of binding a device to a user: a device belongs to at most one user. */
@@ -116,4 +150,22 @@ export interface BackendStore {
 
   createUpload(upload: Upload): Promise<void>;
   findUpload(uploadId: string): Promise<Upload | undefined>;
+  /** Marks a pending upload done (atomically; idempotent for the same object, see CompleteResult). */
+  completeUpload(uploadId: string, completion: UploadCompletion): Promise<CompleteResult>;
+  /** Marks a pending upload rejected with a reason; false when it is not pending. */
+  rejectUpload(uploadId: string, reason: string, at: number): Promise<boolean>;
+  /**
+   * A device's uploads, newest first, without deleted ones; `statuses` narrows (default: all). Pages
+   * are keyed by (createdAt, uploadId) so concurrent inserts neither repeat nor skip rows.
+   */
+  listDeviceUploads(
+    deviceId: string,
+    options: {
+      limit: number;
+      statuses?: readonly UploadStatus[];
+      before?: { createdAt: number; uploadId: string };
+    },
+  ): Promise<UploadPage>;
+  /** Sets deleted_at once; false when unknown or already deleted. */
+  markUploadDeleted(uploadId: string, at: number): Promise<boolean>;
 }
