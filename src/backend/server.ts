@@ -13,6 +13,8 @@ import { serverCertPaths } from '../pki/server-cert.js';
 import { systemClock, systemRandom, type Clock, type RandomBytes } from '../util/clock.js';
 import { ensureOperatorToken } from './auth/operator-token.js';
 import { buildBackendApp } from './http/app.js';
+import { createBackendServices } from './cloud/services.js';
+import type { ServiceEndpoints } from '../contracts/endpoints.js';
 import { openBackendStore, storeLocation } from './store/open.js';
 
 export interface StartBackendOptions {
@@ -22,6 +24,8 @@ export interface StartBackendOptions {
   readonly devHttp?: boolean;
   readonly clock?: Clock;
   readonly random?: RandomBytes;
+  /** The embedded platform's endpoints (inside `camlink up`); otherwise endpoints.json or backend.aws. */
+  readonly endpoints?: ServiceEndpoints;
 }
 
 export interface RunningBackend {
@@ -51,11 +55,17 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     storeLocation(config.dataDir, config.backend.store),
     clock.now().getTime(),
   );
+  const closers: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    const services = await createBackendServices(config, {
+      clock,
+      ...(options.endpoints ? { endpoints: options.endpoints } : {}),
+    });
+    closers.unshift(() => services.close());
     const tokenFile = inDataDir(config.dataDir, config.backend.operatorTokenFile);
     const operator = await ensureOperatorToken(store, tokenFile, clock, random);
     const app = await buildBackendApp(
-      { store, clock, logger, config: { backend: config.backend, pki: config.pki }, random },
+      { store, clock, logger, config: { backend: config.backend, pki: config.pki }, services, random },
       { tls },
     );
     await app.listen({ host: config.backend.host, port: config.backend.port });
@@ -70,11 +80,11 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       operatorTokenCreated: operator.created,
       async close() {
         await app.close();
-        await store.close();
+        for (const close of closers.splice(0)) await close();
       },
     };
   } catch (err) {
-    await store.close();
+    for (const close of closers.splice(0)) await close();
     throw err;
   }
 }

@@ -20,6 +20,8 @@ export const endpointsSchema = z.strictObject({
   /** The SQS-compatible queue service, and the queue the upload rule feeds. */
   sqs: z.string().regex(/^https?:\/\//),
   uploadQueueUrl: z.string().regex(/^https?:\/\//),
+  /** The backend (CC BE) REST API, /v1 (HTTPS with the endpoint certificate). */
+  api: z.string().regex(/^https?:\/\//),
   /** The embedded AWS-compatible APIs' key pair (this file is 0600), also in the shared-credentials file. */
   credentials: z.strictObject({
     accessKeyId: z.string(),
@@ -37,3 +39,6 @@ export const endpointsSchema = z.strictObject({
 });
 
 export type Endpoints = z.infer<typeof endpointsSchema>;
+
+/** The platform's services as the backend sees them before it is listening itself. */
+export type ServiceEndpoints = Omit<Endpoints, 'api'>;

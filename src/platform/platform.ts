@@ -17,7 +17,7 @@ import { signDeviceCsr } from '../pki/device.js';
 import { serverCertPaths } from '../pki/server-cert.js';
 import type { TlsServerMaterial } from '../pki/tls-material.js';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
-import type { Endpoints } from '../contracts/endpoints.js';
+import type { Endpoints, ServiceEndpoints } from '../contracts/endpoints.js';
 import { DEVICE_POLICY_NAME } from '../contracts/device-policy.js';
 import { IotRegistry } from '../iot/registry/registry.js';
 import { RegistryIdentityResolver } from '../iot/registry/identity.js';
@@ -32,6 +32,8 @@ import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../contracts/upload-rule.js';
 export const UPLOAD_QUEUE_NAME = 'camlink-uploads';
 export const UPLOAD_DLQ_NAME = 'camlink-uploads-dlq';
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
+import { bootstrapBackendIdentity, ensureMediaBucket } from './backend-bootstrap.js';
+import { startBackend, type RunningBackend } from '../backend/server.js';
 import { bootstrapIot, syncPkiRevocations } from './iot-bootstrap.js';
 import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } from './local-credentials.js';
 
@@ -40,6 +42,9 @@ const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
 export interface RunningPlatform {
   readonly endpoints: Endpoints;
+  /** The backend's operator token file (created 0600 on first start). */
+  readonly operatorTokenFile: string;
+  readonly backend: RunningBackend;
   readonly endpointsPath: string;
   readonly broker: RunningBroker;
   readonly registry: IotRegistry;
@@ -131,6 +136,8 @@ export async function startPlatform(
       logger: logger.child({ component: 'storage' }),
     });
     closers.unshift(() => storage.close());
+    await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
+    await bootstrapBackendIdentity(config.dataDir, pki, registry, scope, logger.child({ component: 'iot' }));
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
     const api: RunningIotApi = await startIotApi({
@@ -185,7 +192,7 @@ export async function startPlatform(
     });
 
     const paths = localCredentialPaths(config.dataDir);
-    const endpoints: Endpoints = {
+    const services: ServiceEndpoints = {
       mqtt: broker.mqttsUrl,
       ...(broker.plaintextUrl ? { mqttPlaintext: broker.plaintextUrl } : {}),
       iot: api.url,
@@ -200,6 +207,15 @@ export async function startPlatform(
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
+    // The backend last: it uses every service above through the AWS SDK, as it would on AWS.
+    const backend = await startBackend({
+      config,
+      logger: logger.child({ component: 'backend' }),
+      clock,
+      endpoints: services,
+    });
+    closers.unshift(() => backend.close());
+    const endpoints: Endpoints = { ...services, api: backend.url };
     const endpointsPath = join(config.dataDir, 'endpoints.json');
     await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {
       mode: SECRET_FILE_MODE,
@@ -210,6 +226,8 @@ export async function startPlatform(
     return {
       endpoints,
       endpointsPath,
+      operatorTokenFile: backend.operatorTokenFile,
+      backend,
       broker,
       registry,
       async close() {

@@ -1,4 +1,7 @@
-/** `camlink backend` as users run it: a real process on a free port, HTTPS or --dev-http, SIGTERM -> 0. */
+/**
+ * `camlink backend` as users run it: a real process on a free port, HTTPS or --dev-http, SIGTERM -> 0,
+ * next to a running embedded platform (its endpoints.json in the same data dir).
+ */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
@@ -8,9 +11,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { initCa } from '../../src/pki/ca.js';
-import { pkiContext } from '../../src/pki/context.js';
-import { issueServerCert } from '../../src/pki/server-cert.js';
+import { createLogger } from '../../src/log/logger.js';
+import { startPlatform } from '../../src/platform/platform.js';
 import { CAMLINK_BIN, cli, errorCodeOf } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -48,8 +50,25 @@ async function stop(child: Child): Promise<number | null> {
   return code;
 }
 
+async function platformIn(t: TestContext, dataDir: string): Promise<void> {
+  const config = loadConfig({
+    env: {},
+    flags: {
+      dataDir,
+      broker: { port: 0 },
+      iot: { api: { port: 0 } },
+      storage: { port: 0 },
+      queue: { port: 0 },
+      backend: { port: 0 },
+    },
+  });
+  const platform = await startPlatform(config, createLogger({ level: 'silent' }));
+  t.after(() => platform.close());
+}
+
 test('camlink backend --dev-http serves /healthz on a free loopback port and stops on SIGTERM', async (t) => {
   const dataDir = await tempDir(t);
+  await platformIn(t, dataDir);
   const { child, url, stdout } = await startBackend(t, ['--data-dir', dataDir, '--dev-http']);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const health = await fetch(`${url}/healthz`);
@@ -67,10 +86,8 @@ test('camlink backend --dev-http serves /healthz on a free loopback port and sto
 
 test('camlink backend serves HTTPS with the endpoint certificate', async (t) => {
   const dataDir = await tempDir(t);
-  const pki = pkiContext(dataDir, loadConfig({ env: {} }).pki);
-  await initCa(pki, { force: false });
-  await issueServerCert(pki, dataDir, { name: 'endpoint', sans: ['localhost', '127.0.0.1'] });
-  const ca = await readFile(pki.store.caCertPath);
+  await platformIn(t, dataDir);
+  const ca = await readFile(join(dataDir, 'pki', 'ca.cert.pem'));
   const { child, url } = await startBackend(t, ['--data-dir', dataDir]);
   assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
   const body = await new Promise<string>((resolve, reject) => {
@@ -92,6 +109,10 @@ test('camlink backend refuses to start without a certificate unless --dev-http, 
   assert.equal(noCert.code, 1);
   assert.equal(errorCodeOf(noCert), 'FILE_UNREADABLE');
   assert.match(noCert.stderr, /--dev-http/);
+  const noPlatform = await cli(['backend', '--data-dir', dataDir, '--port', '0', '--dev-http']);
+  assert.equal(noPlatform.code, 1);
+  assert.equal(errorCodeOf(noPlatform), 'FILE_UNREADABLE');
+  assert.match(noPlatform.stderr, /camlink up/);
   const badPort = await cli(['backend', '--data-dir', dataDir, '--port', '70000']);
   assert.equal(errorCodeOf(badPort), 'CLI_USAGE');
   const open = await cli(['backend', '--data-dir', dataDir, '--dev-http', '--host', '0.0.0.0']);

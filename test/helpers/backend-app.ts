@@ -1,6 +1,12 @@
 /**
  * A backend app on a test store (SQLite or PostgreSQL), a settable clock, the operator token and
- * helpers to call it through inject() and to snapshot the store's row counts.
+ * helpers to call it through inject() and to snapshot the store's row counts. Its cloud services are a
+ * real embedded platform (IoT API, object store, queue, broker) on free ports, reached through the AWS
+ * SDK exactly as in production.
+ *
+ * The backend's clock stands at the real time of the test's start and can be moved forward (challenge and upload expiry);
+ * the platform keeps real time. Moving the clock more than the SigV4 skew (15 minutes) makes the
+ * backend's pre-signed URLs unusable, so a test that advances far should not upload afterwards.
  */
 import { test, type TestContext } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -10,12 +16,18 @@ import type { BackendStore } from '../../src/backend/store/types.js';
 import { createLogger } from '../../src/log/logger.js';
 import { systemRandom } from '../../src/util/clock.js';
 import { openTestStore, storeKinds, type StoreKind } from './backend-store.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
+import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
+import { createBackendServices } from '../../src/backend/cloud/services.js';
+import type { BackendServices } from '../../src/backend/cloud/types.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
+/** Stands still at the second it was made (real time, so the platform accepts its signatures). */
 export class FixedClock {
-  constructor(private ms: number) {}
+  constructor(private ms = Math.floor(Date.now() / 1000) * 1000) {}
   now(): Date {
     return new Date(this.ms);
   }
@@ -26,6 +38,10 @@ export class FixedClock {
 
 export interface TestBackend {
   app: FastifyInstance;
+  /** The embedded platform the backend's services point at (its own embedded backend is unused). */
+  platform: RunningPlatform;
+  services: BackendServices;
+  config: CamlinkConfig;
   store: BackendStore;
   clock: FixedClock;
   operatorToken: string;
@@ -38,11 +54,11 @@ export interface TestBackend {
   user(name: string): Promise<{ id: string; token: string }>;
 }
 
-export const START = Date.UTC(2026, 0, 1);
-
 export interface BackendTestOptions {
   bodyLimitBytes?: number;
   deviceIdPattern?: string;
+  /** Overrides of the backend section (uploads, pairing, events...). */
+  backend?: ConfigInput['backend'];
   /** Receives every log line (the logger runs at trace level when given). */
   logLines?: string[];
 }
@@ -53,7 +69,29 @@ export async function startTestBackend(
   options: BackendTestOptions = {},
 ): Promise<TestBackend> {
   const store = await openTestStore(t, kind);
-  const clock = new FixedClock(START);
+  const clock = new FixedClock();
+  const dataDir = await tempDir(t);
+  const config = loadConfig({
+    env: {},
+    flags: {
+      dataDir,
+      broker: { port: 0 },
+      iot: { api: { port: 0 } },
+      storage: { port: 0 },
+      queue: { port: 0 },
+      log: { level: 'silent' },
+      backend: {
+        ...options.backend,
+        port: 0,
+        ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+      },
+      ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
+    },
+  });
+  const platform = await startPlatform(config, createLogger({ level: 'silent' }));
+  t.after(() => platform.close());
+  const services = await createBackendServices(config, { endpoints: platform.endpoints, clock });
+  t.after(() => services.close());
   const { token: operatorToken } = await ensureOperatorToken(
     store,
     join(await tempDir(t), 'operator-token'),
@@ -67,10 +105,8 @@ export async function startTestBackend(
       options.logLines === undefined
         ? createLogger({ level: 'silent' })
         : createLogger({ level: 'trace' }, lineSink(options.logLines)),
-    config: {
-      backend: { bodyLimitBytes: options.bodyLimitBytes ?? 65_536 },
-      pki: { deviceIdPattern: options.deviceIdPattern ?? '^[A-Za-z0-9:_-]{1,128}$' },
-    },
+    config: { backend: config.backend, pki: config.pki },
+    services,
   });
   t.after(() => app.close());
   const call: TestBackend['call'] = (method, url, o = {}) => {
@@ -91,6 +127,9 @@ export async function startTestBackend(
   };
   return {
     app,
+    platform,
+    services,
+    config,
     store,
     clock,
     operatorToken,

@@ -2,6 +2,7 @@
 import type { BackendConfig } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock, RandomBytes } from '../../util/clock.js';
+import type { BackendServices } from '../cloud/types.js';
 import type { BackendStore } from '../store/types.js';
 
 export interface BackendDeps {
@@ -9,9 +10,11 @@ export interface BackendDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly config: {
-    readonly backend: Pick<BackendConfig, 'bodyLimitBytes'>;
+    readonly backend: BackendConfig;
     /** The operator's extra device-id rule (pki.deviceIdPattern). */
     readonly pki: { readonly deviceIdPattern: string };
   };
+  /** Object store, presigner, IoT device directory, queue and MQTT identity. */
+  readonly services: BackendServices;
   readonly random?: RandomBytes;
 }

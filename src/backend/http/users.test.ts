@@ -1,6 +1,6 @@
 /** Users, tokens and /v1/me through inject(), on both stores. */
 import assert from 'node:assert/strict';
-import { backendTest, errorCode, START } from '../../../test/helpers/backend-app.js';
+import { backendTest, errorCode } from '../../../test/helpers/backend-app.js';
 
 backendTest('the operator creates a user whose token is shown once and works', async (_t, b) => {
   const res = await b.call('POST', '/v1/users', { token: b.operatorToken, body: { name: '  Alice ' } });
@@ -10,7 +10,7 @@ backendTest('the operator creates a user whose token is shown once and works', a
     token: { token: string };
   }>();
   assert.equal(body.user.name, 'Alice');
-  assert.equal(body.user.createdAt, new Date(START).toISOString());
+  assert.equal(body.user.createdAt, b.clock.now().toISOString());
   const me = await b.call('GET', '/v1/me', { token: body.token.token });
   assert.equal(me.statusCode, 200);
   assert.deepEqual(me.json<{ kind: string; user: unknown }>().user, body.user);

@@ -25,6 +25,7 @@ export const upCommand = defineCommand({
       iot: { ...base.iot, api: { ...base.iot.api, ...(ephemeral ? { port: 0 } : {}) } },
       storage: { ...base.storage, ...(ephemeral ? { port: 0 } : {}) },
       queue: { ...base.queue, ...(ephemeral ? { port: 0 } : {}) },
+      backend: { ...base.backend, ...(ephemeral ? { port: 0 } : {}) },
       broker: {
         ...base.broker,
         ...(ephemeral ? { port: 0 } : {}),
@@ -49,6 +50,9 @@ export const upCommand = defineCommand({
     );
     ctx.io.stdout(
       `  AWS credentials    ${platform.endpoints.credentials.sharedCredentialsFile} (profile ${platform.endpoints.credentials.profile})\n`,
+    );
+    ctx.io.stdout(
+      `  backend API        ${platform.endpoints.api}  (operator token in ${platform.operatorTokenFile})\n`,
     );
     ctx.io.stdout(`  CA certificate     ${platform.endpoints.caPath}\n`);
     ctx.io.stdout(`  endpoints          ${platform.endpointsPath}\n`);

@@ -1,0 +1,108 @@
+/**
+ * The device directory over the AWS IoT control plane (@aws-sdk/client-iot), embedded or AWS: operator
+ * provisioning from a CSR, and the certificates a pairing signature is checked against. A device's
+ * certificates are the principals attached to its thing; only ACTIVE ones count.
+ */
+import type { IoTClient } from '@aws-sdk/client-iot';
+import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
+  CreateCertificateFromCsrCommand,
+  CreateThingCommand,
+  DescribeCertificateCommand,
+  ListThingPrincipalsCommand,
+  ResourceNotFoundException,
+  UpdateCertificateCommand,
+} from '@aws-sdk/client-iot';
+import { DEVICE_POLICY_NAME } from '../../contracts/device-policy.js';
+import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
+import type { DeviceCertificate, DeviceDirectory, ProvisionedDevice } from './types.js';
+import { upstream } from './upstream.js';
+
+const CERT_ARN = /:cert\/([0-9a-f]{64})$/;
+
+export class IotDeviceDirectory implements DeviceDirectory {
+  constructor(private readonly iot: IoTClient) {}
+
+  async provision(input: { deviceId: string; csrPem: string }): Promise<ProvisionedDevice> {
+    await this.call('CreateThing', () =>
+      this.iot.send(new CreateThingCommand({ thingName: input.deviceId })),
+    );
+    const created = await this.call('CreateCertificateFromCsr', () =>
+      this.iot.send(
+        new CreateCertificateFromCsrCommand({ certificateSigningRequest: input.csrPem, setAsActive: true }),
+      ),
+    );
+    const { certificateArn, certificateId, certificatePem } = created;
+    if (!certificateArn || !certificateId || !certificatePem) {
+      throw new CamlinkError('UPSTREAM_FAILED', 'CreateCertificateFromCsr answered without the certificate');
+    }
+    try {
+      await this.call('AttachPolicy', () =>
+        this.iot.send(new AttachPolicyCommand({ policyName: DEVICE_POLICY_NAME, target: certificateArn })),
+      );
+      await this.call('AttachThingPrincipal', () =>
+        this.iot.send(
+          new AttachThingPrincipalCommand({ thingName: input.deviceId, principal: certificateArn }),
+        ),
+      );
+    } catch (err) {
+      // A certificate that is not wired to its thing must not authenticate anything.
+      await this.iot
+        .send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }))
+        .catch(() => undefined);
+      throw err;
+    }
+    return { certificateId, certificateArn, certificatePem };
+  }
+
+  async activeCertificates(
+    deviceId: string,
+    certificateId: string | undefined,
+  ): Promise<DeviceCertificate[]> {
+    let principals: string[];
+    try {
+      const out = await this.iot.send(new ListThingPrincipalsCommand({ thingName: deviceId }));
+      principals = out.principals ?? [];
+    } catch (err) {
+      if (err instanceof ResourceNotFoundException) return [];
+      throw upstream('IoT ListThingPrincipals', err);
+    }
+    const ids = principals
+      .map((arn) => CERT_ARN.exec(arn)?.[1])
+      .filter(
+        (id): id is string => id !== undefined && (certificateId === undefined || id === certificateId),
+      );
+    const found: DeviceCertificate[] = [];
+    for (const id of ids) {
+      const out = await this.call('DescribeCertificate', () =>
+        this.iot.send(new DescribeCertificateCommand({ certificateId: id })),
+      );
+      const description = out.certificateDescription;
+      if (description?.status === 'ACTIVE' && description.certificatePem) {
+        found.push({ certificateId: id, pem: description.certificatePem });
+      }
+    }
+    return found;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isCamlinkError(err)) throw err;
+      const name = err instanceof Error ? err.name : '';
+      // Client errors of the control plane are the caller's input (a bad CSR, a refused thing name).
+      if (name === 'InvalidRequestException' || name === 'ResourceAlreadyExistsException') {
+        throw new CamlinkError(
+          'VALIDATION_FAILED',
+          `IoT ${what}: ${err instanceof Error ? err.message : ''}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      throw upstream(`IoT ${what}`, err);
+    }
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * BackendServices with the official AWS SDK v3 clients. Two sources, one code path:
+ * - the embedded platform: the endpoints, key pair and CA of DATA_DIR/endpoints.json (what `camlink up`
+ *   wrote), the backend's MQTT identity from DATA_DIR/backend/;
+ * - AWS (global or China) or compatible services: backend.aws in the config, credentials from the
+ *   SDK's default chain or a named profile.
+ * Objects are addressed by a logical bucket name; with the COS presigner the physical bucket is
+ * <bucket>-<appId> and HEAD/GET/DELETE go to COS's S3-compatible API.
+ */
+import https from 'node:https';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { CamlinkConfig } from '../../config/schema.js';
+import { endpointsSchema, type Endpoints, type ServiceEndpoints } from '../../contracts/endpoints.js';
+import { BACKEND_THING_NAME } from '../../contracts/backend-policy.js';
+import { CamlinkError, systemErrorCode } from '../../errors/camlink-error.js';
+import { cosEncodeKey, createCosPresigner } from '../../presign/cos.js';
+import { createS3Presigner } from '../../presign/s3.js';
+import type { Presigner } from '../../presign/presigner.js';
+import type { Clock } from '../../util/clock.js';
+import { IotDeviceDirectory } from './devices.js';
+import { upstream } from './upstream.js';
+import type { BackendMqttIdentity, BackendServices, ObjectHead, ObjectStore } from './types.js';
+
+/** Where the embedded platform keeps the backend's MQTT identity. */
+export function backendIdentityPaths(dataDir: string): { certPath: string; keyPath: string } {
+  const dir = join(dataDir, 'backend');
+  return {
+    certPath: join(dir, `${BACKEND_THING_NAME}.cert.pem`),
+    keyPath: join(dir, `${BACKEND_THING_NAME}.key.pem`),
+  };
+}
+
+interface Resolved {
+  region: string;
+  partition: 'aws' | 'aws-cn';
+  s3Endpoint: string | undefined;
+  sqsEndpoint: string | undefined;
+  iotEndpoint: string | undefined;
+  uploadQueueUrl: string;
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  profile: string | undefined;
+  ca: Buffer | undefined;
+  mqtt: BackendMqttIdentity | undefined;
+}
+
+/** Reads and validates DATA_DIR/endpoints.json. */
+export async function readEndpoints(path: string): Promise<Endpoints> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (systemErrorCode(err) === 'ENOENT') {
+      throw new CamlinkError(
+        'FILE_UNREADABLE',
+        `no ${path}: start the platform with \`camlink up\` in this data dir, or configure backend.aws`,
+      );
+    }
+    throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CamlinkError('FILE_UNREADABLE', `${path} is not JSON`, { cause: err });
+  }
+  const parsed = endpointsSchema.safeParse(json);
+  if (!parsed.success)
+    throw new CamlinkError('FILE_UNREADABLE', `${path} is not an endpoints file: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+async function resolveSources(
+  config: Readonly<CamlinkConfig>,
+  embedded: ServiceEndpoints | undefined,
+): Promise<Resolved> {
+  const aws = config.backend.aws;
+  if (aws !== undefined) {
+    const file = (path: string | undefined) =>
+      path === undefined ? undefined : inDataDir(config.dataDir, path);
+    const [certPath, keyPath] = [file(aws.mqttCertFile), file(aws.mqttKeyFile)];
+    if (aws.mqttUrl !== undefined && (certPath === undefined || keyPath === undefined)) {
+      throw new CamlinkError(
+        'CONFIG_INVALID',
+        'backend.aws.mqttUrl needs backend.aws.mqttCertFile and mqttKeyFile',
+      );
+    }
+    return {
+      region: aws.region,
+      partition: aws.partition,
+      s3Endpoint: aws.s3Endpoint,
+      sqsEndpoint: aws.sqsEndpoint,
+      iotEndpoint: aws.iotEndpoint,
+      uploadQueueUrl: aws.uploadQueueUrl,
+      credentials: undefined,
+      profile: aws.profile,
+      ca: undefined,
+      mqtt:
+        aws.mqttUrl !== undefined && certPath !== undefined && keyPath !== undefined
+          ? {
+              url: aws.mqttUrl,
+              clientId: BACKEND_THING_NAME,
+              cert: await readSecret(certPath),
+              key: await readSecret(keyPath),
+              ca: undefined,
+            }
+          : undefined,
+    };
+  }
+  const endpoints = embedded ?? (await readEndpoints(join(config.dataDir, 'endpoints.json')));
+  const ca = await readSecret(endpoints.caPath);
+  const identity = backendIdentityPaths(config.dataDir);
+  return {
+    region: endpoints.region,
+    partition: endpoints.partition,
+    s3Endpoint: endpoints.s3,
+    sqsEndpoint: endpoints.sqs,
+    iotEndpoint: endpoints.iot,
+    uploadQueueUrl: endpoints.uploadQueueUrl,
+    credentials: {
+      accessKeyId: endpoints.credentials.accessKeyId,
+      secretAccessKey: endpoints.credentials.secretAccessKey,
+    },
+    profile: undefined,
+    ca,
+    mqtt: {
+      url: endpoints.mqtt,
+      clientId: BACKEND_THING_NAME,
+      cert: await readSecret(identity.certPath),
+      key: await readSecret(identity.keyPath),
+      ca,
+    },
+  };
+}
+
+export interface BackendServicesOptions {
+  /** The embedded platform's endpoints, when the backend runs inside `camlink up`. */
+  readonly endpoints?: ServiceEndpoints;
+  readonly clock: Clock;
+}
+
+export async function createBackendServices(
+  config: Readonly<CamlinkConfig>,
+  options: BackendServicesOptions,
+): Promise<BackendServices> {
+  const r = await resolveSources(config, options.endpoints);
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...(r.ca ? { ca: r.ca } : {}) });
+  const common = {
+    region: r.region,
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({
+      httpsAgent: agent,
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+    }),
+    ...(r.credentials ? { credentials: r.credentials } : {}),
+    ...(r.profile ? { profile: r.profile } : {}),
+  };
+  const cos = config.backend.presigner === 'cos' ? config.backend.cos : undefined;
+  if (config.backend.presigner === 'cos' && cos === undefined) {
+    throw new CamlinkError('CONFIG_INVALID', 'backend.presigner is cos but backend.cos is not configured');
+  }
+  const s3Endpoint = cos ? (cos.endpoint ?? `https://cos.${cos.region}.myqcloud.com`) : r.s3Endpoint;
+  const s3 = new S3Client({
+    ...common,
+    ...(cos
+      ? { region: cos.region, credentials: { accessKeyId: cos.secretId, secretAccessKey: cos.secretKey } }
+      : {}),
+    ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+    forcePathStyle: cos ? cos.endpoint !== undefined : r.s3Endpoint !== undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const sqs = new SQSClient({ ...common, ...(r.sqsEndpoint ? { endpoint: r.sqsEndpoint } : {}) });
+  const iot = new IoTClient({ ...common, ...(r.iotEndpoint ? { endpoint: r.iotEndpoint } : {}) });
+
+  let presigner: Presigner;
+  let physical: (bucket: string) => string;
+  let objectUrl: (bucket: string, key: string) => string;
+  if (cos) {
+    presigner = createCosPresigner({ ...cos, clock: options.clock, maxExpirySeconds: 3_600 });
+    physical = (bucket) => `${bucket}-${cos.appId}`;
+    objectUrl = (bucket, key) =>
+      cos.endpoint !== undefined
+        ? `${trimSlash(cos.endpoint)}/${physical(bucket)}/${cosEncodeKey(key)}`
+        : `https://${physical(bucket)}.cos.${cos.region}.myqcloud.com/${cosEncodeKey(key)}`;
+  } else {
+    const credentials = r.credentials ?? (await s3.config.credentials());
+    presigner = createS3Presigner({
+      region: r.region,
+      partition: r.partition,
+      ...(r.s3Endpoint ? { endpoint: r.s3Endpoint } : {}),
+      credentials,
+      clock: options.clock,
+      maxExpirySeconds: 3_600,
+    });
+    physical = (bucket) => bucket;
+    const suffix = r.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+    objectUrl = (bucket, key) =>
+      r.s3Endpoint !== undefined
+        ? `${trimSlash(r.s3Endpoint)}/${bucket}/${cosEncodeKey(key)}`
+        : `https://${bucket}.s3.${r.region}.${suffix}/${cosEncodeKey(key)}`;
+  }
+
+  const objects: ObjectStore = {
+    async head(bucket, key): Promise<ObjectHead | undefined> {
+      try {
+        const out = await s3.send(
+          new HeadObjectCommand({ Bucket: physical(bucket), Key: key, ChecksumMode: 'ENABLED' }),
+        );
+        return {
+          size: out.ContentLength ?? 0,
+          contentType: out.ContentType,
+          sha256:
+            out.ChecksumSHA256 === undefined
+              ? undefined
+              : Buffer.from(out.ChecksumSHA256, 'base64').toString('hex'),
+          etag: out.ETag,
+        };
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw upstream('S3 HeadObject', err);
+      }
+    },
+    async get(bucket, key): Promise<Readable | undefined> {
+      try {
+        const out = await s3.send(new GetObjectCommand({ Bucket: physical(bucket), Key: key }));
+        return out.Body as Readable;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw upstream('S3 GetObject', err);
+      }
+    },
+    async delete(bucket, key): Promise<void> {
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: physical(bucket), Key: key }));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw upstream('S3 DeleteObject', err);
+      }
+    },
+    objectUrl,
+  };
+
+  return {
+    presigner,
+    objects,
+    devices: new IotDeviceDirectory(iot),
+    sqs,
+    uploadQueueUrl: r.uploadQueueUrl,
+    mqtt: r.mqtt,
+    close() {
+      s3.destroy();
+      sqs.destroy();
+      iot.destroy();
+      agent.destroy();
+    },
+  };
+}
+
+function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof S3ServiceException &&
+    (err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)
+  );
+}
+
+async function readSecret(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
+  }
+}
+
+function inDataDir(dataDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(dataDir, path);
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

@@ -1,0 +1,72 @@
+/**
+ * What the backend needs from the cloud, as narrow interfaces: the object store (HEAD, GET for
+ * verification, DELETE), the device directory (AWS IoT: provisioning and certificates), the upload
+ * queue and its own MQTT identity. services.ts implements them with the AWS SDK v3 clients, against
+ * the embedded platform or AWS alike.
+ */
+import type { Readable } from 'node:stream';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Presigner } from '../../presign/presigner.js';
+
+export interface ObjectHead {
+  readonly size: number;
+  readonly contentType: string | undefined;
+  /** Lower-case hex SHA-256 when the store kept one (x-amz-checksum-sha256 on the PUT). */
+  readonly sha256: string | undefined;
+  readonly etag: string | undefined;
+}
+
+export interface ObjectStore {
+  /** undefined when there is no such object (404). */
+  head(bucket: string, key: string): Promise<ObjectHead | undefined>;
+  /** The object's bytes as a stream; undefined when there is no such object. */
+  get(bucket: string, key: string): Promise<Readable | undefined>;
+  /** Deletes the object; deleting a missing object succeeds, as in S3. */
+  delete(bucket: string, key: string): Promise<void>;
+  /** The object's address without a signature (what cameras announce). */
+  objectUrl(bucket: string, key: string): string;
+}
+
+export interface ProvisionedDevice {
+  readonly certificateId: string;
+  readonly certificateArn: string;
+  readonly certificatePem: string;
+}
+
+export interface DeviceCertificate {
+  readonly certificateId: string;
+  readonly pem: string;
+}
+
+export interface DeviceDirectory {
+  /**
+   * Operator provisioning through the IoT control plane: creates the thing, a certificate from the CSR
+   * (the key never leaves the device), attaches the device policy and the certificate to the thing.
+   */
+  provision(input: { deviceId: string; csrPem: string }): Promise<ProvisionedDevice>;
+  /**
+   * The device's ACTIVE certificates: the given id when it is ACTIVE and attached to the thing, or
+   * every ACTIVE certificate attached to the thing when no id is known.
+   */
+  activeCertificates(deviceId: string, certificateId: string | undefined): Promise<DeviceCertificate[]>;
+}
+
+export interface BackendMqttIdentity {
+  readonly url: string;
+  readonly clientId: string;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Extra trust anchor (the embedded platform's CA); the system roots otherwise. */
+  readonly ca: Buffer | undefined;
+}
+
+export interface BackendServices {
+  readonly presigner: Presigner;
+  readonly objects: ObjectStore;
+  readonly devices: DeviceDirectory;
+  readonly sqs: SQSClient;
+  readonly uploadQueueUrl: string;
+  /** The backend's own MQTT session (user events, upload-URL requests); absent when not configured. */
+  readonly mqtt: BackendMqttIdentity | undefined;
+  close(): void;
+}
