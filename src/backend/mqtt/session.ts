@@ -1,0 +1,95 @@
+/**
+ * The backend's own MQTT session with the IoT endpoint (embedded or AWS IoT Core): mutual TLS with the
+ * camlink-backend identity, MQTT 3.1.1, QoS 1. It reconnects on its own and re-subscribes; while it is
+ * offline, publishes wait in MQTT.js's queue (bounded by the broker's in-flight window once back).
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../../log/logger.js';
+import type { BackendMqttIdentity } from '../cloud/types.js';
+
+export interface MqttSession {
+  readonly client: MqttClient;
+  publish(topic: string, payload: string, qos?: 0 | 1): Promise<void>;
+  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+const RECONNECT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export async function openMqttSession(identity: BackendMqttIdentity, logger: Logger): Promise<MqttSession> {
+  const url = new URL(identity.url);
+  const client = mqtt.connect(identity.url, {
+    protocolVersion: 4,
+    clientId: identity.clientId,
+    clean: true,
+    keepalive: 60,
+    reconnectPeriod: RECONNECT_MS,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    key: identity.key,
+    cert: identity.cert,
+    ...(identity.ca ? { ca: identity.ca } : {}),
+    // The embedded endpoint's certificate names localhost and 127.0.0.1; AWS's names its own host.
+    servername: url.hostname === '127.0.0.1' ? 'localhost' : url.hostname,
+    rejectUnauthorized: true,
+  });
+  const handlers: { filter: string; onMessage: (topic: string, payload: Buffer) => void }[] = [];
+  client.on('message', (topic, payload) => {
+    for (const h of handlers) if (matches(h.filter, topic)) h.onMessage(topic, payload);
+  });
+  let connectedOnce = false;
+  client.on('connect', () => {
+    if (connectedOnce) logger.info({ url: identity.url }, 'backend MQTT session reconnected');
+    connectedOnce = true;
+  });
+  client.on('offline', () =>
+    logger.warn({ url: identity.url }, 'backend MQTT session offline; reconnecting'),
+  );
+  client.on('error', (err) => logger.warn({ err: err.message }, 'backend MQTT session error'));
+  await new Promise<void>((resolve, reject) => {
+    // The first attempt decides: a refused identity should fail the start, not retry quietly forever.
+    const fail = (err?: Error) => {
+      client.removeListener('connect', ok);
+      client.end(true);
+      reject(err ?? new Error(`the endpoint ${identity.url} closed the backend's first connection`));
+    };
+    const ok = () => {
+      client.removeListener('error', fail);
+      client.removeListener('close', fail);
+      resolve();
+    };
+    client.once('connect', ok);
+    client.once('error', fail);
+    client.once('close', fail);
+  });
+  return {
+    client,
+    async publish(topic, payload, qos = 1) {
+      await client.publishAsync(topic, payload, { qos });
+    },
+    async subscribe(filter, onMessage) {
+      handlers.push({ filter, onMessage });
+      const granted = await client.subscribeAsync(filter, { qos: 1 });
+      if (granted.some((g) => g.qos === 128)) {
+        throw new Error(
+          `the endpoint refused the backend's subscription to ${filter} (check the backend policy)`,
+        );
+      }
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}
+
+/** MQTT topic filter matching (+ one level, # the rest), for dispatching to handlers. */
+export function matches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
