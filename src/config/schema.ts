@@ -277,6 +277,11 @@ export const backendConfigSchema = z.strictObject({
       profile: z.string().min(1).max(128).optional(),
     })
     .optional(),
+  /**
+   * Keep the backend's own MQTT session (answers cameras' upload-URL requests, republishes user
+   * events). One session per identity: with several replicas, give each its own thing or enable one.
+   */
+  mqttSession: z.boolean().default(true),
   reconciler: z
     .strictObject({
       /** Consume upload notifications from the queue. Off: another replica (or nothing) does it. */
