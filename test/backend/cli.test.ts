@@ -10,11 +10,9 @@ import https from 'node:https';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startPlatform } from '../../src/platform/platform.js';
 import { CAMLINK_BIN, cli, errorCodeOf } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startTestPlatform } from '../helpers/platform.js';
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
 
@@ -51,19 +49,8 @@ async function stop(child: Child): Promise<number | null> {
 }
 
 async function platformIn(t: TestContext, dataDir: string): Promise<void> {
-  const config = loadConfig({
-    env: {},
-    flags: {
-      dataDir,
-      broker: { port: 0 },
-      iot: { api: { port: 0 } },
-      storage: { port: 0 },
-      queue: { port: 0 },
-      backend: { port: 0 },
-    },
-  });
-  const platform = await startPlatform(config, createLogger({ level: 'silent' }));
-  t.after(() => platform.close());
+  // The standalone backend answers MQTT; the platform's embedded one stays off MQTT (one session per identity).
+  await startTestPlatform(t, dataDir, { extra: { backend: { mqttSession: false } } });
 }
 
 test('camlink backend --dev-http serves /healthz on a free loopback port and stops on SIGTERM', async (t) => {

@@ -16,9 +16,9 @@ import type { BackendStore } from '../../src/backend/store/types.js';
 import { createLogger } from '../../src/log/logger.js';
 import { systemRandom } from '../../src/util/clock.js';
 import { openTestStore, storeKinds, type StoreKind } from './backend-store.js';
-import { loadConfig } from '../../src/config/load.js';
+import { startTestPlatform } from './platform.js';
 import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
-import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
+import type { RunningPlatform } from '../../src/platform/platform.js';
 import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
 import { tempDir } from './tmp.js';
@@ -71,25 +71,15 @@ export async function startTestBackend(
   const store = await openTestStore(t, kind);
   const clock = new FixedClock();
   const dataDir = await tempDir(t);
-  const config = loadConfig({
-    env: {},
-    flags: {
-      dataDir,
-      broker: { port: 0 },
-      iot: { api: { port: 0 } },
-      storage: { port: 0 },
-      queue: { port: 0 },
-      log: { level: 'silent' },
+  const { platform, config } = await startTestPlatform(t, dataDir, {
+    extra: {
       backend: {
         ...options.backend,
-        port: 0,
         ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
       },
       ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
     },
   });
-  const platform = await startPlatform(config, createLogger({ level: 'silent' }));
-  t.after(() => platform.close());
   const services = await createBackendServices(config, { endpoints: platform.endpoints, clock });
   t.after(() => services.close());
   const { token: operatorToken } = await ensureOperatorToken(

@@ -21,9 +21,6 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startPlatform } from '../../src/platform/platform.js';
 import { createDevice } from '../../src/pki/device.js';
 import { pkiContext } from '../../src/pki/context.js';
 import { x509 } from '../../src/pki/x509.js';
@@ -31,23 +28,12 @@ import { subtle, privateKeyToPem } from '../../src/pki/keys.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { closed, connectMqtt, nextMessage, SkewClock } from '../helpers/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startTestPlatform } from '../helpers/platform.js';
 
 test('JITP: first connection dropped, retry connects; REVOKED disconnects and locks out', async (t) => {
   const dataDir = await tempDir(t);
-  const config = loadConfig({
-    env: {},
-    flags: {
-      dataDir,
-      broker: { port: 0 },
-      iot: { api: { port: 0 } },
-      storage: { port: 0 },
-      queue: { port: 0 },
-      log: { level: 'silent' },
-    },
-  });
   const clock = new SkewClock();
-  const platform = await startPlatform(config, createLogger({ level: 'silent' }), { clock });
-  t.after(() => platform.close());
+  const { platform, config } = await startTestPlatform(t, dataDir, { clock });
   const { endpoints } = platform;
   const ca = await readFile(endpoints.caPath);
   const iot = new IoTClient(sdkOptions(endpoints.iot, ca, endpoints.credentials));

@@ -1,0 +1,37 @@
+/** The embedded platform (`camlink up` in-process) on free ports in a test's own data dir. */
+import type { TestContext } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
+import { createLogger } from '../../src/log/logger.js';
+import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
+import type { Clock } from '../../src/util/clock.js';
+
+/** The platform's configuration with every listener on port 0; `extra` sections are merged in. */
+export function platformConfig(dataDir: string, extra: ConfigInput = {}): CamlinkConfig {
+  return loadConfig({
+    env: {},
+    flags: {
+      ...extra,
+      dataDir,
+      log: { level: 'silent', ...extra.log },
+      broker: { ...extra.broker, port: 0 },
+      iot: { ...extra.iot, api: { ...extra.iot?.api, port: 0 } },
+      storage: { ...extra.storage, port: 0 },
+      queue: { ...extra.queue, port: 0 },
+      backend: { ...extra.backend, port: 0 },
+    },
+  });
+}
+
+export async function startTestPlatform(
+  t: TestContext,
+  dataDir: string,
+  options: { extra?: ConfigInput; clock?: Clock } = {},
+): Promise<{ platform: RunningPlatform; config: CamlinkConfig }> {
+  const config = platformConfig(dataDir, options.extra);
+  const platform = await startPlatform(config, createLogger({ level: 'silent' }), {
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  t.after(() => platform.close());
+  return { platform, config };
+}
