@@ -2,9 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createPrivateKey, sign, type KeyObject, type webcrypto } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pairingSigningInput } from '../../contracts/pairing.js';
 import { privateKeyToPem, subtle } from '../../pki/keys.js';
 import { x509 } from '../../pki/x509.js';
+import { opensslOk } from '../../../test/helpers/openssl.js';
+import { tempDir } from '../../../test/helpers/tmp.js';
 import { decodeSignature, findSigningCertificate, verifyWithCertificate } from './verify.js';
 
 type KeyParams = webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams;
@@ -17,7 +21,7 @@ const rsa2048: KeyParams = {
 };
 
 /** A self-signed certificate for a fresh key, and that key as a node KeyObject. */
-async function identity(params: KeyParams): Promise<{ pem: string; key: KeyObject }> {
+async function identity(params: KeyParams): Promise<{ pem: string; key: KeyObject; keyPem: string }> {
   const keys = await subtle.generateKey(params, true, ['sign', 'verify']);
   const signingAlgorithm = params.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : params;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -28,7 +32,8 @@ async function identity(params: KeyParams): Promise<{ pem: string; key: KeyObjec
     keys,
     signingAlgorithm,
   });
-  return { pem: cert.toString('pem'), key: createPrivateKey(await privateKeyToPem(keys.privateKey)) };
+  const keyPem = await privateKeyToPem(keys.privateKey);
+  return { pem: cert.toString('pem'), key: createPrivateKey(keyPem), keyPem };
 }
 
 const input = pairingSigningInput({
@@ -76,6 +81,20 @@ test('keys outside the contract, garbage signatures and garbage certificates ver
     assert.equal(verifyWithCertificate(input, garbage, device.pem), false);
   }
   assert.equal(verifyWithCertificate(input, sign('sha256', input, device.key), 'not a certificate'), false);
+});
+
+test('signatures made by openssl dgst -sha256 -sign (EC and RSA) verify', async (t) => {
+  const dir = await tempDir(t);
+  const inputPath = join(dir, 'input.bin');
+  await writeFile(inputPath, input);
+  for (const params of [ecP256, rsa2048]) {
+    const device = await identity(params);
+    const keyPath = join(dir, 'device.key.pem');
+    const sigPath = join(dir, 'sig.bin');
+    await writeFile(keyPath, device.keyPem, { mode: 0o600 });
+    await opensslOk(['dgst', '-sha256', '-sign', keyPath, '-out', sigPath, inputPath]);
+    assert.equal(verifyWithCertificate(input, await readFile(sigPath), device.pem), true, params.name);
+  }
 });
 
 test('findSigningCertificate picks the certificate whose key signed', async () => {
