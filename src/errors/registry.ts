@@ -188,6 +188,11 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The device has no ACTIVE registered certificate to verify a pairing signature with.',
   },
+  PAIRING_TOO_MANY_CHALLENGES: {
+    status: 429,
+    retryable: true,
+    summary: 'The user has as many open pairing challenges as allowed; answer one or let them expire.',
+  },
   UPLOAD_CONTENT_TYPE_NOT_ALLOWED: {
     status: 415,
     retryable: false,

@@ -46,7 +46,7 @@ export interface TestBackend {
   clock: FixedClock;
   operatorToken: string;
   call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     url: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;

@@ -10,6 +10,7 @@ import {
   CreateCertificateFromCsrCommand,
   CreateThingCommand,
   DescribeCertificateCommand,
+  DescribeThingCommand,
   ListThingPrincipalsCommand,
   ResourceNotFoundException,
   UpdateCertificateCommand,
@@ -20,14 +21,20 @@ import type { DeviceCertificate, DeviceDirectory, ProvisionedDevice } from './ty
 import { upstream } from './upstream.js';
 
 const CERT_ARN = /:cert\/([0-9a-f]{64})$/;
+/** ListThingPrincipals pages read at most (AWS allows 10 principals per thing by default). */
+const MAX_PRINCIPAL_PAGES = 20;
 
 export class IotDeviceDirectory implements DeviceDirectory {
   constructor(private readonly iot: IoTClient) {}
 
   async provision(input: { deviceId: string; csrPem: string }): Promise<ProvisionedDevice> {
-    await this.call('CreateThing', () =>
-      this.iot.send(new CreateThingCommand({ thingName: input.deviceId })),
-    );
+    // The thing may exist already (JITP, an earlier provisioning, attributes set by the operator):
+    // CreateThing would then refuse any request that differs from the original one, so look first.
+    if (!(await this.thingExists(input.deviceId))) {
+      await this.call('CreateThing', () =>
+        this.iot.send(new CreateThingCommand({ thingName: input.deviceId })),
+      );
+    }
     const created = await this.call('CreateCertificateFromCsr', () =>
       this.iot.send(
         new CreateCertificateFromCsrCommand({ certificateSigningRequest: input.csrPem, setAsActive: true }),
@@ -60,13 +67,18 @@ export class IotDeviceDirectory implements DeviceDirectory {
     deviceId: string,
     certificateId: string | undefined,
   ): Promise<DeviceCertificate[]> {
-    let principals: string[];
-    try {
-      const out = await this.iot.send(new ListThingPrincipalsCommand({ thingName: deviceId }));
-      principals = out.principals ?? [];
-    } catch (err) {
-      if (err instanceof ResourceNotFoundException) return [];
-      throw upstream('IoT ListThingPrincipals', err);
+    const principals: string[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_PRINCIPAL_PAGES; page++) {
+      try {
+        const out = await this.iot.send(new ListThingPrincipalsCommand({ thingName: deviceId, nextToken }));
+        principals.push(...(out.principals ?? []));
+        nextToken = out.nextToken;
+      } catch (err) {
+        if (err instanceof ResourceNotFoundException) return [];
+        throw upstream('IoT ListThingPrincipals', err);
+      }
+      if (!nextToken) break;
     }
     const ids = principals
       .map((arn) => CERT_ARN.exec(arn)?.[1])
@@ -86,6 +98,16 @@ export class IotDeviceDirectory implements DeviceDirectory {
     return found;
   }
 
+  private async thingExists(thingName: string): Promise<boolean> {
+    try {
+      await this.iot.send(new DescribeThingCommand({ thingName }));
+      return true;
+    } catch (err) {
+      if (err instanceof ResourceNotFoundException) return false;
+      throw upstream('IoT DescribeThing', err);
+    }
+  }
+
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -93,14 +115,12 @@ export class IotDeviceDirectory implements DeviceDirectory {
       if (isCamlinkError(err)) throw err;
       const name = err instanceof Error ? err.name : '';
       // Client errors of the control plane are the caller's input (a bad CSR, a refused thing name).
-      if (name === 'InvalidRequestException' || name === 'ResourceAlreadyExistsException') {
-        throw new CamlinkError(
-          'VALIDATION_FAILED',
-          `IoT ${what}: ${err instanceof Error ? err.message : ''}`,
-          {
-            cause: err,
-          },
-        );
+      const detail = `IoT ${what}: ${err instanceof Error ? err.message : ''}`;
+      if (name === 'InvalidRequestException') {
+        throw new CamlinkError('VALIDATION_FAILED', detail, { cause: err });
+      }
+      if (name === 'ResourceAlreadyExistsException') {
+        throw new CamlinkError('CONFLICT', detail, { cause: err });
       }
       throw upstream(`IoT ${what}`, err);
     }

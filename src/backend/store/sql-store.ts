@@ -192,6 +192,14 @@ export class SqlBackendStore implements BackendStore {
     return found.usedAt !== undefined ? 'already-used' : 'expired';
   }
 
+  async countOpenPairingChallenges(userId: string, at: number): Promise<number> {
+    const [row] = await this.db.query(
+      'SELECT COUNT(*) AS n FROM pairing_challenges WHERE user_id = $1 AND used_at IS NULL AND expires_at > $2',
+      [userId, at],
+    );
+    return num(row?.n);
+  }
+
   async createUpload(u: Upload): Promise<void> {
     await this.db.run(
       `INSERT INTO uploads (${UPLOAD_COLUMNS})

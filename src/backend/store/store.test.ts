@@ -159,6 +159,22 @@ storeTest('pairing challenges are spent once and expire', async (_t, store) => {
   assert.equal(await store.consumePairingChallenge('nope', 1), 'not-found');
 });
 
+storeTest('open pairing challenges are counted per user: unused and unexpired', async (_t, store) => {
+  await store.createUser(alice);
+  await store.createUser(bob);
+  const base = { userId: alice.id, deviceId: 'cam-x', nonce: 'n', usedAt: undefined };
+  await store.createPairingChallenge({ ...base, id: 'a1', expiresAt: 100 });
+  await store.createPairingChallenge({ ...base, id: 'a2', expiresAt: 200 });
+  await store.createPairingChallenge({ ...base, id: 'a3', expiresAt: 200 });
+  await store.createPairingChallenge({ ...base, id: 'b1', userId: bob.id, expiresAt: 200 });
+  assert.equal(await store.countOpenPairingChallenges(alice.id, 50), 3);
+  assert.equal(await store.consumePairingChallenge('a3', 60), 'consumed');
+  assert.equal(await store.countOpenPairingChallenges(alice.id, 60), 2);
+  assert.equal(await store.countOpenPairingChallenges(alice.id, 100), 1, 'expired at expiresAt');
+  assert.equal(await store.countOpenPairingChallenges(bob.id, 100), 1);
+  assert.equal(await store.countOpenPairingChallenges('u-nobody', 0), 0);
+});
+
 function pendingUpload(uploadId: string, deviceId: string, createdAt: number): Upload {
   return {
     uploadId,

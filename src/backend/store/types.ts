@@ -147,6 +147,8 @@ export interface BackendStore {
   findPairingChallenge(id: string): Promise<PairingChallenge | undefined>;
   /** Marks a live, unused challenge used (atomically: exactly one caller wins). */
   consumePairingChallenge(id: string, at: number): Promise<ConsumeResult>;
+  /** How many of the user's challenges are unused and unexpired at `at` (the open-challenge limit). */
+  countOpenPairingChallenges(userId: string, at: number): Promise<number>;
 
   createUpload(upload: Upload): Promise<void>;
   findUpload(uploadId: string): Promise<Upload | undefined>;

@@ -1,12 +1,14 @@
 /**
  * Devices. The operator registers device ids (AWS IoT thing names, checked by the contracts' rule and
- * the configured pattern) and sees every device; a user sees only the devices paired to them. Another
- * user's device answers NOT_FOUND exactly like an unknown one, so existence does not leak.
+ * the configured pattern) or provisions them through the IoT control plane from a CSR, and sees every
+ * device; a user sees only the devices paired to them. Another user's device answers NOT_FOUND exactly
+ * like an unknown one, so existence does not leak.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assertDeviceId, THING_NAME_MAX_LENGTH } from '../../../contracts/device-id.js';
 import { CamlinkError } from '../../../errors/camlink-error.js';
+import { parseDeviceCsr } from '../../../pki/csr.js';
 import { requireOperator } from '../../auth/principal.js';
 import { bearerSecurity, principalOf } from '../auth.js';
 import type { BackendDeps } from '../deps.js';
@@ -23,6 +25,29 @@ const registerBody = z.strictObject({
     .optional(),
 });
 const deviceParams = z.strictObject({ id: deviceId });
+/** A PKCS#10 PEM of an EC or RSA-4096 key is well under this. */
+export const PROVISION_CSR_MAX_LENGTH = 8192;
+const provisionBody = z.strictObject({
+  deviceId,
+  /** PKCS#10 request (PEM) whose subject is exactly CN=<deviceId>; the key stays on the device. */
+  csr: z.string().min(1).max(PROVISION_CSR_MAX_LENGTH),
+});
+
+/**
+ * Checks the CSR here rather than leaving it to the IoT API: AWS's CreateCertificateFromCsr signs any
+ * subject, while the embedded endpoint names a device's thing after its certificate's CN, so a CN
+ * other than the device id would make a certificate that connects as some other thing. Requiring
+ * CN = device id keeps the two worlds alike and gives the precise PKI_* codes.
+ */
+async function checkProvisioningCsr(csrPem: string, id: string, pattern: RegExp): Promise<void> {
+  const csr = await parseDeviceCsr(csrPem, pattern);
+  if (csr.commonName !== id) {
+    throw new CamlinkError(
+      'PKI_CSR_MALFORMED',
+      `the CSR subject CN "${csr.commonName}" is not the device id "${id}"; the CN must be the device id`,
+    );
+  }
+}
 
 export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
   const operatorPattern = new RegExp(deps.config.pki.deviceIdPattern, 'u');
@@ -69,6 +94,39 @@ export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
       const device = await deps.store.findDevice(body.deviceId);
       if (device === undefined) throw new CamlinkError('INTERNAL', 'registered device vanished');
       return reply.code(201).send({ device: deviceView(device) });
+    },
+  );
+
+  app.post(
+    '/devices/provision',
+    {
+      schema: {
+        summary:
+          'Provision a device through the IoT control plane (operator): thing, certificate from the CSR, ' +
+          'device policy; returns the certificate once.',
+        tags: ['devices'],
+        security: bearerSecurity,
+        body: zodSchema(provisionBody),
+      },
+    },
+    async (request, reply) => {
+      requireOperator(principalOf(request));
+      const body = request.body as z.infer<typeof provisionBody>;
+      assertDeviceId(body.deviceId, operatorPattern);
+      await checkProvisioningCsr(body.csr, body.deviceId, operatorPattern);
+      const provisioned = await deps.services.devices.provision({
+        deviceId: body.deviceId,
+        csrPem: body.csr,
+      });
+      const device = await deps.store.upsertDevice(
+        { deviceId: body.deviceId, certificateId: provisioned.certificateId },
+        deps.clock.now().getTime(),
+      );
+      return reply.code(201).send({
+        device: deviceView(device),
+        certificatePem: provisioned.certificatePem,
+        certificateArn: provisioned.certificateArn,
+      });
     },
   );
 
