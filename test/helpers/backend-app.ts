@@ -21,6 +21,7 @@ import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
 import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
 import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
+import type { ServiceEndpoints } from '../../src/contracts/endpoints.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -46,7 +47,7 @@ export interface TestBackend {
   clock: FixedClock;
   operatorToken: string;
   call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
@@ -57,8 +58,13 @@ export interface TestBackend {
 export interface BackendTestOptions {
   bodyLimitBytes?: number;
   deviceIdPattern?: string;
-  /** Overrides of the backend section (uploads, pairing, events...). */
-  backend?: ConfigInput['backend'];
+  /**
+   * Overrides of the backend section (uploads, pairing, events...); a function receives the running
+   * platform's endpoints (e.g. for backend.cos.endpoint) and applies to the backend only.
+   */
+  backend?: ConfigInput['backend'] | ((endpoints: ServiceEndpoints) => ConfigInput['backend']);
+  /** Overrides of the platform's storage section (e.g. accessKeys). */
+  storage?: ConfigInput['storage'];
   /** Receives every log line (the logger runs at trace level when given). */
   logLines?: string[];
 }
@@ -71,25 +77,31 @@ export async function startTestBackend(
   const store = await openTestStore(t, kind);
   const clock = new FixedClock();
   const dataDir = await tempDir(t);
-  const config = loadConfig({
-    env: {},
-    flags: {
-      dataDir,
-      broker: { port: 0 },
-      iot: { api: { port: 0 } },
-      storage: { port: 0 },
-      queue: { port: 0 },
-      log: { level: 'silent' },
-      backend: {
-        ...options.backend,
-        port: 0,
-        ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+  const configWith = (backend: ConfigInput['backend']) =>
+    loadConfig({
+      env: {},
+      flags: {
+        dataDir,
+        broker: { port: 0 },
+        iot: { api: { port: 0 } },
+        storage: { ...options.storage, port: 0 },
+        queue: { port: 0 },
+        log: { level: 'silent' },
+        backend: {
+          ...backend,
+          port: 0,
+          ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
+        },
+        ...(options.deviceIdPattern === undefined
+          ? {}
+          : { pki: { deviceIdPattern: options.deviceIdPattern } }),
       },
-      ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
-    },
-  });
+    });
+  const late = typeof options.backend === 'function' ? options.backend : undefined;
+  let config = configWith(late === undefined ? (options.backend as ConfigInput['backend']) : {});
   const platform = await startPlatform(config, createLogger({ level: 'silent' }));
   t.after(() => platform.close());
+  if (late !== undefined) config = configWith(late(platform.endpoints));
   const services = await createBackendServices(config, { endpoints: platform.endpoints, clock });
   t.after(() => services.close());
   const { token: operatorToken } = await ensureOperatorToken(

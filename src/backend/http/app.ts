@@ -17,6 +17,7 @@ import { installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { deviceRoutes } from './routes/devices.js';
 import { opsRoutes } from './routes/ops.js';
+import { uploadRoutes } from './routes/uploads.js';
 import { userRoutes } from './routes/users.js';
 import { installZodValidation } from './validation.js';
 
@@ -79,6 +80,7 @@ export async function buildBackendApp(
       requireAuth(v1, deps.store, deps.clock);
       userRoutes(v1, deps);
       deviceRoutes(v1, deps);
+      uploadRoutes(v1, deps);
       done();
     },
     { prefix: '/v1' },
