@@ -128,7 +128,8 @@ export async function startPlatform(
       tls: serverTls,
       host: config.storage.host,
       port: config.storage.port,
-      credentials: credentialStore,
+      // The platform's key pair plus storage.accessKeys (e.g. a COS SecretId for local COS-signed URLs).
+      credentials: new InMemoryCredentialStore([credentials, ...config.storage.accessKeys]),
       region: config.storage.region,
       virtualHostDomains: config.storage.virtualHostDomains,
       limits: config.storage,

@@ -13,6 +13,7 @@ import {
   type PresignedRequest,
   type PresignInput,
   type Presigner,
+  signedPutHeaders,
 } from './presigner.js';
 
 export interface CosPresignerOptions {
@@ -44,38 +45,45 @@ export function createCosPresigner(options: CosPresignerOptions): Presigner {
   }
   const clock = options.clock ?? systemClock;
   const maxExpiry = options.maxExpirySeconds ?? MAX_PRESIGN_EXPIRY_SECONDS;
+  // Bad input is a rejected promise (the executor's throw), as with the S3 presigner.
   return {
-    presign(input: PresignInput): Promise<PresignedRequest> {
-      checkPresignInput(input, maxExpiry);
-      const bucket = `${input.bucket}-${options.appId}`;
-      let base: string;
-      let host: string;
-      if (options.endpoint === undefined) {
-        host = `${bucket}.cos.${options.region}.myqcloud.com`;
-        base = `https://${host}`;
-      } else {
-        const endpoint = new URL(options.endpoint);
-        host = endpoint.host;
-        base = `${endpoint.protocol}//${endpoint.host}/${bucket}`;
-      }
-      const start = Math.floor(clock.now().getTime() / 1000) - 1;
-      const end = start + input.expiresInSeconds;
-      const headers: Record<string, string> = {};
-      if (input.method === 'PUT' && input.contentType) headers['content-type'] = input.contentType;
-      const authorization = COS.getAuthorization({
-        SecretId: options.secretId,
-        SecretKey: options.secretKey,
-        // The SDK lowercases any method; its type just omits HEAD.
-        Method: input.method.toLowerCase() as COS.StaticGetAuthorizationOptions['Method'],
-        Key: input.key,
-        Headers: { host, ...headers },
-        KeyTime: `${start};${end}`,
-      });
-      let url = `${base}/${cosEncodeKey(input.key)}?${authorization}`;
-      if (options.securityToken !== undefined) {
-        url += `&x-cos-security-token=${encodeURIComponent(options.securityToken)}`;
-      }
-      return Promise.resolve({ url, method: input.method, headers, expiresAt: new Date(end * 1000) });
-    },
+    presign: (input) => new Promise((resolve) => resolve(sign(input))),
   };
+
+  function sign(input: PresignInput): PresignedRequest {
+    checkPresignInput(input, maxExpiry);
+    if (input.checksumSha256 !== undefined) {
+      // COS has no x-amz-checksum-sha256 (it checks Content-MD5 only): refuse rather than drop it.
+      throw new CamlinkError('PRESIGN_INVALID', 'COS cannot verify a SHA-256 checksum on PUT');
+    }
+    const bucket = `${input.bucket}-${options.appId}`;
+    let base: string;
+    let host: string;
+    if (options.endpoint === undefined) {
+      host = `${bucket}.cos.${options.region}.myqcloud.com`;
+      base = `https://${host}`;
+    } else {
+      const endpoint = new URL(options.endpoint);
+      host = endpoint.host;
+      base = `${endpoint.protocol}//${endpoint.host}/${bucket}`;
+    }
+    const start = Math.floor(clock.now().getTime() / 1000) - 1;
+    const end = start + input.expiresInSeconds;
+    // content-type and content-length are among the headers the SDK signs (q-header-list).
+    const headers = signedPutHeaders(input);
+    const authorization = COS.getAuthorization({
+      SecretId: options.secretId,
+      SecretKey: options.secretKey,
+      // The SDK lowercases any method; its type just omits HEAD.
+      Method: input.method.toLowerCase() as COS.StaticGetAuthorizationOptions['Method'],
+      Key: input.key,
+      Headers: { host, ...headers },
+      KeyTime: `${start};${end}`,
+    });
+    let url = `${base}/${cosEncodeKey(input.key)}?${authorization}`;
+    if (options.securityToken !== undefined) {
+      url += `&x-cos-security-token=${encodeURIComponent(options.securityToken)}`;
+    }
+    return { url, method: input.method, headers, expiresAt: new Date(end * 1000) };
+  }
 }

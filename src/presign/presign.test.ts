@@ -145,3 +145,95 @@ test('COS presigner: <bucket>-<appid>.cos.<region>.myqcloud.com, key time from t
   assert.equal(verified.presigned, true);
   assert.equal(put.expiresAt.toISOString(), new Date(1_700_003_600_000).toISOString());
 });
+
+test('S3 presigner: a declared length and SHA-256 are signed headers the uploader must send', async () => {
+  const presigner = createS3Presigner({
+    region: 'us-east-1',
+    credentials: { accessKeyId: AKID, secretAccessKey: SECRET },
+    clock: { now: () => AT },
+  });
+  const checksum = Buffer.alloc(32, 7).toString('base64');
+  const put = await presigner.presign({
+    method: 'PUT',
+    bucket: 'examplebucket',
+    key: 'a.jpg',
+    expiresInSeconds: 900,
+    contentType: 'image/jpeg',
+    contentLength: 5,
+    checksumSha256: checksum,
+  });
+  const url = new URL(put.url);
+  assert.equal(
+    url.searchParams.get('X-Amz-SignedHeaders'),
+    'content-length;content-type;host;x-amz-checksum-sha256',
+  );
+  // A header, not a query parameter: S3 checks header checksums against the bytes.
+  assert.equal(url.searchParams.get('x-amz-checksum-sha256'), null);
+  assert.deepEqual(put.headers, {
+    'content-type': 'image/jpeg',
+    'content-length': '5',
+    'x-amz-checksum-sha256': checksum,
+  });
+  const request = (headers: Record<string, string>) => ({
+    method: 'PUT',
+    rawPath: url.pathname,
+    query: parseQuery(url.search.slice(1)),
+    headers: headersFromRecord({ host: url.host, ...headers }),
+  });
+  verifySigV4(request(put.headers), sigv4Options(AT));
+  for (const changed of [
+    { ...put.headers, 'content-length': '6' },
+    { 'content-type': 'image/jpeg', 'content-length': '5' },
+  ]) {
+    assert.throws(
+      () => verifySigV4(request(changed), sigv4Options(AT)),
+      (err) => err instanceof AuthError && err.code === 'SignatureDoesNotMatch',
+    );
+  }
+  for (const bad of [{ contentLength: -1 }, { contentLength: 1.5 }, { checksumSha256: 'abc' }]) {
+    await assert.rejects(
+      presigner.presign({ method: 'PUT', bucket: 'examplebucket', key: 'a', expiresInSeconds: 60, ...bad }),
+      (err) => isCamlinkError(err, 'PRESIGN_INVALID'),
+    );
+  }
+  await assert.rejects(
+    presigner.presign({
+      method: 'GET',
+      bucket: 'examplebucket',
+      key: 'a',
+      expiresInSeconds: 60,
+      contentLength: 1,
+    }),
+    (err) => isCamlinkError(err, 'PRESIGN_INVALID'),
+  );
+});
+
+test('COS presigner: a declared length is in q-header-list; a SHA-256 is refused (COS cannot check it)', async () => {
+  const presigner = createCosPresigner({
+    appId: '1250000000',
+    region: 'ap-shanghai',
+    secretId: 'AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q',
+    secretKey: 'BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz',
+    clock: { now: () => AT },
+  });
+  const put = await presigner.presign({
+    method: 'PUT',
+    bucket: 'examplebucket',
+    key: 'a.jpg',
+    expiresInSeconds: 900,
+    contentType: 'image/jpeg',
+    contentLength: 5,
+  });
+  assert.equal(new URL(put.url).searchParams.get('q-header-list'), 'content-length;content-type;host');
+  assert.deepEqual(put.headers, { 'content-type': 'image/jpeg', 'content-length': '5' });
+  await assert.rejects(
+    presigner.presign({
+      method: 'PUT',
+      bucket: 'examplebucket',
+      key: 'a.jpg',
+      expiresInSeconds: 900,
+      checksumSha256: Buffer.alloc(32).toString('base64'),
+    }),
+    (err) => isCamlinkError(err, 'PRESIGN_INVALID'),
+  );
+});

@@ -14,6 +14,13 @@ export interface PresignInput {
   expiresInSeconds: number;
   /** For PUT: signed, so the uploader must send exactly this Content-Type. */
   contentType?: string;
+  /** For PUT: signed, so the store refuses a body of another length. */
+  contentLength?: number;
+  /**
+   * For PUT: base64 of the body's SHA-256 digest, signed as the x-amz-checksum-sha256 header, so the
+   * store itself checks the bytes (S3 User Guide "Checking object integrity"). S3 only.
+   */
+  checksumSha256?: string;
 }
 
 export interface PresignedRequest {
@@ -29,6 +36,9 @@ export interface Presigner {
 }
 
 export const MAX_PRESIGN_EXPIRY_SECONDS = 604_800;
+
+/** Largest single PUT S3 accepts (5 GiB). */
+export const MAX_PUT_BYTES = 5 * 1024 * 1024 * 1024;
 
 export function checkPresignInput(input: PresignInput, maxExpirySeconds: number): void {
   if (
@@ -55,4 +65,28 @@ export function checkPresignInput(input: PresignInput, maxExpirySeconds: number)
   if (input.contentType !== undefined && (input.contentType === '' || /[\r\n]/.test(input.contentType))) {
     throw new CamlinkError('PRESIGN_INVALID', 'contentType must be a non-empty single-line value');
   }
+  if (input.method !== 'PUT' && (input.contentLength !== undefined || input.checksumSha256 !== undefined)) {
+    throw new CamlinkError('PRESIGN_INVALID', 'contentLength and checksumSha256 apply to PUT only');
+  }
+  if (
+    input.contentLength !== undefined &&
+    (!Number.isSafeInteger(input.contentLength) ||
+      input.contentLength < 0 ||
+      input.contentLength > MAX_PUT_BYTES)
+  ) {
+    throw new CamlinkError('PRESIGN_INVALID', `contentLength must be an integer 0-${MAX_PUT_BYTES}`);
+  }
+  if (input.checksumSha256 !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(input.checksumSha256)) {
+    throw new CamlinkError('PRESIGN_INVALID', 'checksumSha256 must be the base64 of a 32-byte digest');
+  }
+}
+
+/** The headers a PUT must carry exactly as signed (lower-case names; host is implied by the URL). */
+export function signedPutHeaders(input: PresignInput): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (input.method !== 'PUT') return headers;
+  if (input.contentType) headers['content-type'] = input.contentType;
+  if (input.contentLength !== undefined) headers['content-length'] = String(input.contentLength);
+  if (input.checksumSha256 !== undefined) headers['x-amz-checksum-sha256'] = input.checksumSha256;
+  return headers;
 }

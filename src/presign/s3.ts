@@ -21,6 +21,7 @@ import {
   type PresignedRequest,
   type PresignInput,
   type Presigner,
+  signedPutHeaders,
 } from './presigner.js';
 
 export interface S3PresignerOptions {
@@ -62,6 +63,8 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
           ? new PutObjectCommand({
               ...params,
               ...(input.contentType ? { ContentType: input.contentType } : {}),
+              ...(input.contentLength === undefined ? {} : { ContentLength: input.contentLength }),
+              ...(input.checksumSha256 === undefined ? {} : { ChecksumSHA256: input.checksumSha256 }),
             })
           : input.method === 'GET'
             ? new GetObjectCommand(params)
@@ -69,16 +72,19 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
               ? new HeadObjectCommand(params)
               : new DeleteObjectCommand(params);
       const signingDate = clock.now();
-      // Content-Type is not signed by default; signing it makes the store refuse another type.
+      const headers = signedPutHeaders(input);
+      // Content-Type and Content-Length are not signed by default; signing them makes the store refuse
+      // another type or length. The checksum stays a header (x-amz-* headers are hoisted into the query
+      // otherwise, where S3 signs but does not check them), so the store verifies the bytes.
+      const signed = Object.keys(headers).filter((name) => !name.startsWith('x-amz-'));
       const url = await getSignedUrl(client, command, {
         expiresIn: input.expiresInSeconds,
         signingDate,
-        ...(input.method === 'PUT' && input.contentType
-          ? { signableHeaders: new Set(['content-type']) }
-          : {}),
+        ...(signed.length > 0 ? { signableHeaders: new Set(signed) } : {}),
+        ...(input.checksumSha256 === undefined
+          ? {}
+          : { unhoistableHeaders: new Set(['x-amz-checksum-sha256']) }),
       });
-      const headers: Record<string, string> = {};
-      if (input.method === 'PUT' && input.contentType) headers['content-type'] = input.contentType;
       const signingSecond = Math.floor(signingDate.getTime() / 1000) * 1000;
       return {
         url,

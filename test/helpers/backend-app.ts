@@ -16,11 +16,12 @@ import type { BackendStore } from '../../src/backend/store/types.js';
 import { createLogger } from '../../src/log/logger.js';
 import { systemRandom } from '../../src/util/clock.js';
 import { openTestStore, storeKinds, type StoreKind } from './backend-store.js';
-import { startTestPlatform } from './platform.js';
+import { platformConfig, startTestPlatform } from './platform.js';
 import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
 import type { RunningPlatform } from '../../src/platform/platform.js';
 import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
+import type { ServiceEndpoints } from '../../src/contracts/endpoints.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -46,7 +47,7 @@ export interface TestBackend {
   clock: FixedClock;
   operatorToken: string;
   call(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
@@ -57,8 +58,13 @@ export interface TestBackend {
 export interface BackendTestOptions {
   bodyLimitBytes?: number;
   deviceIdPattern?: string;
-  /** Overrides of the backend section (uploads, pairing, events...). */
-  backend?: ConfigInput['backend'];
+  /**
+   * Overrides of the backend section (uploads, pairing, events...); a function receives the running
+   * platform's endpoints (e.g. for backend.cos.endpoint) and applies to the backend only.
+   */
+  backend?: ConfigInput['backend'] | ((endpoints: ServiceEndpoints) => ConfigInput['backend']);
+  /** Overrides of the platform's storage section (e.g. accessKeys). */
+  storage?: ConfigInput['storage'];
   /** Receives every log line (the logger runs at trace level when given). */
   logLines?: string[];
 }
@@ -71,15 +77,22 @@ export async function startTestBackend(
   const store = await openTestStore(t, kind);
   const clock = new FixedClock();
   const dataDir = await tempDir(t);
-  const { platform, config } = await startTestPlatform(t, dataDir, {
-    extra: {
-      backend: {
-        ...options.backend,
-        ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
-      },
-      ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
+  const extra = (backend: ConfigInput['backend']): ConfigInput => ({
+    storage: { ...options.storage },
+    backend: {
+      ...backend,
+      ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     },
+    ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
   });
+  const late = typeof options.backend === 'function' ? options.backend : undefined;
+  const started = await startTestPlatform(t, dataDir, {
+    extra: extra(late === undefined ? (options.backend as ConfigInput['backend']) : {}),
+  });
+  const { platform } = started;
+  // A backend section that depends on the platform's endpoints applies to the backend only.
+  const config =
+    late === undefined ? started.config : platformConfig(dataDir, extra(late(platform.endpoints)));
   const services = await createBackendServices(config, { endpoints: platform.endpoints, clock });
   t.after(() => services.close());
   const { token: operatorToken } = await ensureOperatorToken(

@@ -18,6 +18,7 @@ import { installMetrics } from './metrics.js';
 import { deviceRoutes } from './routes/devices.js';
 import { opsRoutes } from './routes/ops.js';
 import { pairingRoutes } from './routes/pairing.js';
+import { uploadRoutes } from './routes/uploads.js';
 import { userRoutes } from './routes/users.js';
 import { installZodValidation } from './validation.js';
 
@@ -81,6 +82,7 @@ export async function buildBackendApp(
       userRoutes(v1, deps);
       deviceRoutes(v1, deps);
       pairingRoutes(v1, deps);
+      uploadRoutes(v1, deps);
       done();
     },
     { prefix: '/v1' },
