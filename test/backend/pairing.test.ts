@@ -5,7 +5,7 @@
  * says it changes (a wrong signature spends its challenge).
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, sign } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -14,53 +14,20 @@ import type { LightMyRequestResponse } from 'fastify';
 import { pairingSigningInput } from '../../src/contracts/pairing.js';
 import { pkiContext } from '../../src/pki/context.js';
 import { createDevice } from '../../src/pki/device.js';
-import { privateKeyToPem, subtle } from '../../src/pki/keys.js';
 import { x509 } from '../../src/pki/x509.js';
 import { MAX_OPEN_CHALLENGES_PER_USER } from '../../src/backend/pairing/service.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { backendTest, errorCode, type TestBackend } from '../helpers/backend-app.js';
 import { connectMqtt, nextMessage } from '../helpers/endpoint.js';
-
-interface DeviceBody {
-  deviceId: string;
-  certificateId: string | null;
-  createdAt: string;
-}
-interface ProvisionBody {
-  device: DeviceBody;
-  certificatePem: string;
-  certificateArn: string;
-}
-interface ChallengeBody {
-  challengeId: string;
-  nonce: string;
-  deviceId: string;
-  expiresAt: string;
-  signingInput: string;
-}
-
-const ecP256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const rsa2048 = {
-  name: 'RSASSA-PKCS1-v1_5',
-  modulusLength: 2048,
-  publicExponent: new Uint8Array([1, 0, 1]),
-  hash: 'SHA-256',
-} as const;
-
-/** A device key made on "the device" and a CSR for it; the private key never reaches the backend. */
-async function deviceKeyAndCsr(
-  subject: string,
-  algorithm: typeof ecP256 | typeof rsa2048 = ecP256,
-): Promise<{ csr: string; key: KeyObject; keyPem: string }> {
-  const keys = await subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: subject,
-    keys,
-    signingAlgorithm: algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : algorithm,
-  });
-  const keyPem = await privateKeyToPem(keys.privateKey);
-  return { csr: csr.toString('pem'), key: createPrivateKey(keyPem), keyPem };
-}
+import {
+  challenge,
+  deviceKeyAndCsr,
+  provision,
+  rsa2048,
+  signChallenge,
+  type ChallengeBody,
+  type DeviceBody,
+} from '../helpers/backend-devices.js';
 
 /** The CSR with the last byte of its self-signature changed: still PKCS#10, no longer signed. */
 function tamperSignature(csrPem: string): string {
@@ -70,31 +37,6 @@ function tamperSignature(csrPem: string): string {
   return ['-----BEGIN CERTIFICATE REQUEST-----', ...lines, '-----END CERTIFICATE REQUEST-----', ''].join(
     '\n',
   );
-}
-
-async function provision(
-  b: TestBackend,
-  deviceId: string,
-  algorithm: typeof ecP256 | typeof rsa2048 = ecP256,
-): Promise<ProvisionBody & { key: KeyObject; keyPem: string }> {
-  const made = await deviceKeyAndCsr(`CN=${deviceId}`, algorithm);
-  const res = await b.call('POST', '/v1/devices/provision', {
-    token: b.operatorToken,
-    body: { deviceId, csr: made.csr },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return { ...res.json<ProvisionBody>(), key: made.key, keyPem: made.keyPem };
-}
-
-async function challenge(b: TestBackend, token: string, deviceId: string): Promise<ChallengeBody> {
-  const res = await b.call('POST', '/v1/pairing/challenges', { token, body: { deviceId } });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json<ChallengeBody>();
-}
-
-/** What the camera does over PTP/IP: sign the challenge's signing input with the device key. */
-function signChallenge(c: ChallengeBody, key: KeyObject): string {
-  return sign('sha256', Buffer.from(c.signingInput, 'base64'), key).toString('base64');
 }
 
 function pairCall(b: TestBackend, token: string, body: unknown): Promise<LightMyRequestResponse> {

@@ -17,6 +17,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { systemRandom } from '../../src/util/clock.js';
 import { openTestStore, storeKinds, type StoreKind } from './backend-store.js';
 import { platformConfig, startTestPlatform } from './platform.js';
+import { SkewClock } from './endpoint.js';
 import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
 import type { RunningPlatform } from '../../src/platform/platform.js';
 import { createBackendServices } from '../../src/backend/cloud/services.js';
@@ -41,6 +42,8 @@ export interface TestBackend {
   app: FastifyInstance;
   /** The embedded platform the backend's services point at (its own embedded backend is unused). */
   platform: RunningPlatform;
+  /** The platform's clock: real time plus a skew tests may add (AWS allows 1 CONNECT/s per client id). */
+  platformClock: SkewClock;
   services: BackendServices;
   config: CamlinkConfig;
   store: BackendStore;
@@ -80,13 +83,19 @@ export async function startTestBackend(
   const extra = (backend: ConfigInput['backend']): ConfigInput => ({
     storage: { ...options.storage },
     backend: {
+      // The platform's own embedded backend stays off MQTT and off the queue: tests run those parts
+      // of the backend under test themselves.
+      mqttSession: false,
+      reconciler: { enabled: false },
       ...backend,
       ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     },
     ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
   });
   const late = typeof options.backend === 'function' ? options.backend : undefined;
+  const platformClock = new SkewClock();
   const started = await startTestPlatform(t, dataDir, {
+    clock: platformClock,
     extra: extra(late === undefined ? (options.backend as ConfigInput['backend']) : {}),
   });
   const { platform } = started;
@@ -131,6 +140,7 @@ export async function startTestBackend(
   return {
     app,
     platform,
+    platformClock,
     services,
     config,
     store,

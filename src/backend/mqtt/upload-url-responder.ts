@@ -13,22 +13,13 @@ import {
 } from '../../contracts/upload-url.js';
 import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
 import type { Logger } from '../../log/logger.js';
-import type { PresignedRequest } from '../../presign/presigner.js';
 import type { ObjectStore } from '../cloud/types.js';
 import { describeIssues } from '../http/validation.js';
-import type { BackendStore, Upload } from '../store/types.js';
+import type { BackendStore } from '../store/types.js';
+import type { IssuedUpload, IssueUploadInput } from '../uploads/issue.js';
 import type { MqttSession } from './session.js';
 
-export interface IssueUploadInput {
-  readonly deviceId: string;
-  readonly userId: string | undefined;
-  readonly requestedBy: 'app' | 'device';
-  readonly contentType: string;
-  readonly size?: number;
-  readonly sha256?: string;
-}
-
-export type IssueUpload = (input: IssueUploadInput) => Promise<{ upload: Upload; put: PresignedRequest }>;
+export type IssueUpload = (input: IssueUploadInput) => Promise<IssuedUpload>;
 
 export interface UploadUrlResponderDeps {
   readonly session: MqttSession;
