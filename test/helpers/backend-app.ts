@@ -21,6 +21,7 @@ import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
 import { startPlatform, type RunningPlatform } from '../../src/platform/platform.js';
 import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
+import { EventHub } from '../../src/backend/events/hub.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -44,6 +45,8 @@ export interface TestBackend {
   config: CamlinkConfig;
   store: BackendStore;
   clock: FixedClock;
+  /** The app's event hub (GET /v1/events); a test's reconciler publishes into it. */
+  events: EventHub;
   operatorToken: string;
   call(
     method: 'GET' | 'POST',
@@ -82,6 +85,8 @@ export async function startTestBackend(
       log: { level: 'silent' },
       backend: {
         ...options.backend,
+        // The platform runs a backend of its own on the same queue; a test runs its reconciler itself.
+        reconciler: { ...options.backend?.reconciler, enabled: false },
         port: 0,
         ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
       },
@@ -98,9 +103,11 @@ export async function startTestBackend(
     clock,
     systemRandom,
   );
+  const events = new EventHub(clock, config.backend.events.replayBuffer);
   const app = await buildBackendApp({
     store,
     clock,
+    events,
     logger:
       options.logLines === undefined
         ? createLogger({ level: 'silent' })
@@ -132,6 +139,7 @@ export async function startTestBackend(
     config,
     store,
     clock,
+    events,
     operatorToken,
     call,
     async user(name) {

@@ -43,6 +43,8 @@ test('JITP: first connection dropped, retry connects; REVOKED disconnects and lo
       storage: { port: 0 },
       queue: { port: 0 },
       log: { level: 'silent' },
+      // This test reads the upload queue itself; the platform's backend must not consume it.
+      backend: { reconciler: { enabled: false } },
     },
   });
   const clock = new SkewClock();
