@@ -188,9 +188,7 @@ export function startReconciler(
 ): TestReconciler {
   const registry = new Registry();
   const logLines: string[] = [];
-  const logger = createLogger({ level: 'debug' }, {
-    write: (line: string) => void logLines.push(line.trimEnd()),
-  } as never);
+  const logger = createLogger({ level: 'debug' }, { write: (line) => void logLines.push(line.trimEnd()) });
   const consumer = new UploadConsumer({
     sqs: b.services.sqs,
     queueUrl: b.services.uploadQueueUrl,

@@ -62,8 +62,8 @@ interface Entry {
   readonly event: BackendEvent;
 }
 
-/** A Last-Event-ID we can compare: a decimal integer that fits a double exactly. */
-const EVENT_ID = /^[0-9]{1,15}$/;
+/** A Last-Event-ID we can compare: a decimal integer (that must also be a safe integer). */
+const EVENT_ID = /^[0-9]{1,16}$/;
 
 export class EventHub {
   private next: number;
@@ -109,7 +109,7 @@ export class EventHub {
    */
   subscribe(audience: EventAudience, listener: EventListener, lastEventId?: string): EventSubscription {
     const after = lastEventId !== undefined && EVENT_ID.test(lastEventId) ? Number(lastEventId) : undefined;
-    const replay = after === undefined ? [] : this.buffered(audience, after);
+    const replay = after === undefined || !Number.isSafeInteger(after) ? [] : this.buffered(audience, after);
     let set: Set<EventListener>;
     if (audience === 'all') {
       set = this.everyone;
