@@ -6,7 +6,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { Writable } from 'node:stream';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { loadConfig } from '../../src/config/load.js';
+import { startPlatform } from '../../src/platform/platform.js';
+import { sdkOptions } from '../helpers/aws.js';
+import { tempDir } from '../helpers/tmp.js';
 import { subtle, privateKeyToPem } from '../../src/pki/keys.js';
 import { x509 } from '../../src/pki/x509.js';
 import { topics } from '../../src/contracts/topics.js';
@@ -490,4 +502,72 @@ test('upstream failures are retried and leave the row as it was; a failed delete
   assert.equal(deleted, 1);
   assert.equal((await store.findUpload('up-1'))?.status, 'rejected');
   assert.deepEqual(published, []);
+});
+
+test("the platform's backend consumes the upload queue, counts outcomes on /metrics and stops promptly", async (t) => {
+  const dataDir = await tempDir(t);
+  const config = loadConfig({
+    env: {},
+    flags: {
+      dataDir,
+      broker: { port: 0 },
+      iot: { api: { port: 0 } },
+      storage: { port: 0 },
+      queue: { port: 0 },
+      // The default 20 s long poll: stopping must abort it, not wait for it.
+      backend: { port: 0, reconciler: { enabled: true, waitTimeSeconds: 20 } },
+    },
+  });
+  let onHandled: (entry: Record<string, unknown>) => void = () => undefined;
+  const handled = new Promise<Record<string, unknown>>((resolve) => (onHandled = resolve));
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry.msg === 'upload notification handled') onHandled(entry);
+      }
+      done();
+    },
+  });
+  const platform = await startPlatform(config, createLogger({ level: 'debug' }, sink));
+  let closed = false;
+  t.after(() => (closed ? undefined : platform.close()));
+  const ca = await readFile(platform.endpoints.caPath);
+  const sqs = new SQSClient(sdkOptions(platform.endpoints.sqs, ca, platform.endpoints.credentials));
+  t.after(() => sqs.destroy());
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: platform.endpoints.uploadQueueUrl, MessageBody: 'not json' }),
+  );
+
+  const entry = await handled;
+  assert.equal(entry.component, 'reconciler');
+  assert.equal(entry.outcome, 'rejected');
+  assert.equal(entry.deleted, true);
+  const counts = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: platform.endpoints.uploadQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  assert.equal(counts.Attributes?.ApproximateNumberOfMessages, '0');
+  assert.equal(counts.Attributes?.ApproximateNumberOfMessagesNotVisible, '0');
+  const token = (await readFile(platform.operatorTokenFile, 'utf8')).trim();
+  const metrics = await new Promise<string>((resolve, reject) => {
+    https
+      .get(
+        `${platform.endpoints.api}/metrics`,
+        { ca, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve(text));
+        },
+      )
+      .on('error', reject);
+  });
+  assert.match(metrics, /camlink_backend_notifications_total\{outcome="rejected"\} 1/);
+  assert.match(metrics, /camlink_backend_notifications_rejected_total\{reason="malformed"\} 1/);
+  // close() aborts the 20 s long poll; a hang here fails the test by its timeout.
+  closed = true;
+  await platform.close();
 });

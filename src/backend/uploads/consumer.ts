@@ -182,6 +182,10 @@ export class UploadConsumer {
     this.notifications.inc({ outcome: outcome.kind });
     if (outcome.kind === 'rejected') this.rejections.inc({ reason: outcome.reason });
     const handled = { messageId: message.MessageId, receiveCount, outcome, deleted };
+    logger.debug(
+      { messageId: message.MessageId, receiveCount, outcome: outcome.kind, deleted },
+      'upload notification handled',
+    );
     for (const listener of this.listeners) {
       try {
         listener(handled);
