@@ -68,10 +68,12 @@ export function eventRoutes(app: FastifyInstance, deps: BackendDeps): void {
       reply.hijack();
       const res = reply.raw;
       let ended = false;
+      // A long replay may be buffered at once; only falling further behind than that is too slow.
+      let allowance = Infinity;
       const write = (frame: string) => {
         if (ended) return;
         res.write(frame);
-        if (res.writableLength > MAX_BUFFERED_BYTES) {
+        if (res.writableLength > allowance) {
           request.log.info({ caller }, 'event stream dropped: the client reads too slowly');
           end();
         }
@@ -105,6 +107,7 @@ export function eventRoutes(app: FastifyInstance, deps: BackendDeps): void {
       });
       write(`retry: ${RECONNECT_MS}\n\n`);
       for (const event of subscription.replay) send(event);
+      allowance = MAX_BUFFERED_BYTES + res.writableLength;
     },
   );
 }
