@@ -16,6 +16,10 @@ import { buildBackendApp } from './http/app.js';
 import { createBackendServices } from './cloud/services.js';
 import type { ServiceEndpoints } from '../contracts/endpoints.js';
 import { openBackendStore, storeLocation } from './store/open.js';
+import { Registry } from 'prom-client';
+import { EventHub } from './events/hub.js';
+import { UploadConsumer } from './uploads/consumer.js';
+import { reconcile } from './uploads/reconcile.js';
 
 export interface StartBackendOptions {
   readonly config: Readonly<CamlinkConfig>;
@@ -64,11 +68,39 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     closers.unshift(() => services.close());
     const tokenFile = inDataDir(config.dataDir, config.backend.operatorTokenFile);
     const operator = await ensureOperatorToken(store, tokenFile, clock, random);
+    const events = new EventHub(clock, config.backend.events.replayBuffer);
+    const metricsRegistry = new Registry();
     const app = await buildBackendApp(
-      { store, clock, logger, config: { backend: config.backend, pki: config.pki }, services, random },
-      { tls },
+      {
+        store,
+        clock,
+        logger,
+        config: { backend: config.backend, pki: config.pki },
+        services,
+        events,
+        random,
+      },
+      { tls, metricsRegistry },
     );
+    closers.unshift(() => app.close());
     await app.listen({ host: config.backend.host, port: config.backend.port });
+    if (config.backend.reconciler.enabled) {
+      const { batchSize, waitTimeSeconds, concurrency } = config.backend.reconciler;
+      const reconcilerLog = logger.child({ component: 'reconciler' });
+      const consumer = new UploadConsumer({
+        sqs: services.sqs,
+        queueUrl: services.uploadQueueUrl,
+        batchSize,
+        waitTimeSeconds,
+        concurrency,
+        logger: reconcilerLog,
+        registry: metricsRegistry,
+        reconcile: (body) => reconcile({ store, clock, logger: reconcilerLog, services, events }, body),
+      });
+      consumer.start();
+      // Stopped first: in-flight notifications finish while the store and the S3 client still work.
+      closers.unshift(() => consumer.stop());
+    }
     const { port } = app.server.address() as AddressInfo;
     const host = config.backend.host.includes(':') ? `[${config.backend.host}]` : config.backend.host;
     if (devHttp)
@@ -79,7 +111,6 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       operatorTokenFile: tokenFile,
       operatorTokenCreated: operator.created,
       async close() {
-        await app.close();
         for (const close of closers.splice(0)) await close();
       },
     };

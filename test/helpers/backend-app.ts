@@ -23,6 +23,7 @@ import type { RunningPlatform } from '../../src/platform/platform.js';
 import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
 import type { ServiceEndpoints } from '../../src/contracts/endpoints.js';
+import { EventHub } from '../../src/backend/events/hub.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -48,6 +49,8 @@ export interface TestBackend {
   config: CamlinkConfig;
   store: BackendStore;
   clock: FixedClock;
+  /** The app's event hub (GET /v1/events); a test's reconciler publishes into it. */
+  events: EventHub;
   operatorToken: string;
   call(
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
@@ -86,8 +89,8 @@ export async function startTestBackend(
       // The platform's own embedded backend stays off MQTT and off the queue: tests run those parts
       // of the backend under test themselves.
       mqttSession: false,
-      reconciler: { enabled: false },
       ...backend,
+      reconciler: { ...backend?.reconciler, enabled: false },
       ...(options.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: options.bodyLimitBytes }),
     },
     ...(options.deviceIdPattern === undefined ? {} : { pki: { deviceIdPattern: options.deviceIdPattern } }),
@@ -110,9 +113,11 @@ export async function startTestBackend(
     clock,
     systemRandom,
   );
+  const events = new EventHub(clock, config.backend.events.replayBuffer);
   const app = await buildBackendApp({
     store,
     clock,
+    events,
     logger:
       options.logLines === undefined
         ? createLogger({ level: 'silent' })
@@ -145,6 +150,7 @@ export async function startTestBackend(
     config,
     store,
     clock,
+    events,
     operatorToken,
     call,
     async user(name) {

@@ -33,7 +33,11 @@ import { startTestPlatform } from '../helpers/platform.js';
 test('JITP: first connection dropped, retry connects; REVOKED disconnects and locks out', async (t) => {
   const dataDir = await tempDir(t);
   const clock = new SkewClock();
-  const { platform, config } = await startTestPlatform(t, dataDir, { clock });
+  // This test reads the upload queue itself; the platform's backend must not consume it.
+  const { platform, config } = await startTestPlatform(t, dataDir, {
+    clock,
+    extra: { backend: { reconciler: { enabled: false } } },
+  });
   const { endpoints } = platform;
   const ca = await readFile(endpoints.caPath);
   const iot = new IoTClient(sdkOptions(endpoints.iot, ca, endpoints.credentials));

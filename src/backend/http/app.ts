@@ -11,11 +11,13 @@ import Fastify, {
   type FastifyServerFactory,
 } from 'fastify';
 import swagger from '@fastify/swagger';
+import type { Registry } from 'prom-client';
 import { requireAuth } from './auth.js';
 import type { BackendDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { deviceRoutes } from './routes/devices.js';
+import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { pairingRoutes } from './routes/pairing.js';
 import { uploadRoutes } from './routes/uploads.js';
@@ -27,6 +29,8 @@ export type { BackendDeps } from './deps.js';
 export interface BackendAppOptions {
   /** Serve HTTPS with this key and chain when the app listens; inject() works either way. */
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
+  /** The /metrics registry, when other parts of the backend (the upload consumer) add to it. */
+  readonly metricsRegistry?: Registry;
 }
 
 export async function buildBackendApp(
@@ -52,7 +56,7 @@ export async function buildBackendApp(
   );
   installErrorHandling(app);
   installZodValidation(app);
-  const metrics = installMetrics(app);
+  const metrics = installMetrics(app, options.metricsRegistry);
   app.addHook('onResponse', (request, reply, done) => {
     request.log.debug(
       { method: request.method, route: request.routeOptions.url, status: reply.statusCode },
@@ -83,6 +87,7 @@ export async function buildBackendApp(
       deviceRoutes(v1, deps);
       pairingRoutes(v1, deps);
       uploadRoutes(v1, deps);
+      eventRoutes(v1, deps);
       done();
     },
     { prefix: '/v1' },

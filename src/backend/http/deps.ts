@@ -3,6 +3,7 @@ import type { BackendConfig } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock, RandomBytes } from '../../util/clock.js';
 import type { BackendServices } from '../cloud/types.js';
+import type { EventHub } from '../events/hub.js';
 import type { BackendStore } from '../store/types.js';
 
 export interface BackendDeps {
@@ -16,5 +17,7 @@ export interface BackendDeps {
   };
   /** Object store, presigner, IoT device directory, queue and MQTT identity. */
   readonly services: BackendServices;
+  /** User events (GET /v1/events); the reconciler publishes into the same hub. */
+  readonly events: EventHub;
   readonly random?: RandomBytes;
 }

@@ -9,8 +9,8 @@ export interface HttpMetrics {
   readonly registry: Registry;
 }
 
-export function installMetrics(app: FastifyInstance): HttpMetrics {
-  const registry = new Registry();
+/** `registry`: shared with other parts of the same backend (the upload consumer's counters). */
+export function installMetrics(app: FastifyInstance, registry: Registry = new Registry()): HttpMetrics {
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'camlink_backend_http_requests_total',

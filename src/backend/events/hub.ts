@@ -1,0 +1,147 @@
+/**
+ * The backend's in-process event hub: what happened for a user (an upload was recorded...) goes to
+ * that user's open event streams (GET /v1/events, server-sent events) and to `onPublish` listeners (an
+ * MQTT republisher on camlink/users/{userId}/events can attach there).
+ *
+ * Event ids are decimal integers, strictly increasing per hub. The first id is the hub's start time in
+ * microseconds, so ids also increase across a restart of the process and a client's Last-Event-ID from
+ * before the restart still selects the newer events. The last `replayBuffer` events of all users are
+ * kept in one ring buffer (bounded memory) for Last-Event-ID replay; older ones are gone, and the
+ * upload list is the source of truth a client resynchronizes from.
+ */
+import type { Clock } from '../../util/clock.js';
+
+export interface UploadCompletedData {
+  readonly uploadId: string;
+  readonly deviceId: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** The object's address without a signature. */
+  readonly url: string;
+  readonly size: number;
+  /** Lower-case hex SHA-256 of the object's bytes. */
+  readonly sha256: string;
+  readonly contentType: string;
+  /** ISO 8601 times. */
+  readonly capturedAt: string;
+  readonly completedAt: string;
+}
+
+/** Event type -> its `data`. */
+export interface BackendEventData {
+  'upload.completed': UploadCompletedData;
+}
+
+export type BackendEventType = keyof BackendEventData;
+
+export type BackendEvent = {
+  [T in BackendEventType]: {
+    /** Decimal integer, strictly increasing per process (the SSE `id:`). */
+    readonly id: string;
+    readonly type: T;
+    /** ISO 8601 time of publication. */
+    readonly at: string;
+    readonly data: BackendEventData[T];
+  };
+}[BackendEventType];
+
+/** Whose events a subscriber gets: one user's, or everyone's (the operator). */
+export type EventAudience = { readonly userId: string } | 'all';
+
+export type EventListener = (event: BackendEvent, userId: string) => void;
+
+export interface EventSubscription {
+  /** Buffered events newer than the subscription's Last-Event-ID, oldest first. */
+  readonly replay: readonly BackendEvent[];
+  unsubscribe(): void;
+}
+
+interface Entry {
+  readonly seq: number;
+  readonly userId: string;
+  readonly event: BackendEvent;
+}
+
+/** A Last-Event-ID we can compare: a decimal integer (that must also be a safe integer). */
+const EVENT_ID = /^[0-9]{1,16}$/;
+
+export class EventHub {
+  private next: number;
+  private readonly buffer: (Entry | undefined)[];
+  private head = 0;
+  private readonly byUser = new Map<string, Set<EventListener>>();
+  private readonly everyone = new Set<EventListener>();
+  private readonly publishListeners = new Set<EventListener>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly replayBuffer: number,
+  ) {
+    this.next = clock.now().getTime() * 1000;
+    this.buffer = new Array<Entry | undefined>(replayBuffer).fill(undefined);
+  }
+
+  publish<T extends BackendEventType>(userId: string, type: T, data: BackendEventData[T]): BackendEvent {
+    const seq = this.next++;
+    const event = { id: String(seq), type, at: this.clock.now().toISOString(), data } as BackendEvent;
+    if (this.replayBuffer > 0) {
+      this.buffer[this.head] = { seq, userId, event };
+      this.head = (this.head + 1) % this.replayBuffer;
+    }
+    // A throwing listener must not keep the event from the others (nor fail the reconciler).
+    const deliver = (listener: EventListener) => {
+      try {
+        listener(event, userId);
+      } catch {
+        /* the listener's own problem; streams end themselves on write errors */
+      }
+    };
+    this.byUser.get(userId)?.forEach(deliver);
+    this.everyone.forEach(deliver);
+    this.publishListeners.forEach(deliver);
+    return event;
+  }
+
+  /**
+   * Live events for the audience from now on, plus the buffered ones newer than `lastEventId` (an id
+   * that is not one of ours is ignored: no replay). Replay and subscription happen in one synchronous
+   * step, so no event falls between them.
+   */
+  subscribe(audience: EventAudience, listener: EventListener, lastEventId?: string): EventSubscription {
+    const after = lastEventId !== undefined && EVENT_ID.test(lastEventId) ? Number(lastEventId) : undefined;
+    const replay = after === undefined || !Number.isSafeInteger(after) ? [] : this.buffered(audience, after);
+    let set: Set<EventListener>;
+    if (audience === 'all') {
+      set = this.everyone;
+    } else {
+      set = this.byUser.get(audience.userId) ?? new Set();
+      this.byUser.set(audience.userId, set);
+    }
+    set.add(listener);
+    return {
+      replay,
+      unsubscribe: () => {
+        set.delete(listener);
+        if (audience !== 'all' && set.size === 0 && this.byUser.get(audience.userId) === set) {
+          this.byUser.delete(audience.userId);
+        }
+      },
+    };
+  }
+
+  /** Every published event, for every user (e.g. an MQTT republisher); returns the detach function. */
+  onPublish(listener: EventListener): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
+  }
+
+  private buffered(audience: EventAudience, after: number): BackendEvent[] {
+    const out: BackendEvent[] = [];
+    for (let i = 0; i < this.replayBuffer; i++) {
+      const entry = this.buffer[(this.head + i) % this.replayBuffer];
+      if (entry === undefined || entry.seq <= after) continue;
+      if (audience === 'all' || entry.userId === audience.userId) out.push(entry.event);
+    }
+    return out;
+  }
+}

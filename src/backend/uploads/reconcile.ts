@@ -1,0 +1,274 @@
+/**
+ * Upload reconciliation (ARCHITECTURE.md flow 4): one queued upload notification -> one decision.
+ * The notification is a device's claim; the row (created when the upload URL was issued) and the
+ * stored object are the evidence. Only a claim that matches both completes the upload, once
+ * (store.completeUpload is atomic and idempotent), and only then is upload.completed published.
+ *
+ * Outcomes: completed | duplicate (done already with the same object: nothing changes, no event) |
+ * rejected (will never succeed: the message is dropped, the reason logged) | retry (may succeed later:
+ * the message stays on the queue and the dead-letter queue ends the attempts). docs/events.md has the
+ * full rule table.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  queuedUploadNotificationSchema,
+  type QueuedUploadNotification,
+} from '../../contracts/upload-notification.js';
+import type { Logger } from '../../log/logger.js';
+import type { Clock } from '../../util/clock.js';
+import type { ObjectStore } from '../cloud/types.js';
+import type { EventHub } from '../events/hub.js';
+import type { BackendStore, Upload } from '../store/types.js';
+
+/**
+ * How long after its PUT URL expired an upload may still see its object appear. A PUT must start
+ * before the URL expires but may take a while to finish; the camera announces only after it finished,
+ * so an object missing past this point never comes and the upload is rejected.
+ */
+export const MISSING_OBJECT_GRACE_MS = 5 * 60_000;
+
+export type RejectReason =
+  /** Not JSON, or not the queued notification schema. */
+  | 'malformed'
+  | 'unknown-upload'
+  /** The upload belongs to another device than the topic's / the client's. */
+  | 'foreign-device'
+  /** bucket or key differ from the upload's. */
+  | 'wrong-object'
+  /** Done already with another object, or changed by someone else meanwhile. */
+  | 'conflict'
+  /** Rejected or deleted already. */
+  | 'not-pending'
+  /** No object, and its PUT URL expired more than MISSING_OBJECT_GRACE_MS ago. */
+  | 'object-missing'
+  | 'size-mismatch'
+  | 'too-large'
+  | 'content-type-mismatch'
+  | 'sha256-mismatch';
+
+export type ReconcileOutcome =
+  | { readonly kind: 'completed'; readonly uploadId: string; readonly userId: string | undefined }
+  | { readonly kind: 'duplicate'; readonly uploadId: string }
+  | {
+      readonly kind: 'rejected';
+      readonly code: 'NOTIFICATION_INVALID' | 'NOTIFICATION_REJECTED';
+      readonly reason: RejectReason;
+      readonly uploadId: string | undefined;
+      /** True when this notification moved the upload to `rejected` (and its object was deleted). */
+      readonly uploadRejected: boolean;
+    }
+  | { readonly kind: 'retry'; readonly uploadId: string | undefined; readonly error: Error };
+
+export interface ReconcileDeps {
+  readonly store: BackendStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly services: { readonly objects: ObjectStore };
+  readonly events: Pick<EventHub, 'publish'>;
+}
+
+export async function reconcile(deps: ReconcileDeps, messageBody: string): Promise<ReconcileOutcome> {
+  const parsed = parseNotification(messageBody);
+  if (typeof parsed === 'string') {
+    deps.logger.warn(
+      { code: 'NOTIFICATION_INVALID', reason: 'malformed', bytes: messageBody.length, problem: parsed },
+      'upload notification rejected',
+    );
+    return {
+      kind: 'rejected',
+      code: 'NOTIFICATION_INVALID',
+      reason: 'malformed',
+      uploadId: undefined,
+      uploadRejected: false,
+    };
+  }
+  try {
+    return await decide(deps, parsed);
+  } catch (err) {
+    // Upstream errors carry neither credentials nor signatures (cloud/upstream.ts).
+    return retryLater(deps, parsed, err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+function retryLater(
+  deps: ReconcileDeps,
+  n: QueuedUploadNotification,
+  problem: Error | string,
+): ReconcileOutcome {
+  const error = typeof problem === 'string' ? new Error(problem) : problem;
+  deps.logger.warn(
+    { uploadId: n.uploadId, deviceId: n.deviceId, error: error.message },
+    'upload notification not reconciled; it will be retried',
+  );
+  return { kind: 'retry', uploadId: n.uploadId, error };
+}
+
+/** The notification, or what is wrong with it (never echoes the body: it is device input). */
+function parseNotification(body: string): QueuedUploadNotification | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return 'not JSON';
+  }
+  const result = queuedUploadNotificationSchema.safeParse(json);
+  if (result.success) return result.data;
+  return result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.code}`)
+    .join('; ');
+}
+
+async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise<ReconcileOutcome> {
+  const reject = (reason: RejectReason, upload?: Upload) => rejected(deps, n, reason, upload, false);
+  const upload = await deps.store.findUpload(n.uploadId);
+  if (upload === undefined) return reject('unknown-upload');
+  // A device announces only its own uploads: the topic's device id (the rule's topic(3), which
+  // replaces any deviceId in the payload) and the MQTT client id (the thing name, by policy).
+  if (upload.deviceId !== n.deviceId || upload.deviceId !== n.clientId)
+    return reject('foreign-device', upload);
+  if (upload.bucket !== n.bucket || upload.key !== n.key) return reject('wrong-object', upload);
+  if (upload.deletedAt !== undefined || upload.status === 'rejected') return reject('not-pending', upload);
+  if (upload.status === 'done') {
+    return upload.size === n.size && upload.sha256 === n.sha256
+      ? { kind: 'duplicate', uploadId: upload.uploadId }
+      : reject('conflict', upload);
+  }
+
+  const now = deps.clock.now().getTime();
+  const { objects } = deps.services;
+  const head = await objects.head(upload.bucket, upload.key);
+  if (head === undefined) {
+    if (now <= upload.expiresAt + MISSING_OBJECT_GRACE_MS) {
+      return retryLater(deps, n, 'the announced object is not in the store (yet)');
+    }
+    return refuseUpload(deps, n, upload, 'object-missing');
+  }
+  if (head.size !== n.size) return refuseUpload(deps, n, upload, 'size-mismatch');
+  if (head.size > upload.maxSize) return refuseUpload(deps, n, upload, 'too-large');
+  if (head.contentType !== upload.contentType || n.contentType !== upload.contentType) {
+    return refuseUpload(deps, n, upload, 'content-type-mismatch');
+  }
+  let sha256 = head.sha256;
+  if (sha256 === undefined) {
+    // The PUT carried no x-amz-checksum-sha256: hash the bytes ourselves, never more than allowed.
+    const body = await objects.get(upload.bucket, upload.key);
+    if (body === undefined) return retryLater(deps, n, 'the object vanished between HEAD and GET');
+    const hashed = await hashBounded(body, upload.maxSize);
+    if (hashed === 'too-large') return refuseUpload(deps, n, upload, 'too-large');
+    if (hashed.size !== n.size) return refuseUpload(deps, n, upload, 'size-mismatch');
+    sha256 = hashed.sha256;
+  }
+  if (sha256 !== n.sha256) return refuseUpload(deps, n, upload, 'sha256-mismatch');
+
+  // Whom to tell, decided before the row changes: a failure here is still a clean retry.
+  const userId = upload.userId ?? (await deps.store.findDeviceOwner(upload.deviceId))?.userId;
+  const capturedAt = Date.parse(n.capturedAt);
+  const url = objects.objectUrl(upload.bucket, upload.key);
+  const result = await deps.store.completeUpload(upload.uploadId, {
+    size: n.size,
+    sha256,
+    url,
+    capturedAt,
+    completedAt: now,
+  });
+  switch (result) {
+    case 'duplicate':
+      return { kind: 'duplicate', uploadId: upload.uploadId };
+    case 'conflict':
+      return reject('conflict', upload);
+    case 'not-found':
+      return reject('unknown-upload');
+    case 'completed':
+      break;
+  }
+  if (userId !== undefined) {
+    deps.events.publish(userId, 'upload.completed', {
+      uploadId: upload.uploadId,
+      deviceId: upload.deviceId,
+      bucket: upload.bucket,
+      key: upload.key,
+      url,
+      size: n.size,
+      sha256,
+      contentType: upload.contentType,
+      capturedAt: new Date(capturedAt).toISOString(),
+      completedAt: new Date(now).toISOString(),
+    });
+  }
+  deps.logger.info(
+    { uploadId: upload.uploadId, deviceId: upload.deviceId, size: n.size },
+    'upload completed',
+  );
+  return { kind: 'completed', uploadId: upload.uploadId, userId };
+}
+
+/**
+ * The device's own announcement contradicts the stored object (or the object never came): the upload
+ * is rejected for good and its object deleted, so unverified bytes are neither served nor kept. Only
+ * when this call moved the row from pending: a row another replica completed meanwhile keeps its object.
+ */
+async function refuseUpload(
+  deps: ReconcileDeps,
+  n: QueuedUploadNotification,
+  upload: Upload,
+  reason: RejectReason,
+): Promise<ReconcileOutcome> {
+  const now = deps.clock.now().getTime();
+  const changed = await deps.store.rejectUpload(upload.uploadId, reason, now);
+  if (changed) {
+    try {
+      await deps.services.objects.delete(upload.bucket, upload.key);
+    } catch (err) {
+      deps.logger.error(
+        { uploadId: upload.uploadId, bucket: upload.bucket, objectKey: upload.key, error: String(err) },
+        'the object of a rejected upload could not be deleted',
+      );
+    }
+  }
+  return rejected(deps, n, changed ? reason : 'conflict', upload, changed);
+}
+
+function rejected(
+  deps: ReconcileDeps,
+  n: QueuedUploadNotification,
+  reason: RejectReason,
+  upload: Upload | undefined,
+  uploadRejected: boolean,
+): ReconcileOutcome {
+  deps.logger.warn(
+    {
+      code: 'NOTIFICATION_REJECTED',
+      reason,
+      uploadId: n.uploadId,
+      deviceId: n.deviceId,
+      clientId: n.clientId,
+      uploadDeviceId: upload?.deviceId,
+      uploadStatus: upload?.status,
+      uploadRejected,
+    },
+    'upload notification rejected',
+  );
+  return { kind: 'rejected', code: 'NOTIFICATION_REJECTED', reason, uploadId: n.uploadId, uploadRejected };
+}
+
+/** SHA-256 and length of a stream, giving up (and destroying it) past `limit` bytes. */
+async function hashBounded(
+  body: Readable,
+  limit: number,
+): Promise<{ sha256: string; size: number } | 'too-large'> {
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const bytes = chunk as Buffer;
+      size += bytes.length;
+      if (size > limit) return 'too-large';
+      hash.update(bytes);
+    }
+  } finally {
+    body.destroy();
+  }
+  return { sha256: hash.digest('hex'), size };
+}

@@ -1,0 +1,240 @@
+/**
+ * Upload fixtures for reconciliation tests: pending upload rows (as the upload-URL code records them),
+ * objects PUT with @aws-sdk/client-s3, notifications shaped as the upload rule queues them, and a
+ * reconciler (the real consumer on the real queue) whose outcomes and events a test awaits.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import type { TestContext } from 'node:test';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Registry } from 'prom-client';
+import { UploadConsumer, type HandledNotification } from '../../src/backend/uploads/consumer.js';
+import { reconcile } from '../../src/backend/uploads/reconcile.js';
+import type { BackendEvent } from '../../src/backend/events/hub.js';
+import type { Upload } from '../../src/backend/store/types.js';
+import type { QueuedUploadNotification } from '../../src/contracts/upload-notification.js';
+import { createLogger } from '../../src/log/logger.js';
+import type { TestBackend } from './backend-app.js';
+import { sdkOptions } from './aws.js';
+
+export interface UploadKit {
+  s3: S3Client;
+  sqs: SQSClient;
+  ca: Buffer;
+  /** A pending upload row for the device, as the upload-URL code creates it. */
+  pending(deviceId: string, options?: Partial<Upload>): Promise<Upload>;
+  /**
+   * PUTs bytes at the upload's key: with `checksum`, through the S3 SDK with ChecksumAlgorithm SHA256
+   * (the store keeps x-amz-checksum-sha256); otherwise as a camera does, with a pre-signed URL and an
+   * unsigned payload (the store keeps no SHA-256, so the reconciler has to hash the object).
+   */
+  put(upload: Upload, bytes: Buffer, options?: { checksum?: boolean; contentType?: string }): Promise<void>;
+  /** The queue message the upload rule makes of a correct notification for these bytes. */
+  notification(
+    upload: Upload,
+    bytes: Buffer,
+    overrides?: Partial<Record<keyof QueuedUploadNotification, unknown>>,
+  ): QueuedUploadNotification;
+  /** SendMessage to the upload queue; returns the message id. */
+  send(body: unknown): Promise<string>;
+  /** Visible and in-flight messages on a queue (the upload queue by default). */
+  queueCounts(queueUrl?: string): Promise<{ visible: number; notVisible: number }>;
+}
+
+export async function uploadKit(t: TestContext, b: TestBackend): Promise<UploadKit> {
+  const { endpoints } = b.platform;
+  const ca = await readFile(endpoints.caPath);
+  const s3 = new S3Client({
+    ...sdkOptions(endpoints.s3, ca, endpoints.credentials),
+    forcePathStyle: true,
+    // No default CRC32: a test chooses whether the store keeps a SHA-256.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const sqs = new SQSClient(sdkOptions(endpoints.sqs, ca, endpoints.credentials));
+  t.after(() => {
+    s3.destroy();
+    sqs.destroy();
+  });
+  const now = () => b.clock.now().getTime();
+  return {
+    s3,
+    sqs,
+    ca,
+    async pending(deviceId, options = {}) {
+      const uploadId = options.uploadId ?? `up-${randomBytes(6).toString('hex')}`;
+      const upload: Upload = {
+        uploadId,
+        deviceId,
+        userId: undefined,
+        requestedBy: 'app',
+        bucket: b.config.backend.uploads.bucket,
+        key: `devices/${deviceId}/${uploadId}.jpg`,
+        contentType: 'image/jpeg',
+        maxSize: b.config.backend.uploads.maxBytes,
+        status: 'pending',
+        size: undefined,
+        sha256: undefined,
+        url: undefined,
+        capturedAt: undefined,
+        createdAt: now(),
+        expiresAt: now() + b.config.backend.uploads.putUrlTtlSeconds * 1000,
+        completedAt: undefined,
+        rejectedReason: undefined,
+        deletedAt: undefined,
+        ...options,
+      };
+      await b.store.createUpload(upload);
+      return upload;
+    },
+    async put(upload, bytes, options = {}) {
+      const contentType = options.contentType ?? upload.contentType;
+      if (options.checksum !== true) {
+        const signed = await b.services.presigner.presign({
+          method: 'PUT',
+          bucket: upload.bucket,
+          key: upload.key,
+          expiresInSeconds: 300,
+          contentType,
+        });
+        const status = await new Promise<number | undefined>((resolve, reject) => {
+          const req = https.request(
+            signed.url,
+            { method: 'PUT', ca, headers: { ...signed.headers, 'content-length': bytes.length } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+            },
+          );
+          req.on('error', reject);
+          req.end(bytes);
+        });
+        if (status !== 200) throw new Error(`pre-signed PUT answered ${status}`);
+        return;
+      }
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: upload.bucket,
+          Key: upload.key,
+          Body: bytes,
+          ContentType: contentType,
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      );
+    },
+    notification(upload, bytes, overrides = {}) {
+      return {
+        uploadId: upload.uploadId,
+        deviceId: upload.deviceId,
+        bucket: upload.bucket,
+        key: upload.key,
+        url: b.services.objects.objectUrl(upload.bucket, upload.key),
+        size: bytes.length,
+        sha256: sha256(bytes),
+        contentType: upload.contentType,
+        capturedAt: new Date(now() - 60_000).toISOString(),
+        uploadedAt: new Date(now()).toISOString(),
+        clientId: upload.deviceId,
+        receivedAt: now(),
+        ...overrides,
+      } as QueuedUploadNotification;
+    },
+    async send(body) {
+      const out = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: endpoints.uploadQueueUrl,
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      );
+      return out.MessageId ?? '';
+    },
+    async queueCounts(queueUrl = endpoints.uploadQueueUrl) {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return {
+        visible: Number(out.Attributes?.ApproximateNumberOfMessages),
+        notVisible: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible),
+      };
+    },
+  };
+}
+
+export function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface TestReconciler {
+  consumer: UploadConsumer;
+  registry: Registry;
+  logLines: string[];
+  /** Every event the hub published (any user), in order. */
+  events: { userId: string; event: BackendEvent }[];
+  /** Resolves with the next handled notification matching `match` (already handled ones count). */
+  handled(match: (h: HandledNotification) => boolean): Promise<HandledNotification>;
+  /** Resolves with the first published event matching `match` (already published ones count). */
+  event(match: (e: BackendEvent, userId: string) => boolean): Promise<BackendEvent>;
+}
+
+/** The real consumer on the platform's upload queue, reconciling into the test backend's store and hub. */
+export function startReconciler(
+  t: TestContext,
+  b: TestBackend,
+  options: { retryDelaySeconds?: (receiveCount: number) => number; start?: boolean } = {},
+): TestReconciler {
+  const registry = new Registry();
+  const logLines: string[] = [];
+  const logger = createLogger({ level: 'debug' }, { write: (line) => void logLines.push(line.trimEnd()) });
+  const consumer = new UploadConsumer({
+    sqs: b.services.sqs,
+    queueUrl: b.services.uploadQueueUrl,
+    batchSize: 10,
+    waitTimeSeconds: 1,
+    concurrency: 4,
+    logger,
+    registry,
+    ...(options.retryDelaySeconds ? { retryDelaySeconds: options.retryDelaySeconds } : {}),
+    reconcile: (body) =>
+      reconcile({ store: b.store, clock: b.clock, logger, services: b.services, events: b.events }, body),
+  });
+  const handled: HandledNotification[] = [];
+  const waiters = new Set<() => void>();
+  const wake = () => waiters.forEach((w) => w());
+  consumer.onHandled((h) => {
+    handled.push(h);
+    wake();
+  });
+  const events: { userId: string; event: BackendEvent }[] = [];
+  const detach = b.events.onPublish((event, userId) => {
+    events.push({ userId, event });
+    wake();
+  });
+  const waitFor = <T>(find: () => T | undefined): Promise<T> =>
+    new Promise((resolve) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) return;
+        waiters.delete(check);
+        resolve(found);
+      };
+      waiters.add(check);
+      check();
+    });
+  if (options.start !== false) consumer.start();
+  t.after(async () => {
+    detach();
+    await consumer.stop();
+  });
+  return {
+    consumer,
+    registry,
+    logLines,
+    events,
+    handled: (match) => waitFor(() => handled.find(match)),
+    event: (match) => waitFor(() => events.find((e) => match(e.event, e.userId))?.event),
+  };
+}
