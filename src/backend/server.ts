@@ -19,6 +19,10 @@ import { openBackendStore, storeLocation } from './store/open.js';
 import { Registry } from 'prom-client';
 import { EventHub } from './events/hub.js';
 import { UploadConsumer } from './uploads/consumer.js';
+import { issueUpload } from './uploads/issue.js';
+import { openMqttSession } from './mqtt/session.js';
+import { startUploadUrlResponder } from './mqtt/upload-url-responder.js';
+import { userEventRepublisher } from './mqtt/user-events.js';
 import { reconcile } from './uploads/reconcile.js';
 
 export interface StartBackendOptions {
@@ -100,6 +104,36 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       consumer.start();
       // Stopped first: in-flight notifications finish while the store and the S3 client still work.
       closers.unshift(() => consumer.stop());
+    }
+    if (config.backend.mqttSession && services.mqtt !== undefined) {
+      const mqttLog = logger.child({ component: 'backend-mqtt' });
+      try {
+        const session = await openMqttSession(services.mqtt, mqttLog);
+        closers.unshift(() => session.close());
+        const issueDeps = {
+          store,
+          clock,
+          config: { backend: config.backend, pki: config.pki },
+          services,
+          random,
+        };
+        await startUploadUrlResponder({
+          session,
+          store,
+          objects: services.objects,
+          issue: (input) => issueUpload(issueDeps, input),
+          logger: mqttLog,
+        });
+        const republisher = userEventRepublisher(session, mqttLog);
+        const detach = events.onPublish((event, userId) => void republisher.forward(userId, event));
+        closers.unshift(detach);
+      } catch (err) {
+        // The HTTP API and the reconciler work without it; say loudly what is missing.
+        mqttLog.error(
+          { err: err instanceof Error ? err.message : String(err), url: services.mqtt.url },
+          'the backend MQTT session did not start: upload-URL requests over MQTT and MQTT user events are off',
+        );
+      }
     }
     const { port } = app.server.address() as AddressInfo;
     const host = config.backend.host.includes(':') ? `[${config.backend.host}]` : config.backend.host;
