@@ -5,13 +5,17 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { CAMLINK_BIN, cli, errorCodeOf } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { deviceKeyAndCsr, signChallenge, type ChallengeBody } from '../helpers/backend-devices.js';
+import { connectMqtt } from '../helpers/endpoint.js';
+import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
@@ -19,12 +23,14 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
 function startBackend(
   t: TestContext,
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ child: Child; url: string; stdout: () => string }> {
   const child = spawn(
     process.execPath,
     [CAMLINK_BIN, 'backend', '--port', '0', '--log-level', 'warn', ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     },
   );
   t.after(() => child.kill('SIGKILL'));
@@ -107,4 +113,141 @@ test('camlink backend refuses to start without a certificate unless --dev-http, 
   const help = await cli(['backend', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--dev-http/);
+});
+
+test('camlink backend configured for AWS (backend.aws, a profile, endpoint overrides) provisions, presigns and reconciles', async (t) => {
+  // The platform plays AWS; its own backend is off the queue. The standalone backend finds the services
+  // only through backend.aws, credentials through the shared-credentials profile, trust through the
+  // system store (NODE_EXTRA_CA_CERTS), exactly as against AWS.
+  const platformDir = await tempDir(t);
+  const { platform } = await startTestPlatform(t, platformDir, {
+    extra: { backend: { reconciler: { enabled: false }, mqttSession: false } },
+  });
+  const e = platform.endpoints;
+  const dataDir = await tempDir(t);
+  const configFile = join(dataDir, 'camlink.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      backend: {
+        aws: {
+          region: e.region,
+          partition: e.partition,
+          uploadQueueUrl: e.uploadQueueUrl,
+          s3Endpoint: e.s3,
+          sqsEndpoint: e.sqs,
+          iotEndpoint: e.iot,
+          profile: e.credentials.profile,
+        },
+        reconciler: { waitTimeSeconds: 1 },
+      },
+    }),
+  );
+  const env = {
+    ...process.env,
+    AWS_SHARED_CREDENTIALS_FILE: e.credentials.sharedCredentialsFile,
+    AWS_CONFIG_FILE: join(dataDir, 'no-aws-config'),
+    NODE_EXTRA_CA_CERTS: e.caPath,
+  };
+  const { child, url } = await startBackend(
+    t,
+    ['--data-dir', dataDir, '--config', configFile, '--dev-http'],
+    env,
+  );
+  const operator = (await readFile(join(dataDir, 'operator-token'), 'utf8')).trim();
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const cam = await deviceKeyAndCsr('CN=cam-aws');
+  const provisioned = (await call('POST', '/v1/devices/provision', operator, {
+    deviceId: 'cam-aws',
+    csr: cam.csr,
+  })) as {
+    certificatePem: string;
+  };
+  // Pair a user (proof of possession) so the recorded upload has someone to tell.
+  const alice = (await call('POST', '/v1/users', operator, { name: 'Alice' })) as {
+    token: { token: string };
+  };
+  const userToken = alice.token.token;
+  const challenge = (await call('POST', '/v1/pairing/challenges', userToken, {
+    deviceId: 'cam-aws',
+  })) as unknown as ChallengeBody;
+  await call('POST', '/v1/pairing', userToken, {
+    challengeId: challenge.challengeId,
+    signature: signChallenge(challenge, cam.key),
+  });
+  const issued = (await call('POST', '/v1/devices/cam-aws/uploads', operator, {
+    contentType: 'image/jpeg',
+  })) as {
+    uploadId: string;
+    bucket: string;
+    key: string;
+    url: string;
+    put: { url: string; headers: Record<string, string> };
+  };
+  assert.ok(issued.put.url.startsWith(`${e.s3}/camlink-media/devices/cam-aws/`), issued.put.url);
+  const ca = await readFile(e.caPath);
+  const agent = new https.Agent({ ca });
+  t.after(() => agent.destroy());
+  const photo = Buffer.from('bytes through a backend configured for AWS');
+  const put = await rawRequest(agent, issued.put.url, {
+    method: 'PUT',
+    headers: issued.put.headers,
+    body: photo,
+  });
+  assert.equal(put.status, 200, put.body.toString());
+
+  // The camera announces; the standalone backend's reconciler (SQS endpoint override) records it.
+  const camera = await connectMqtt(e.mqtt, {
+    clientId: 'cam-aws',
+    key: cam.keyPem,
+    cert: provisioned.certificatePem,
+    ca,
+    servername: 'localhost',
+  });
+  t.after(() => camera.end(true));
+  const events = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${userToken}` } });
+  assert.equal(events.status, 200);
+  const reader = events.body?.getReader();
+  assert.ok(reader);
+  const now = new Date().toISOString();
+  await camera.publishAsync(
+    'camlink/devices/cam-aws/uploads',
+    JSON.stringify({
+      uploadId: issued.uploadId,
+      deviceId: 'cam-aws',
+      bucket: issued.bucket,
+      key: issued.key,
+      url: issued.url,
+      size: photo.length,
+      sha256: createHash('sha256').update(photo).digest('hex'),
+      contentType: 'image/jpeg',
+      capturedAt: now,
+      uploadedAt: now,
+    }),
+    { qos: 1 },
+  );
+  let text = '';
+  while (!text.includes('event: upload.completed')) {
+    const chunk = await reader.read();
+    assert.ok(!chunk.done, 'the event stream ended before the upload was recorded');
+    text += Buffer.from(chunk.value).toString();
+  }
+  await reader.cancel();
+  const listed = (await call('GET', '/v1/devices/cam-aws/uploads', userToken)) as {
+    uploads: { status: string }[];
+  };
+  assert.deepEqual(
+    listed.uploads.map((u) => u.status),
+    ['done'],
+  );
+  assert.equal(await stop(child), 0);
 });

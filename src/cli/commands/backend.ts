@@ -11,7 +11,9 @@ export const backendCommand = defineCommand({
   description:
     'Serves HTTPS with DATA_DIR/pki/server/endpoint.cert.pem (issued by `camlink up`); without it, only\n' +
     '--dev-http (plain HTTP on loopback) starts. The store is SQLite in the data dir unless\n' +
-    'backend.store.postgresUrl is set. On first start the operator token is written to\n' +
+    'backend.store.postgresUrl is set. Its cloud services are the embedded platform of DATA_DIR/endpoints.json\n' +
+    '(run `camlink up` first) or AWS / compatible services when backend.aws is configured.\n' +
+    'On first start the operator token is written to\n' +
     'DATA_DIR/operator-token (mode 0600). Prints "listening URL" on stdout when ready; stops cleanly on\n' +
     'SIGINT/SIGTERM. See docs/backend.md.',
   options: {
