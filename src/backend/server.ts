@@ -45,6 +45,9 @@ export interface RunningBackend {
   close(): Promise<void>;
 }
 
+const CHALLENGE_RETENTION_MS = 24 * 60 * 60 * 1000;
+const CHALLENGE_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startBackend(options: StartBackendOptions): Promise<RunningBackend> {
@@ -88,6 +91,16 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     );
     closers.unshift(() => app.close());
     await app.listen({ host: config.backend.host, port: config.backend.port });
+    // Spent and expired pairing challenges are kept a day (for support questions), then purged.
+    const purge = () =>
+      store
+        .purgePairingChallenges(clock.now().getTime() - CHALLENGE_RETENTION_MS)
+        .then((n) => n > 0 && logger.info({ purged: n }, 'purged old pairing challenges'))
+        .catch((err: unknown) => logger.warn({ err }, 'purging pairing challenges failed'));
+    void purge();
+    const purgeTimer = setInterval(() => void purge(), CHALLENGE_PURGE_INTERVAL_MS);
+    purgeTimer.unref();
+    closers.unshift(() => clearInterval(purgeTimer));
     if (config.backend.reconciler.enabled) {
       const { batchSize, waitTimeSeconds, concurrency } = config.backend.reconciler;
       const reconcilerLog = logger.child({ component: 'reconciler' });

@@ -200,6 +200,11 @@ export class SqlBackendStore implements BackendStore {
     return num(row?.n);
   }
 
+  purgePairingChallenges(before: number): Promise<number> {
+    // Spent or dead either way: an answered challenge is never accepted again, an expired one neither.
+    return this.db.run('DELETE FROM pairing_challenges WHERE expires_at < $1 OR used_at < $1', [before]);
+  }
+
   async createUpload(u: Upload): Promise<void> {
     await this.db.run(
       `INSERT INTO uploads (${UPLOAD_COLUMNS})

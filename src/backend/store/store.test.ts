@@ -173,6 +173,13 @@ storeTest('open pairing challenges are counted per user: unused and unexpired', 
   assert.equal(await store.countOpenPairingChallenges(alice.id, 100), 1, 'expired at expiresAt');
   assert.equal(await store.countOpenPairingChallenges(bob.id, 100), 1);
   assert.equal(await store.countOpenPairingChallenges('u-nobody', 0), 0);
+  // Purging keeps what is still open: a1 expired at 100, a3 was spent at 60.
+  assert.equal(await store.purgePairingChallenges(150), 2);
+  assert.equal(await store.findPairingChallenge('a1'), undefined);
+  assert.equal(await store.findPairingChallenge('a3'), undefined);
+  assert.equal((await store.findPairingChallenge('a2'))?.id, 'a2');
+  assert.equal(await store.countOpenPairingChallenges(alice.id, 150), 1);
+  assert.equal(await store.purgePairingChallenges(150), 0);
 });
 
 function pendingUpload(uploadId: string, deviceId: string, createdAt: number): Upload {

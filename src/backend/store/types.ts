@@ -149,6 +149,8 @@ export interface BackendStore {
   consumePairingChallenge(id: string, at: number): Promise<ConsumeResult>;
   /** How many of the user's challenges are unused and unexpired at `at` (the open-challenge limit). */
   countOpenPairingChallenges(userId: string, at: number): Promise<number>;
+  /** Deletes challenges that expired or were spent before `before`; returns how many. */
+  purgePairingChallenges(before: number): Promise<number>;
 
   createUpload(upload: Upload): Promise<void>;
   findUpload(uploadId: string): Promise<Upload | undefined>;
