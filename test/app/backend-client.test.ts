@@ -1,0 +1,126 @@
+/**
+ * The app's backend client against the platform's real backend over HTTPS: typed calls, the backend's
+ * error codes come back as CamlinkErrors, pairing and an upload, and the event stream delivers the
+ * upload.completed of a camera's announcement.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { test } from 'node:test';
+import { BackendClient, type BackendEvent } from '../../src/app/backend-client.js';
+import { isCamlinkError } from '../../src/errors/camlink-error.js';
+import { deviceKeyAndCsr, signChallenge } from '../helpers/backend-devices.js';
+import { connectMqtt } from '../helpers/endpoint.js';
+import { rawRequest } from '../helpers/https.js';
+import { startTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('the app client pairs, gets an upload URL and sees the upload recorded on its event stream', async (t) => {
+  const { platform } = await startTestPlatform(t, await tempDir(t), {
+    extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
+  });
+  const e = platform.endpoints;
+  const ca = await readFile(e.caPath);
+  const agent = new https.Agent({ ca });
+  t.after(() => agent.destroy());
+  const operator = (await readFile(platform.operatorTokenFile, 'utf8')).trim();
+  const asOperator = async <T>(path: string, body: unknown): Promise<T> => {
+    const res = await rawRequest(agent, `${e.api}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 201, res.body.toString());
+    return JSON.parse(res.body.toString()) as T;
+  };
+  const cam = await deviceKeyAndCsr('CN=cam-app');
+  const { certificatePem } = await asOperator<{ certificatePem: string }>('/v1/devices/provision', {
+    deviceId: 'cam-app',
+    csr: cam.csr,
+  });
+  const { token } = await asOperator<{ token: { token: string } }>('/v1/users', { name: 'Alice' });
+
+  const client = new BackendClient({ baseUrl: e.api, token: token.token, ca });
+  t.after(() => client.close());
+  assert.equal((await client.me()).kind, 'user');
+
+  // Errors keep the backend's code.
+  await assert.rejects(client.createChallenge('cam-nobody'), (err) => isCamlinkError(err, 'NOT_FOUND'));
+  const stranger = new BackendClient({ baseUrl: e.api, token: 'clk_not-a-real-token', ca });
+  t.after(() => stranger.close());
+  await assert.rejects(stranger.me(), (err) => isCamlinkError(err, 'AUTH_INVALID'));
+  await assert.rejects(client.issueUpload('cam-app', { contentType: 'image/jpeg' }), (err) =>
+    isCamlinkError(err, 'NOT_FOUND'),
+  );
+
+  const challenge = await client.createChallenge('cam-app');
+  const paired = await client.pair(
+    challenge.challengeId,
+    Buffer.from(signChallenge(challenge, cam.key), 'base64'),
+  );
+  assert.equal(paired.device.deviceId, 'cam-app');
+
+  // The event stream is open before the camera announces.
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  const events: BackendEvent[] = [];
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  let recorded!: (event: BackendEvent) => void;
+  const completed = new Promise<BackendEvent>((resolve) => (recorded = resolve));
+  const watching = client.watch(
+    (event) => {
+      events.push(event);
+      if (event.type === 'upload.completed') recorded(event);
+    },
+    abort.signal,
+    () => opened(),
+  );
+  await open;
+
+  const photo = Buffer.from('through the app client');
+  const issued = await client.issueUpload('cam-app', { contentType: 'image/jpeg', size: photo.length });
+  const put = await rawRequest(agent, issued.put.url, {
+    method: 'PUT',
+    headers: issued.put.headers,
+    body: photo,
+  });
+  assert.equal(put.status, 200);
+  const camera = await connectMqtt(e.mqtt, {
+    clientId: 'cam-app',
+    key: cam.keyPem,
+    cert: certificatePem,
+    ca,
+    servername: 'localhost',
+  });
+  t.after(() => camera.end(true));
+  const now = new Date().toISOString();
+  await camera.publishAsync(
+    'camlink/devices/cam-app/uploads',
+    JSON.stringify({
+      uploadId: issued.uploadId,
+      deviceId: 'cam-app',
+      bucket: issued.bucket,
+      key: issued.key,
+      url: issued.url,
+      size: photo.length,
+      sha256: createHash('sha256').update(photo).digest('hex'),
+      contentType: 'image/jpeg',
+      capturedAt: now,
+      uploadedAt: now,
+    }),
+    { qos: 1 },
+  );
+  const event = await completed;
+  assert.equal(event.data.uploadId, issued.uploadId);
+  assert.equal((await client.getUpload(issued.uploadId)).upload.status, 'done');
+  const listed = await client.listUploads('cam-app');
+  assert.deepEqual(
+    listed.uploads.map((u) => u.uploadId),
+    [issued.uploadId],
+  );
+  abort.abort();
+  await watching;
+  assert.equal(events.length, 1);
+});
