@@ -4,13 +4,12 @@
  * upload.completed of a camera's announcement.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { test } from 'node:test';
 import { BackendClient, type BackendEvent } from '../../src/app/backend-client.js';
 import { isCamlinkError } from '../../src/errors/camlink-error.js';
-import { deviceKeyAndCsr, signChallenge } from '../helpers/backend-devices.js';
+import { announceUpload, deviceKeyAndCsr, signChallenge } from '../helpers/backend-devices.js';
 import { connectMqtt } from '../helpers/endpoint.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
@@ -95,23 +94,7 @@ test('the app client pairs, gets an upload URL and sees the upload recorded on i
     servername: 'localhost',
   });
   t.after(() => camera.end(true));
-  const now = new Date().toISOString();
-  await camera.publishAsync(
-    'camlink/devices/cam-app/uploads',
-    JSON.stringify({
-      uploadId: issued.uploadId,
-      deviceId: 'cam-app',
-      bucket: issued.bucket,
-      key: issued.key,
-      url: issued.url,
-      size: photo.length,
-      sha256: createHash('sha256').update(photo).digest('hex'),
-      contentType: 'image/jpeg',
-      capturedAt: now,
-      uploadedAt: now,
-    }),
-    { qos: 1 },
-  );
+  await announceUpload(camera, 'cam-app', issued, photo);
   const event = await completed;
   assert.equal(event.data.uploadId, issued.uploadId);
   assert.equal((await client.getUpload(issued.uploadId)).upload.status, 'done');

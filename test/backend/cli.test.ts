@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -13,7 +12,12 @@ import type { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { CAMLINK_BIN, cli, errorCodeOf } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { deviceKeyAndCsr, signChallenge, type ChallengeBody } from '../helpers/backend-devices.js';
+import {
+  announceUpload,
+  deviceKeyAndCsr,
+  signChallenge,
+  type ChallengeBody,
+} from '../helpers/backend-devices.js';
 import { connectMqtt } from '../helpers/endpoint.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
@@ -218,23 +222,7 @@ test('camlink backend configured for AWS (backend.aws, a profile, endpoint overr
   assert.equal(events.status, 200);
   const reader = events.body?.getReader();
   assert.ok(reader);
-  const now = new Date().toISOString();
-  await camera.publishAsync(
-    'camlink/devices/cam-aws/uploads',
-    JSON.stringify({
-      uploadId: issued.uploadId,
-      deviceId: 'cam-aws',
-      bucket: issued.bucket,
-      key: issued.key,
-      url: issued.url,
-      size: photo.length,
-      sha256: createHash('sha256').update(photo).digest('hex'),
-      contentType: 'image/jpeg',
-      capturedAt: now,
-      uploadedAt: now,
-    }),
-    { qos: 1 },
-  );
+  await announceUpload(camera, 'cam-aws', issued, photo);
   let text = '';
   while (!text.includes('event: upload.completed')) {
     const chunk = await reader.read();

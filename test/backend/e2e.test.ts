@@ -22,27 +22,21 @@ import {
   IoTClient,
 } from '@aws-sdk/client-iot';
 import type { MqttClient } from 'mqtt';
-import pg from 'pg';
 import { sdkOptions } from '../helpers/aws.js';
-import { TEST_POSTGRES_URL, type StoreKind } from '../helpers/backend-store.js';
-import { deviceKeyAndCsr, signChallenge, type ChallengeBody } from '../helpers/backend-devices.js';
+import { createTestSchema, TEST_POSTGRES_URL, type StoreKind } from '../helpers/backend-store.js';
+import {
+  announceUpload,
+  deviceKeyAndCsr,
+  signChallenge,
+  type ChallengeBody,
+} from '../helpers/backend-devices.js';
 import { connectMqtt } from '../helpers/endpoint.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 
 async function postgresSchema(t: TestContext): Promise<string> {
-  const schema = `camlink_e2e_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  t.after(async () => {
-    const dropper = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await dropper.connect();
-    await dropper.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dropper.end();
-  });
+  const schema = await createTestSchema(t, 'camlink_e2e');
   // libpq's options parameter: every connection of the pool works in the test's own schema.
   const url = new URL(TEST_POSTGRES_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
@@ -231,23 +225,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
         body: photo,
       });
       assert.equal(put.status, 200, put.body.toString());
-      const now = new Date().toISOString();
-      await camera.publishAsync(
-        'camlink/devices/cam-e2e/uploads',
-        JSON.stringify({
-          uploadId: issued.uploadId,
-          deviceId: 'cam-e2e',
-          bucket: issued.bucket,
-          key: issued.key,
-          url: issued.url,
-          size: photo.length,
-          sha256: createHash('sha256').update(photo).digest('hex'),
-          contentType: 'image/jpeg',
-          capturedAt: now,
-          uploadedAt: now,
-        }),
-        { qos: 1 },
-      );
+      await announceUpload(camera, 'cam-e2e', issued, photo);
     };
 
     // 1. The app asks for the URL and hands it to the camera; the camera PUTs and announces.

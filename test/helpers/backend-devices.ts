@@ -3,6 +3,8 @@
  * key made "on the device" with a CSR, operator provisioning, a pairing challenge signed with the key.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { privateKeyToPem, subtle } from '../../src/pki/keys.js';
 import { x509 } from '../../src/pki/x509.js';
@@ -92,4 +94,31 @@ export async function pairedDevice(
   });
   assert.equal(res.statusCode, 200, res.body);
   return { user, device };
+}
+
+/** What a camera publishes after its PUT (src/contracts/upload-notification.ts), QoS 1. */
+export async function announceUpload(
+  camera: MqttClient,
+  deviceId: string,
+  upload: { uploadId: string; bucket: string; key: string; url: string },
+  bytes: Buffer,
+  contentType = 'image/jpeg',
+): Promise<void> {
+  const now = new Date().toISOString();
+  await camera.publishAsync(
+    `camlink/devices/${deviceId}/uploads`,
+    JSON.stringify({
+      uploadId: upload.uploadId,
+      deviceId,
+      bucket: upload.bucket,
+      key: upload.key,
+      url: upload.url,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      contentType,
+      capturedAt: now,
+      uploadedAt: now,
+    }),
+    { qos: 1 },
+  );
 }

@@ -24,7 +24,15 @@ export async function openTestStore(t: TestContext, kind: StoreKind, now = 0): P
     t.after(() => store.close());
     return store;
   }
-  const schema = `camlink_test_${randomBytes(6).toString('hex')}`;
+  const schema = await createTestSchema(t);
+  const store = await openBackendStore({ kind: 'postgres', url: TEST_POSTGRES_URL, schema }, now);
+  t.after(() => store.close());
+  return store;
+}
+
+/** A fresh PostgreSQL schema on the test server, dropped when the test ends. */
+export async function createTestSchema(t: TestContext, prefix = 'camlink_test'): Promise<string> {
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
@@ -35,9 +43,7 @@ export async function openTestStore(t: TestContext, kind: StoreKind, now = 0): P
     await dropper.query(`DROP SCHEMA ${schema} CASCADE`);
     await dropper.end();
   });
-  const store = await openBackendStore({ kind: 'postgres', url: TEST_POSTGRES_URL, schema }, now);
-  t.after(() => store.close());
-  return store;
+  return schema;
 }
 
 /** Declares `name` once per store kind, e.g. "users [sqlite]" and "users [postgres]". */
