@@ -44,7 +44,7 @@ const SHA = createHash('sha256').update(BODY).digest('hex');
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'camlink-bench-backend-'));
 const config = loadConfig({
-  env: {},
+  env: process.env, // CAMLINK_* variables tune the platform under test, e.g. CAMLINK_BACKEND__RECONCILER__CONCURRENCY
   flags: {
     dataDir,
     broker: { port: 0, limits: { publishesPerSecond: 10_000 } },
