@@ -1,0 +1,50 @@
+/** A little-endian writer for PTP/IP packets and datasets. */
+export class PtpWriter {
+  private readonly parts: Buffer[] = [];
+
+  u8(v: number): this {
+    const b = Buffer.alloc(1);
+    b.writeUInt8(v);
+    this.parts.push(b);
+    return this;
+  }
+
+  u16(v: number): this {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(v);
+    this.parts.push(b);
+    return this;
+  }
+
+  u32(v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v >>> 0);
+    this.parts.push(b);
+    return this;
+  }
+
+  u64(v: number): this {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    this.parts.push(b);
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.parts.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    return this;
+  }
+
+  array(size: 2 | 4, values: readonly number[]): this {
+    this.u32(values.length);
+    for (const v of values) {
+      if (size === 2) this.u16(v);
+      else this.u32(v);
+    }
+    return this;
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
