@@ -16,14 +16,8 @@ import {
   type DeviceInfo,
 } from '../ptp/datasets.js';
 import type { OperationHandler, OperationRequest, OperationResult, PtpSession } from '../ptp/responder.js';
-import type {
-  CameraStorage} from './camera-storage.js';
-import {
-  FORMAT_ASSOCIATION,
-  ptpDateTime,
-  STORAGE_ID,
-  type CameraObject,
-} from './camera-storage.js';
+import type { CameraStorage } from './camera-storage.js';
+import { FORMAT_ASSOCIATION, ptpDateTime, STORAGE_ID, type CameraObject } from './camera-storage.js';
 import { SAMPLE_JPEG_HEIGHT, SAMPLE_JPEG_WIDTH, sampleJpeg } from './sample-images.js';
 
 export interface CameraIdentity {
