@@ -223,6 +223,22 @@ export const errorRegistry = {
     retryable: true,
     summary: 'The user has as many open event streams as backend.events.maxStreamsPerUser allows.',
   },
+  DEVICE_UPLOAD_REFUSED: {
+    status: 403,
+    retryable: false,
+    summary:
+      "The object store refused the camera's PUT (4xx): the URL, its headers or its expiry do not fit.",
+  },
+  DEVICE_UPLOAD_FAILED: {
+    status: 502,
+    retryable: true,
+    summary: "The camera's PUT failed (5xx, reset, timeout) on every attempt before the URL expired.",
+  },
+  DEVICE_OUTBOX_FULL: {
+    status: 507,
+    retryable: true,
+    summary: "The camera's notification outbox holds its maximum of entries; it drains when MQTT is back.",
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,0 +1,146 @@
+/**
+ * The camera agent against the platform as `camlink up` runs it: the app (BackendClient) pairs and
+ * hands over an upload target; the agent PUTs the picture with progress and announces it; the backend
+ * records it. A network drop between the PUT and the publish, and a restart of the agent, lose nothing:
+ * the notification waits in the on-disk outbox and goes out when the camera is back.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { BackendClient, type BackendEvent } from '../../src/app/backend-client.js';
+import { backoffMs, CameraAgent } from '../../src/device/agent.js';
+import { sampleJpeg } from '../../src/device/sample-images.js';
+import { createLogger } from '../../src/log/logger.js';
+import { deviceKeyAndCsr, signChallenge } from '../helpers/backend-devices.js';
+import { SkewClock } from '../helpers/endpoint.js';
+import { rawRequest } from '../helpers/https.js';
+import { startTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+async function setup(t: TestContext) {
+  const clock = new SkewClock();
+  const dir = await tempDir(t);
+  const { platform } = await startTestPlatform(t, join(dir, 'platform'), {
+    clock,
+    extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
+  });
+  const e = platform.endpoints;
+  const ca = await readFile(e.caPath);
+  const agent = new https.Agent({ ca, keepAlive: true });
+  t.after(() => agent.destroy());
+  const operator = (await readFile(platform.operatorTokenFile, 'utf8')).trim();
+  const asOperator = async <T>(path: string, body: unknown): Promise<T> => {
+    const res = await rawRequest(agent, `${e.api}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 201, res.body.toString());
+    return JSON.parse(res.body.toString()) as T;
+  };
+  const cam = await deviceKeyAndCsr('CN=cam-agent');
+  const { certificatePem } = await asOperator<{ certificatePem: string }>('/v1/devices/provision', {
+    deviceId: 'cam-agent',
+    csr: cam.csr,
+  });
+  const { token } = await asOperator<{ token: { token: string } }>('/v1/users', { name: 'Alice' });
+  const app = new BackendClient({ baseUrl: e.api, token: token.token, ca });
+  t.after(() => app.close());
+  const challenge = await app.createChallenge('cam-agent');
+  await app.pair(challenge.challengeId, Buffer.from(signChallenge(challenge, cam.key), 'base64'));
+
+  // The app's event stream: resolves upload.completed by upload id.
+  const completed = new Map<string, (e: BackendEvent) => void>();
+  const seen = new Map<string, BackendEvent>();
+  const abort = new AbortController();
+  t.after(() => abort.abort());
+  await new Promise<void>((opened) => {
+    void app.watch(
+      (event) => {
+        const id = String(event.data.uploadId);
+        seen.set(id, event);
+        completed.get(id)?.(event);
+      },
+      abort.signal,
+      opened,
+    );
+  });
+  const recorded = (uploadId: string) =>
+    new Promise<BackendEvent>((resolve) => {
+      const already = seen.get(uploadId);
+      if (already) resolve(already);
+      else completed.set(uploadId, resolve);
+    });
+
+  const startAgent = () =>
+    CameraAgent.start({
+      deviceId: 'cam-agent',
+      mqttUrl: e.mqtt,
+      cert: certificatePem,
+      key: cam.keyPem,
+      ca,
+      outboxDir: join(dir, 'outbox'),
+      httpsAgent: agent,
+      clock: { now: () => new Date() },
+      logger: createLogger({ level: 'silent' }),
+    });
+  const picture = async (name: string) => {
+    const file = join(dir, name);
+    await writeFile(file, sampleJpeg(name));
+    return file;
+  };
+  return { app, clock, startAgent, picture, recorded };
+}
+
+test('the agent PUTs with progress, announces, and the backend records the upload', async (t) => {
+  const s = await setup(t);
+  const agent = await s.startAgent();
+  t.after(() => agent.stop());
+  await agent.waitConnected();
+  const file = await s.picture('IMG_0001.JPG');
+  const target = await s.app.issueUpload('cam-agent', { contentType: 'image/jpeg' });
+  const progress: number[] = [];
+  const { put, notification } = await agent.uploadAndAnnounce(file, target, {
+    contentType: 'image/jpeg',
+    onProgress: (sent) => progress.push(sent),
+  });
+  assert.equal(progress[progress.length - 1], put.size);
+  const event = await s.recorded(target.uploadId);
+  assert.equal(event.data.sha256, notification.sha256);
+  assert.equal((await s.app.getUpload(target.uploadId)).upload.status, 'done');
+  assert.deepEqual(await agent.outbox.pending(), [], 'nothing left behind');
+});
+
+test('a drop between PUT and publish, then a restart of the agent, loses no notification', async (t) => {
+  const s = await setup(t);
+  const first = await s.startAgent();
+  await first.waitConnected();
+  await first.stop(); // the network is gone
+  const target = await s.app.issueUpload('cam-agent', { contentType: 'image/jpeg' });
+  await first.uploadAndAnnounce(await s.picture('IMG_0002.JPG'), target, { contentType: 'image/jpeg' });
+  const waiting = await first.outbox.pending();
+  assert.deepEqual(
+    waiting.map((w) => w.notification.uploadId),
+    [target.uploadId],
+    'the PUT went through; the notification waits on disk',
+  );
+  assert.equal((await s.app.getUpload(target.uploadId)).upload.status, 'pending');
+
+  s.clock.advance(1000); // the endpoint allows one CONNECT per second per client id
+  const second = await s.startAgent(); // the agent restarts on the same outbox
+  t.after(() => second.stop());
+  await s.recorded(target.uploadId);
+  await second.drain();
+  assert.deepEqual(await second.outbox.pending(), []);
+  assert.equal((await s.app.getUpload(target.uploadId)).upload.status, 'done');
+});
+
+test('backoff is full jitter between 1 s and the cap, doubling', () => {
+  const fixed = (byte: number) => () => new Uint8Array([byte, 0, 0, 0]);
+  assert.equal(backoffMs(0, fixed(0)), 1000, 'never below 1 s');
+  assert.equal(backoffMs(3, fixed(0x80)), 4000, 'half of 8 s');
+  assert.ok(backoffMs(20, fixed(0xff)) <= 30_000);
+  assert.ok(backoffMs(20, fixed(0xff)) > 29_000);
+});
