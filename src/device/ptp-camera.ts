@@ -18,6 +18,11 @@ import {
 import type { OperationHandler, OperationRequest, OperationResult, PtpSession } from '../ptp/responder.js';
 import type { CameraStorage } from './camera-storage.js';
 import { FORMAT_ASSOCIATION, ptpDateTime, STORAGE_ID, type CameraObject } from './camera-storage.js';
+import {
+  UPLOAD_TARGET_MAX_BYTES,
+  uploadTargetSchema,
+  type UploadTargetPayload,
+} from '../contracts/upload-target.js';
 import { SAMPLE_JPEG_HEIGHT, SAMPLE_JPEG_WIDTH, sampleJpeg } from './sample-images.js';
 
 export interface CameraIdentity {
@@ -34,8 +39,20 @@ export interface PtpCameraOptions {
   /** Card size reported in StorageInfo. */
   readonly capacityBytes?: number;
   /** Receives the upload target the app handed over (SetUploadTarget), already parsed as JSON. */
-  readonly onUploadTarget?: (target: unknown) => void;
+  readonly onUploadTarget?: (target: UploadTargetPayload) => void;
+  /**
+   * Uploads a picture to the last target handed over and announces it (the camera agent's
+   * uploadAndAnnounce); UploadObject (0x9F20) runs it in the background and reports progress events.
+   */
+  readonly upload?: (
+    object: CameraObject,
+    target: UploadTargetPayload,
+    onProgress: (sent: number, total: number) => void,
+  ) => Promise<void>;
 }
+
+/** UploadFailed reasons (second event parameter). */
+export const UploadFailure = { Refused: 1, Failed: 2, Other: 3 } as const;
 
 const SUPPORTED_OPERATIONS = [
   OperationCode.GetDeviceInfo,
@@ -54,6 +71,7 @@ const SUPPORTED_OPERATIONS = [
   OperationCode.CamlinkGetIdentity,
   OperationCode.CamlinkSignChallenge,
   OperationCode.CamlinkGetSignature,
+  OperationCode.CamlinkUploadObject,
 ];
 const SUPPORTED_EVENTS = [
   EventCode.ObjectAdded,
@@ -71,6 +89,8 @@ export function ptpCamera(options: PtpCameraOptions): OperationHandler {
   const { storage, identity } = options;
   let session: PtpSession | undefined;
   let signature: Buffer | undefined;
+  let target: UploadTargetPayload | undefined;
+  const uploading = new Set<number>();
   let captures = 0;
 
   const deviceInfo = (): DeviceInfo => ({
@@ -225,12 +245,54 @@ export function ptpCamera(options: PtpCameraOptions): OperationHandler {
       case OperationCode.CamlinkGetSignature:
         return signature === undefined ? fail(ResponseCode.AccessDenied) : ok(signature);
       case OperationCode.CamlinkSetUploadTarget: {
+        const raw = req.data ?? Buffer.alloc(0);
+        if (raw.length > UPLOAD_TARGET_MAX_BYTES) return fail(ResponseCode.InvalidParameter);
+        let json: unknown;
         try {
-          options.onUploadTarget?.(JSON.parse((req.data ?? Buffer.alloc(0)).toString('utf8')));
+          json = JSON.parse(raw.toString('utf8'));
         } catch {
           return fail(ResponseCode.InvalidParameter);
         }
+        const parsed = uploadTargetSchema.safeParse(json);
+        if (!parsed.success) return fail(ResponseCode.InvalidParameter);
+        target = parsed.data;
+        options.onUploadTarget?.(target);
         return ok();
+      }
+      case OperationCode.CamlinkUploadObject: {
+        const o = file(p1);
+        if (o === undefined) return fail(ResponseCode.InvalidObjectHandle);
+        if (options.upload === undefined || target === undefined) return fail(ResponseCode.AccessDenied);
+        if (uploading.has(o.handle)) return fail(ResponseCode.DeviceBusy);
+        // Answered at once (initiators time out after 2.5 s); progress and the end come as events.
+        const upload = options.upload;
+        const handed = target;
+        target = undefined; // a target is for one upload
+        uploading.add(o.handle);
+        let reported = 0;
+        return {
+          code: ResponseCode.OK,
+          after: () => {
+            upload(o, handed, (sent, total) => {
+              if (sent === total || sent - reported >= Math.max(65_536, total / 10)) {
+                reported = sent;
+                from.sendEvent(EventCode.CamlinkUploadProgress, [o.handle, sent, total]);
+              }
+            })
+              .then(() => from.sendEvent(EventCode.CamlinkUploadComplete, [o.handle]))
+              .catch((err: unknown) => {
+                const code = (err as { code?: unknown }).code;
+                const reason =
+                  code === 'DEVICE_UPLOAD_REFUSED'
+                    ? UploadFailure.Refused
+                    : code === 'DEVICE_UPLOAD_FAILED'
+                      ? UploadFailure.Failed
+                      : UploadFailure.Other;
+                from.sendEvent(EventCode.CamlinkUploadFailed, [o.handle, reason]);
+              })
+              .finally(() => uploading.delete(o.handle));
+          },
+        };
       }
       default:
         return fail(ResponseCode.OperationNotSupported);

@@ -121,13 +121,29 @@ test('vendor operations: identity, pairing signature with the device key, upload
   // A realistic pre-signed URL is far beyond a PTP string: it travels as bytes in the data phase.
   const target = {
     uploadId: 'upl_x',
-    put: { url: `https://s3.example/b/k?X-Amz-Signature=${'a'.repeat(1500)}`, headers: {} },
+    bucket: 'camlink-media',
+    key: 'devices/cam-v/upl_x.jpg',
+    url: 'https://s3.example/camlink-media/devices/cam-v/upl_x.jpg',
+    put: {
+      url: `https://s3.example/camlink-media/devices/cam-v/upl_x.jpg?X-Amz-Signature=${'a'.repeat(1500)}`,
+      headers: { 'content-type': 'image/jpeg' },
+      expiresAt: '2026-11-27T10:00:00.000Z',
+    },
   };
   await app.transaction(OperationCode.CamlinkSetUploadTarget, [], Buffer.from(JSON.stringify(target)));
   assert.deepEqual(c.targets, [target]);
   await assert.rejects(
     app.transaction(OperationCode.CamlinkSetUploadTarget, [], Buffer.from('{not json')),
     PtpError,
+  );
+  await assert.rejects(
+    app.transaction(
+      OperationCode.CamlinkSetUploadTarget,
+      [],
+      Buffer.from(JSON.stringify({ ...target, put: {} })),
+    ),
+    PtpError,
+    'a target without its PUT is refused',
   );
   // An empty data phase (libgphoto2 sends no End Data for it) is answered, not waited on.
   await assert.rejects(app.transaction(OperationCode.CamlinkSetUploadTarget, [], Buffer.alloc(0)), PtpError);
