@@ -79,6 +79,21 @@ export class BackendClient {
     return this.call('GET', '/v1/me');
   }
 
+  /** Operator: provision a device from its CSR (thing + certificate + policy through the IoT API). */
+  provisionDevice(
+    deviceId: string,
+    csr: string,
+  ): Promise<{ device: { deviceId: string }; certificatePem: string; certificateArn: string }> {
+    return this.call('POST', '/v1/devices/provision', { deviceId, csr });
+  }
+
+  /** Operator: create a user; the answer holds the user's first token (shown once). */
+  createUser(
+    name: string,
+  ): Promise<{ user: { id: string; name: string }; token: { id: string; token: string } }> {
+    return this.call('POST', '/v1/users', { name });
+  }
+
   createChallenge(deviceId: string): Promise<Challenge> {
     return this.call('POST', '/v1/pairing/challenges', { deviceId });
   }

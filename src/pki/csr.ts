@@ -7,7 +7,8 @@ import { x509 } from './x509.js';
 import { CamlinkError } from '../errors/camlink-error.js';
 import { assertDeviceId } from '../contracts/device-id.js';
 import { decodePem } from './pem.js';
-import { assertAcceptedPublicKey } from './keys.js';
+import { assertAcceptedPublicKey, generateKeyPair, privateKeyToPem, signingAlgorithmFor } from './keys.js';
+import type { KeyAlgorithmName } from '../config/schema.js';
 
 export const CSR_MAX_BYTES = 64 * 1024;
 
@@ -42,4 +43,22 @@ export async function parseDeviceCsr(pemText: string, deviceIdPattern: RegExp): 
   assertDeviceId(commonName, deviceIdPattern);
   assertAcceptedPublicKey(csr.publicKey, 'the CSR');
   return { commonName, publicKey: csr.publicKey };
+}
+
+/**
+ * What a camera does at the factory or first boot when its key must never leave it: a new key pair
+ * and a PKCS#10 request with CN = its device id, for the operator (or the backend's provisioning) to
+ * certify. Returns the private key as PKCS#8 PEM (write it 0600).
+ */
+export async function createDeviceKeyAndCsr(
+  deviceId: string,
+  algorithm: KeyAlgorithmName = 'ecdsa-p256',
+): Promise<{ csrPem: string; keyPem: string }> {
+  const keys = await generateKeyPair(algorithm);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [{ CN: [deviceId] }],
+    keys,
+    signingAlgorithm: signingAlgorithmFor(keys.privateKey),
+  });
+  return { csrPem: csr.toString('pem'), keyPem: await privateKeyToPem(keys.privateKey) };
 }

@@ -1,0 +1,205 @@
+/**
+ * `camlink demo`: the whole direct-upload flow on a fresh embedded platform, every hop real (HTTPS,
+ * mutual-TLS MQTT, PTP/IP over TCP, the AWS SDK inside the backend). The operator provisions a camera
+ * from its CSR and creates a user; the app pairs with the camera by having it sign the backend's
+ * challenge over PTP/IP, gets a pre-signed URL and hands it over; the camera captures, PUTs, announces;
+ * the backend reconciles and notifies the app, which downloads the picture. Succeeds only if the object
+ * is stored (the download matches the capture), notified (SSE) and recorded (status done).
+ */
+import { createPrivateKey } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import https from 'node:https';
+import { join } from 'node:path';
+import type { CamlinkConfig } from '../config/schema.js';
+import { CamlinkError } from '../errors/camlink-error.js';
+import type { Logger } from '../log/logger.js';
+import { startPlatform } from '../platform/platform.js';
+import { createDeviceKeyAndCsr } from '../pki/csr.js';
+import { EventCode, OperationCode } from '../ptp/codes.js';
+import { PtpIpInitiator } from '../ptp/initiator.js';
+import { startPtpIpResponder } from '../ptp/responder.js';
+import { CameraAgent } from '../device/agent.js';
+import { CameraStorage } from '../device/camera-storage.js';
+import { ptpCamera } from '../device/ptp-camera.js';
+import { BackendClient, type BackendEvent } from './backend-client.js';
+
+export interface DemoResult {
+  readonly uploadId: string;
+  readonly objectUrl: string;
+  readonly size: number;
+}
+
+export const DEMO_DEVICE_ID = 'cam-demo';
+
+/** Runs the flow on `config` (ports should be 0); `step` prints progress lines. */
+export async function runDemo(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  step: (line: string) => void,
+  timeoutMs = 60_000,
+): Promise<DemoResult> {
+  const closers: (() => unknown)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new CamlinkError('UPSTREAM_FAILED', `the demo did not finish within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([flow(config, logger, step, closers), timeout]);
+  } finally {
+    clearTimeout(timer);
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+  }
+}
+
+async function flow(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  step: (line: string) => void,
+  closers: (() => unknown)[],
+): Promise<DemoResult> {
+  const platform = await startPlatform(config, logger);
+  closers.push(() => platform.close());
+  const e = platform.endpoints;
+  step(`1. platform up in ${config.dataDir}: MQTT ${e.mqtt}, S3 ${e.s3}, SQS ${e.sqs}, API ${e.api}`);
+  const ca = await readFile(e.caPath);
+  const httpsAgent = new https.Agent({ ca, keepAlive: true });
+  closers.push(() => httpsAgent.destroy());
+
+  const operator = new BackendClient({
+    baseUrl: e.api,
+    token: (await readFile(platform.operatorTokenFile, 'utf8')).trim(),
+    ca,
+  });
+  closers.push(() => operator.close());
+  const keys = await createDeviceKeyAndCsr(DEMO_DEVICE_ID);
+  const provisioned = await operator.provisionDevice(DEMO_DEVICE_ID, keys.csrPem);
+  step(`2. operator provisioned ${DEMO_DEVICE_ID} from its CSR (certificate ${provisioned.certificateArn})`);
+  const { user, token } = await operator.createUser('Demo User');
+  step(`3. operator created user ${user.id}`);
+
+  const pictures = join(config.dataDir, 'camera', 'pictures');
+  await mkdir(pictures, { recursive: true });
+  const storage = await CameraStorage.open(pictures, { now: () => new Date() });
+  const agent = await CameraAgent.start({
+    deviceId: DEMO_DEVICE_ID,
+    mqttUrl: e.mqtt,
+    cert: provisioned.certificatePem,
+    key: keys.keyPem,
+    ca,
+    outboxDir: join(config.dataDir, 'camera', 'outbox'),
+    httpsAgent,
+    clock: { now: () => new Date() },
+    logger,
+  });
+  closers.push(() => agent.stop());
+  const responder = await startPtpIpResponder({
+    port: 0,
+    friendlyName: `camlink ${DEMO_DEVICE_ID}`,
+    logger,
+    handler: ptpCamera({
+      storage,
+      identity: {
+        deviceId: DEMO_DEVICE_ID,
+        certificatePem: provisioned.certificatePem,
+        privateKey: createPrivateKey(keys.keyPem),
+      },
+      upload: async (object, target, onProgress) => {
+        if (object.path === undefined) throw new Error('not a file');
+        await agent.uploadAndAnnounce(object.path, target, {
+          contentType: 'image/jpeg',
+          capturedAt: object.capturedAt,
+          onProgress,
+        });
+      },
+    }),
+  });
+  closers.push(() => responder.close());
+  await agent.waitConnected();
+  step(`4. camera online: MQTT (mutual TLS) as ${DEMO_DEVICE_ID}, PTP/IP on 127.0.0.1:${responder.port}`);
+
+  const app = new BackendClient({ baseUrl: e.api, token: token.token, ca });
+  closers.push(() => app.close());
+  const ptp = await PtpIpInitiator.connect('127.0.0.1', responder.port, { friendlyName: 'camlink demo app' });
+  closers.push(() => ptp.close());
+  await ptp.openSession();
+  const identity = JSON.parse(
+    (await ptp.transaction(OperationCode.CamlinkGetIdentity)).data.toString('utf8'),
+  ) as {
+    deviceId: string;
+  };
+  const challenge = await app.createChallenge(identity.deviceId);
+  await ptp.transaction(
+    OperationCode.CamlinkSignChallenge,
+    [],
+    Buffer.from(challenge.signingInput, 'base64'),
+  );
+  const signature = (await ptp.transaction(OperationCode.CamlinkGetSignature)).data;
+  await app.pair(challenge.challengeId, signature);
+  step(`5. app paired with ${identity.deviceId} over PTP/IP (the camera signed the backend's challenge)`);
+
+  const abort = new AbortController();
+  closers.push(() => abort.abort());
+  let notified!: (event: BackendEvent) => void;
+  const completed = new Promise<BackendEvent>((resolve) => (notified = resolve));
+  await new Promise<void>((opened) => {
+    app
+      .watch((event) => event.type === 'upload.completed' && notified(event), abort.signal, opened)
+      .catch((err: unknown) => logger.warn({ err }, 'event stream ended'));
+  });
+
+  const added = ptp.nextEvent(EventCode.ObjectAdded);
+  await ptp.transaction(OperationCode.InitiateCapture, [0, 0]);
+  const handle = (await added).params[0] ?? 0;
+  const picture = (await ptp.transaction(OperationCode.GetObject, [handle])).data;
+  step(`6. camera captured object ${handle} (${picture.length} bytes)`);
+  const target = await app.issueUpload(identity.deviceId, {
+    contentType: 'image/jpeg',
+    size: picture.length,
+  });
+  await ptp.transaction(OperationCode.CamlinkSetUploadTarget, [], Buffer.from(JSON.stringify(target)));
+  step(`7. app got a pre-signed PUT for ${target.key} (expires ${target.put.expiresAt}) and handed it over`);
+
+  const uploaded = Promise.race([
+    ptp.nextEvent(EventCode.CamlinkUploadComplete),
+    ptp.nextEvent(EventCode.CamlinkUploadFailed).then((ev) => {
+      throw new CamlinkError(
+        'DEVICE_UPLOAD_FAILED',
+        `the camera reported UploadFailed (reason ${ev.params[1]})`,
+      );
+    }),
+  ]);
+  await ptp.transaction(OperationCode.CamlinkUploadObject, [handle]);
+  await uploaded;
+  step('8. camera PUT the picture over HTTPS and announced it on MQTT');
+  const event = await completed;
+  step(`9. backend reconciled the upload (queue -> HEAD -> record) and notified the app (event ${event.id})`);
+  const { upload } = await app.getUpload(target.uploadId);
+  if (upload.status !== 'done' || upload.get === undefined) {
+    throw new CamlinkError('INTERNAL', `upload ${target.uploadId} is ${upload.status}, not done`);
+  }
+  const download = await fetchBytes(upload.get.url, httpsAgent);
+  if (!download.equals(picture))
+    throw new CamlinkError('INTERNAL', 'the stored object differs from the capture');
+  step(`10. app downloaded the picture: ${download.length} bytes, identical to the capture`);
+  return { uploadId: target.uploadId, objectUrl: upload.url, size: download.length };
+}
+
+function fetchBytes(url: string, agent: https.Agent): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Buffer.concat(chunks))
+            : reject(new CamlinkError('UPSTREAM_FAILED', `GET of the picture answered ${res.statusCode}`)),
+        );
+      })
+      .on('error', reject);
+  });
+}
