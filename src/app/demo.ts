@@ -6,8 +6,7 @@
  * the backend reconciles and notifies the app, which downloads the picture. Succeeds only if the object
  * is stored (the download matches the capture), notified (SSE) and recorded (status done).
  */
-import { createPrivateKey } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import { join } from 'node:path';
 import type { CamlinkConfig } from '../config/schema.js';
@@ -17,10 +16,7 @@ import { startPlatform } from '../platform/platform.js';
 import { createDeviceKeyAndCsr } from '../pki/csr.js';
 import { EventCode, OperationCode } from '../ptp/codes.js';
 import { PtpIpInitiator } from '../ptp/initiator.js';
-import { startPtpIpResponder } from '../ptp/responder.js';
-import { CameraAgent } from '../device/agent.js';
-import { CameraStorage } from '../device/camera-storage.js';
-import { ptpCamera } from '../device/ptp-camera.js';
+import { startSimulatedCamera } from '../device/camera.js';
 import { BackendClient, type BackendEvent } from './backend-client.js';
 
 export interface DemoResult {
@@ -81,43 +77,19 @@ async function flow(
   const { user, token } = await operator.createUser('Demo User');
   step(`3. operator created user ${user.id}`);
 
-  const pictures = join(config.dataDir, 'camera', 'pictures');
-  await mkdir(pictures, { recursive: true });
-  const storage = await CameraStorage.open(pictures, { now: () => new Date() });
-  const agent = await CameraAgent.start({
+  const camera = await startSimulatedCamera({
     deviceId: DEMO_DEVICE_ID,
+    certificatePem: provisioned.certificatePem,
+    keyPem: keys.keyPem,
     mqttUrl: e.mqtt,
-    cert: provisioned.certificatePem,
-    key: keys.keyPem,
     ca,
-    outboxDir: join(config.dataDir, 'camera', 'outbox'),
+    dir: join(config.dataDir, 'camera'),
     httpsAgent,
-    clock: { now: () => new Date() },
+    ptpPort: 0,
     logger,
   });
-  closers.push(() => agent.stop());
-  const responder = await startPtpIpResponder({
-    port: 0,
-    friendlyName: `camlink ${DEMO_DEVICE_ID}`,
-    logger,
-    handler: ptpCamera({
-      storage,
-      identity: {
-        deviceId: DEMO_DEVICE_ID,
-        certificatePem: provisioned.certificatePem,
-        privateKey: createPrivateKey(keys.keyPem),
-      },
-      upload: async (object, target, onProgress) => {
-        if (object.path === undefined) throw new Error('not a file');
-        await agent.uploadAndAnnounce(object.path, target, {
-          contentType: 'image/jpeg',
-          capturedAt: object.capturedAt,
-          onProgress,
-        });
-      },
-    }),
-  });
-  closers.push(() => responder.close());
+  closers.push(() => camera.close());
+  const { agent, responder } = camera;
   await agent.waitConnected();
   step(`4. camera online: MQTT (mutual TLS) as ${DEMO_DEVICE_ID}, PTP/IP on 127.0.0.1:${responder.port}`);
 

@@ -4,12 +4,11 @@
  * upload.completed of a camera's announcement.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { test } from 'node:test';
 import { BackendClient, type BackendEvent } from '../../src/app/backend-client.js';
 import { isCamlinkError } from '../../src/errors/camlink-error.js';
-import { announceUpload, deviceKeyAndCsr, signChallenge } from '../helpers/backend-devices.js';
+import { announceUpload, signChallenge } from '../helpers/backend-devices.js';
+import { appWorld } from '../helpers/app-world.js';
 import { connectMqtt } from '../helpers/endpoint.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
@@ -20,28 +19,12 @@ test('the app client pairs, gets an upload URL and sees the upload recorded on i
     extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
   });
   const e = platform.endpoints;
-  const ca = await readFile(e.caPath);
-  const agent = new https.Agent({ ca });
-  t.after(() => agent.destroy());
-  const operator = (await readFile(platform.operatorTokenFile, 'utf8')).trim();
-  const asOperator = async <T>(path: string, body: unknown): Promise<T> => {
-    const res = await rawRequest(agent, `${e.api}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 201, res.body.toString());
-    return JSON.parse(res.body.toString()) as T;
-  };
-  const cam = await deviceKeyAndCsr('CN=cam-app');
-  const { certificatePem } = await asOperator<{ certificatePem: string }>('/v1/devices/provision', {
-    deviceId: 'cam-app',
-    csr: cam.csr,
-  });
-  const { token } = await asOperator<{ token: { token: string } }>('/v1/users', { name: 'Alice' });
-
-  const client = new BackendClient({ baseUrl: e.api, token: token.token, ca });
-  t.after(() => client.close());
+  const world = await appWorld(t, platform);
+  const { ca } = world;
+  const agent = world.httpsAgent;
+  const cam = await world.provision('cam-app');
+  const certificatePem = cam.certificatePem;
+  const { client } = await world.user('Alice');
   assert.equal((await client.me()).kind, 'user');
 
   // Errors keep the backend's code.

@@ -5,17 +5,16 @@
  * the notification waits in the on-disk outbox and goes out when the camera is back.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import https from 'node:https';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { BackendClient, type BackendEvent } from '../../src/app/backend-client.js';
+import type { BackendEvent } from '../../src/app/backend-client.js';
 import { backoffMs, CameraAgent } from '../../src/device/agent.js';
 import { sampleJpeg } from '../../src/device/sample-images.js';
 import { createLogger } from '../../src/log/logger.js';
-import { deviceKeyAndCsr, signChallenge } from '../helpers/backend-devices.js';
+import { signChallenge } from '../helpers/backend-devices.js';
+import { appWorld } from '../helpers/app-world.js';
 import { SkewClock } from '../helpers/endpoint.js';
-import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -27,27 +26,11 @@ async function setup(t: TestContext) {
     extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
   });
   const e = platform.endpoints;
-  const ca = await readFile(e.caPath);
-  const agent = new https.Agent({ ca, keepAlive: true });
-  t.after(() => agent.destroy());
-  const operator = (await readFile(platform.operatorTokenFile, 'utf8')).trim();
-  const asOperator = async <T>(path: string, body: unknown): Promise<T> => {
-    const res = await rawRequest(agent, `${e.api}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 201, res.body.toString());
-    return JSON.parse(res.body.toString()) as T;
-  };
-  const cam = await deviceKeyAndCsr('CN=cam-agent');
-  const { certificatePem } = await asOperator<{ certificatePem: string }>('/v1/devices/provision', {
-    deviceId: 'cam-agent',
-    csr: cam.csr,
-  });
-  const { token } = await asOperator<{ token: { token: string } }>('/v1/users', { name: 'Alice' });
-  const app = new BackendClient({ baseUrl: e.api, token: token.token, ca });
-  t.after(() => app.close());
+  const world = await appWorld(t, platform);
+  const { ca } = world;
+  const agent = world.httpsAgent;
+  const cam = await world.provision('cam-agent');
+  const { client: app } = await world.user('Alice');
   const challenge = await app.createChallenge('cam-agent');
   await app.pair(challenge.challengeId, Buffer.from(signChallenge(challenge, cam.key), 'base64'));
 
@@ -78,7 +61,7 @@ async function setup(t: TestContext) {
     CameraAgent.start({
       deviceId: 'cam-agent',
       mqttUrl: e.mqtt,
-      cert: certificatePem,
+      cert: cam.certificatePem,
       key: cam.keyPem,
       ca,
       outboxDir: join(dir, 'outbox'),

@@ -6,21 +6,14 @@
  * reconciles it and tells the app over its event stream; the app downloads the same bytes.
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { mkdir } from 'node:fs/promises';
-import { BackendClient, type BackendEvent } from '../../src/app/backend-client.js';
-import { CameraAgent } from '../../src/device/agent.js';
-import { CameraStorage } from '../../src/device/camera-storage.js';
-import { ptpCamera } from '../../src/device/ptp-camera.js';
+import type { BackendEvent } from '../../src/app/backend-client.js';
+import { startSimulatedCamera } from '../../src/device/camera.js';
 import { createLogger } from '../../src/log/logger.js';
 import { EventCode, OperationCode } from '../../src/ptp/codes.js';
 import { PtpIpInitiator } from '../../src/ptp/initiator.js';
-import { startPtpIpResponder } from '../../src/ptp/responder.js';
-import { deviceKeyAndCsr } from '../helpers/backend-devices.js';
+import { appWorld } from '../helpers/app-world.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -31,66 +24,28 @@ test('direct upload: pair over PTP/IP, hand over the URL, capture, PUT, announce
     extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
   });
   const e = platform.endpoints;
-  const ca = await readFile(e.caPath);
-  const httpsAgent = new https.Agent({ ca, keepAlive: true });
-  t.after(() => httpsAgent.destroy());
   const logger = createLogger({ level: 'silent' });
-
-  // The operator provisions the camera (its key stays on the camera) and creates the user.
-  const operator = (await readFile(platform.operatorTokenFile, 'utf8')).trim();
-  const asOperator = async <T>(path: string, body: unknown): Promise<T> => {
-    const res = await rawRequest(httpsAgent, `${e.api}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(res.status, 201, res.body.toString());
-    return JSON.parse(res.body.toString()) as T;
-  };
-  const keys = await deviceKeyAndCsr('CN=cam-direct');
-  const { certificatePem } = await asOperator<{ certificatePem: string }>('/v1/devices/provision', {
-    deviceId: 'cam-direct',
-    csr: keys.csr,
-  });
-  const { token } = await asOperator<{ token: { token: string } }>('/v1/users', { name: 'Alice' });
+  const world = await appWorld(t, platform);
+  const { ca, httpsAgent } = world;
+  const provisioned = await world.provision('cam-direct');
+  const { client: backend } = await world.user('Alice');
 
   // The camera: picture storage, cloud agent, PTP/IP responder.
-  await mkdir(join(dir, 'pictures'));
-  const storage = await CameraStorage.open(join(dir, 'pictures'), { now: () => new Date() });
-  const agent = await CameraAgent.start({
+  const camera = await startSimulatedCamera({
     deviceId: 'cam-direct',
+    certificatePem: provisioned.certificatePem,
+    keyPem: provisioned.keyPem,
     mqttUrl: e.mqtt,
-    cert: certificatePem,
-    key: keys.keyPem,
     ca,
-    outboxDir: join(dir, 'outbox'),
+    dir: join(dir, 'camera'),
     httpsAgent,
-    clock: { now: () => new Date() },
+    ptpPort: 0,
     logger,
   });
-  t.after(() => agent.stop());
-  const responder = await startPtpIpResponder({
-    port: 0,
-    friendlyName: 'camlink cam-direct',
-    logger,
-    handler: ptpCamera({
-      storage,
-      identity: { deviceId: 'cam-direct', certificatePem, privateKey: createPrivateKey(keys.keyPem) },
-      upload: async (object, target, onProgress) => {
-        if (object.path === undefined) throw new Error('not a file');
-        await agent.uploadAndAnnounce(object.path, target, {
-          contentType: 'image/jpeg',
-          capturedAt: object.capturedAt,
-          onProgress,
-        });
-      },
-    }),
-  });
-  t.after(() => responder.close());
+  t.after(() => camera.close());
+  const { agent, responder } = camera;
 
   // The app: backend client + PTP/IP initiator.
-  const backend = new BackendClient({ baseUrl: e.api, token: token.token, ca });
-  t.after(() => backend.close());
   const ptp = await PtpIpInitiator.connect('127.0.0.1', responder.port, { friendlyName: 'Alice phone' });
   t.after(() => ptp.close());
   await ptp.openSession();

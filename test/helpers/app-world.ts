@@ -1,0 +1,56 @@
+/**
+ * The people around a running platform, through the backend API as they would use it: the operator
+ * (provisions cameras from CSRs, creates users) and users with their own BackendClient.
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import https from 'node:https';
+import type { TestContext } from 'node:test';
+import { BackendClient } from '../../src/app/backend-client.js';
+import { createDeviceKeyAndCsr } from '../../src/pki/csr.js';
+import type { RunningPlatform } from '../../src/platform/platform.js';
+
+export interface ProvisionedCamera {
+  readonly deviceId: string;
+  readonly keyPem: string;
+  readonly key: KeyObject;
+  readonly certificatePem: string;
+}
+
+export interface AppWorld {
+  readonly ca: Buffer;
+  readonly httpsAgent: https.Agent;
+  readonly operator: BackendClient;
+  provision(deviceId: string): Promise<ProvisionedCamera>;
+  /** A new user and a client holding their token. */
+  user(name: string): Promise<{ id: string; client: BackendClient }>;
+}
+
+export async function appWorld(t: TestContext, platform: RunningPlatform): Promise<AppWorld> {
+  const e = platform.endpoints;
+  const ca = await readFile(e.caPath);
+  const httpsAgent = new https.Agent({ ca, keepAlive: true });
+  t.after(() => httpsAgent.destroy());
+  const operator = new BackendClient({
+    baseUrl: e.api,
+    token: (await readFile(platform.operatorTokenFile, 'utf8')).trim(),
+    ca,
+  });
+  t.after(() => operator.close());
+  return {
+    ca,
+    httpsAgent,
+    operator,
+    async provision(deviceId) {
+      const keys = await createDeviceKeyAndCsr(deviceId);
+      const { certificatePem } = await operator.provisionDevice(deviceId, keys.csrPem);
+      return { deviceId, keyPem: keys.keyPem, key: createPrivateKey(keys.keyPem), certificatePem };
+    },
+    async user(name) {
+      const { user, token } = await operator.createUser(name);
+      const client = new BackendClient({ baseUrl: e.api, token: token.token, ca });
+      t.after(() => client.close());
+      return { id: user.id, client };
+    },
+  };
+}
