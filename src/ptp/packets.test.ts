@@ -137,6 +137,19 @@ test('malformed payloads are coded errors: truncation, trailing bytes, odd param
     ),
     'PTP_VALUE_INVALID',
   );
+  // Out-of-range fields are refused, not wrapped: op codes are uint16, ids uint32, lengths whole.
+  for (const packet of [
+    { type: 'OperationRequest', dataPhase: 1, code: 0x10000, transactionId: 1, params: [] },
+    { type: 'OperationResponse', code: 0x2001, transactionId: 2 ** 32, params: [] },
+    { type: 'Event', code: 0x4002, transactionId: -1, params: [] },
+    { type: 'StartData', transactionId: 1, totalLength: 1.5 },
+  ] as Packet[]) {
+    assert.equal(
+      codeOf(() => encodePacket(packet)),
+      'PTP_VALUE_INVALID',
+      JSON.stringify(packet),
+    );
+  }
 });
 
 test('the framer yields the same packets for every way the stream is cut', () => {
