@@ -19,8 +19,10 @@ export interface SimulatedCameraOptions {
   readonly keyPem: string;
   readonly mqttUrl: string;
   readonly ca?: Buffer;
-  /** Holds pictures/ and outbox/. */
+  /** Holds pictures/ (unless picturesDir is given) and outbox/. */
   readonly dir: string;
+  /** Where the camera's JPEGs are (and captures go); default DIR/pictures. */
+  readonly picturesDir?: string;
   readonly httpsAgent?: https.Agent;
   readonly ptpHost?: string;
   /** 0 picks a free port; 15740 is PTP/IP's own. */
@@ -36,7 +38,7 @@ export interface SimulatedCamera {
 }
 
 export async function startSimulatedCamera(options: SimulatedCameraOptions): Promise<SimulatedCamera> {
-  const pictures = join(options.dir, 'pictures');
+  const pictures = options.picturesDir ?? join(options.dir, 'pictures');
   await mkdir(pictures, { recursive: true });
   const storage = await CameraStorage.open(pictures, { now: () => new Date() });
   const agent = await CameraAgent.start({

@@ -5,10 +5,11 @@ import { caCommand } from './ca.js';
 import { deviceCommand } from './device.js';
 import { upCommand } from './up.js';
 import { demoCommand } from './demo.js';
+import { cameraCommand } from './camera.js';
 import { storageCommand } from './storage.js';
 
 export const rootCommand = defineGroup(
   '',
   'camlink connects cameras to the cloud by direct upload (operator CA, mutual-TLS MQTT, pre-signed uploads).',
-  [upCommand, caCommand, deviceCommand, storageCommand, backendCommand, demoCommand],
+  [upCommand, caCommand, deviceCommand, storageCommand, backendCommand, cameraCommand, demoCommand],
 );
