@@ -73,6 +73,8 @@ export class UploadUrlRequester {
         },
       });
     });
+    // The answer (or the timeout) may settle while the PUBLISH still waits for its PUBACK.
+    answer.catch(() => undefined);
     try {
       await this.options.session.publish(
         topics.uploadUrlRequest(this.options.deviceId),
