@@ -1,19 +1,20 @@
 /**
- * The camera agent's cloud side: its MQTT session (mutual TLS as its thing, MQTT 3.1.1, persistent
- * session, reconnect with jittered exponential backoff; the endpoint drops a new certificate's first
- * connection while it provisions it, as AWS IoT does, and the backoff covers that), the PUT of a picture
- * to a handed-over target, and the announcement through the durable outbox: PUT, then record the
- * notification on disk, then publish it (QoS 1) and forget it only after the PUBACK.
+ * The camera agent's cloud side, composed: its MQTT session (session.ts: mutual TLS as its thing,
+ * persistent session, jittered reconnects that also cover the JITP first connect), the PUT of a picture
+ * to a handed-over target (uploader.ts), the announcement through the durable outbox (outbox.ts): PUT,
+ * then record the notification on disk, then publish it (QoS 1) and forget it only after the PUBACK;
+ * and upload-URL requests over MQTT for a camera online without the app (upload-url-request.ts).
  */
 import type https from 'node:https';
 import { basename } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '../contracts/topics.js';
 import type { UploadNotification } from '../contracts/upload-notification.js';
+import type { UploadUrlRequest } from '../contracts/upload-url.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock, RandomBytes } from '../util/clock.js';
-import { systemRandom } from '../util/clock.js';
 import { Outbox } from './outbox.js';
+import { DeviceSession, type BackoffPolicy, type Timers } from './session.js';
+import { UploadUrlRequester } from './upload-url-request.js';
 import { putFile, type PutResult, type PutTarget } from './uploader.js';
 
 export interface AgentOptions {
@@ -24,12 +25,18 @@ export interface AgentOptions {
   readonly key: Buffer | string;
   /** Extra trust anchor (the embedded platform's CA); the system roots otherwise. */
   readonly ca?: Buffer;
-  /** AWS IoT Core on port 443 needs ALPN "x-amzn-mqtt-ca". */
+  /** AWS IoT Core on port 443 needs ALPN "x-amzn-mqtt-ca" (session.ts). */
   readonly alpn443?: boolean;
   readonly outboxDir: string;
+  /** For the PUT: trusts the store's CA, keeps connections alive. */
   readonly httpsAgent?: https.Agent;
   readonly clock: Clock;
   readonly random?: RandomBytes;
+  /** Reconnect waits (default 1 s base, 30 s cap) and the timers they run on (tests: a fake clock). */
+  readonly backoff?: BackoffPolicy;
+  readonly reconnectTimers?: Timers;
+  /** Upload-URL requests over MQTT fail after this long without an answer (default 10,000 ms). */
+  readonly requestTimeoutMs?: number;
   readonly logger: Logger;
 }
 
@@ -42,65 +49,58 @@ export interface UploadTarget {
   readonly put: PutTarget;
 }
 
-export const BACKOFF_BASE_MS = 1_000;
-export const BACKOFF_CAP_MS = 30_000;
-
-/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): uniform in [0, min(cap, base*2^n)]. */
-export function backoffMs(attempt: number, random: RandomBytes): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
-  const r = Buffer.from(random(4)).readUInt32BE(0) / 0x1_0000_0000;
-  // At least 1 s: the endpoint allows one CONNECT per second per client id.
-  return Math.max(1_000, Math.floor(r * ceiling));
-}
-
 export class CameraAgent {
-  readonly client: MqttClient;
   private draining: Promise<void> = Promise.resolve();
-  private failures = 0;
+  private readonly requester: UploadUrlRequester;
 
   private constructor(
     private readonly options: AgentOptions,
     readonly outbox: Outbox,
+    readonly session: DeviceSession,
   ) {
-    const url = new URL(options.mqttUrl);
-    const random = options.random ?? systemRandom;
-    this.client = mqtt.connect(options.mqttUrl, {
-      protocolVersion: 4,
-      clientId: options.deviceId,
-      clean: false,
-      keepalive: 60,
-      reconnectPeriod: BACKOFF_BASE_MS,
-      connectTimeout: 10_000,
+    this.requester = new UploadUrlRequester({
+      deviceId: options.deviceId,
+      session,
+      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
+      ...(options.random ? { random: options.random } : {}),
+      logger: options.logger,
+    });
+    session.on('connected', () => void this.drain());
+  }
+
+  /** Opens the outbox, then the MQTT session (which drains the outbox on every connect). */
+  static async start(options: AgentOptions): Promise<CameraAgent> {
+    const outbox = await Outbox.open(options.outboxDir, options.logger);
+    const session = DeviceSession.open({
+      deviceId: options.deviceId,
+      mqttUrl: options.mqttUrl,
       cert: options.cert,
       key: options.key,
       ...(options.ca ? { ca: options.ca } : {}),
-      servername: url.hostname === '127.0.0.1' ? 'localhost' : url.hostname,
-      ...(options.alpn443 ? { ALPNProtocols: ['x-amzn-mqtt-ca'] } : {}),
-      rejectUnauthorized: true,
+      ...(options.alpn443 ? { alpn443: true } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.reconnectTimers ? { timers: options.reconnectTimers } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      logger: options.logger,
     });
-    this.client.on('connect', () => {
-      this.failures = 0;
-      options.logger.info({ deviceId: options.deviceId }, 'camera connected');
-      void this.drain();
-    });
-    this.client.on('close', () => {
-      this.client.options.reconnectPeriod = backoffMs(this.failures++, random);
-    });
-    this.client.on('error', (err) => options.logger.warn({ err: err.message }, 'camera MQTT error'));
-  }
-
-  static async start(options: AgentOptions): Promise<CameraAgent> {
-    return new CameraAgent(options, await Outbox.open(options.outboxDir, options.logger));
+    return new CameraAgent(options, outbox, session);
   }
 
   get connected(): boolean {
-    return this.client.connected;
+    return this.session.connected;
   }
 
   /** Resolves when connected (now or after the next successful CONNECT). */
   waitConnected(): Promise<void> {
-    if (this.client.connected) return Promise.resolve();
-    return new Promise((resolve) => this.client.once('connect', () => resolve()));
+    return this.session.waitConnected();
+  }
+
+  /**
+   * Asks the backend for an upload target over MQTT (no app involved): UPLOAD_URL_REJECTED with the
+   * backend's code in details.code, UPLOAD_URL_TIMEOUT, or DEVICE_OFFLINE when the session is down.
+   */
+  requestUploadUrl(input: Omit<UploadUrlRequest, 'clientToken'>): Promise<UploadTarget> {
+    return this.requester.request(input);
   }
 
   /**
@@ -141,17 +141,11 @@ export class CameraAgent {
   /** Publishes what the outbox holds, one drain at a time; failures wait for the next connect. */
   drain(): Promise<void> {
     this.draining = this.draining.then(async () => {
-      if (!this.client.connected) return;
+      if (!this.session.connected) return;
       try {
-        const n = await this.outbox.drain(async (notification) => {
-          await this.client.publishAsync(
-            topics.uploads(this.options.deviceId),
-            JSON.stringify(notification),
-            {
-              qos: 1,
-            },
-          );
-        });
+        const n = await this.outbox.drain((notification) =>
+          this.session.publish(topics.uploads(this.options.deviceId), JSON.stringify(notification), 1),
+        );
         if (n > 0) this.options.logger.info({ published: n }, 'announced uploads');
       } catch (err) {
         this.options.logger.warn(
@@ -163,8 +157,9 @@ export class CameraAgent {
     return this.draining;
   }
 
+  /** Closes the session; an unpublished notification stays in the outbox for the next start. */
   async stop(): Promise<void> {
+    await this.session.stop();
     await this.draining;
-    await this.client.endAsync(true);
   }
 }

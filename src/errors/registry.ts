@@ -239,6 +239,29 @@ export const errorRegistry = {
     retryable: true,
     summary: "The camera's notification outbox holds its maximum of entries; it drains when MQTT is back.",
   },
+  DEVICE_OFFLINE: {
+    status: 503,
+    retryable: true,
+    summary:
+      "The camera's MQTT session is down (not yet connected, dropped, or stopped); it reconnects by itself.",
+  },
+  DEVICE_SUBSCRIBE_REFUSED: {
+    status: 403,
+    retryable: false,
+    summary:
+      "The endpoint refused one of the camera's subscriptions (SUBACK 0x80): its policy does not allow it.",
+  },
+  UPLOAD_URL_REJECTED: {
+    status: 502,
+    retryable: false,
+    summary:
+      "The backend rejected the camera's upload-URL request over MQTT; details.code carries its reason.",
+  },
+  UPLOAD_URL_TIMEOUT: {
+    status: 504,
+    retryable: true,
+    summary: "No answer to the camera's upload-URL request over MQTT within its timeout.",
+  },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -2,14 +2,17 @@
  * The camera agent against the platform as `camlink up` runs it: the app (BackendClient) pairs and
  * hands over an upload target; the agent PUTs the picture with progress and announces it; the backend
  * records it. A network drop between the PUT and the publish, and a restart of the agent, lose nothing:
- * the notification waits in the on-disk outbox and goes out when the camera is back.
+ * the notification waits in the on-disk outbox and goes out when the camera is back. A camera online
+ * without the app gets its upload target over MQTT request/response from the backend.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { BackendEvent } from '../../src/app/backend-client.js';
-import { backoffMs, CameraAgent } from '../../src/device/agent.js';
+import { CameraAgent } from '../../src/device/agent.js';
+import type { Timers } from '../../src/device/session.js';
+import { isCamlinkError } from '../../src/errors/camlink-error.js';
 import { sampleJpeg } from '../../src/device/sample-images.js';
 import { createLogger } from '../../src/log/logger.js';
 import { signChallenge } from '../helpers/backend-devices.js';
@@ -57,6 +60,16 @@ async function setup(t: TestContext) {
       else completed.set(uploadId, resolve);
     });
 
+  // Reconnect waits run at once and move the endpoint's clock by the wait: deterministic, no sleeping.
+  const reconnects: number[] = [];
+  const reconnectTimers: Timers = {
+    set: (fn, ms) => {
+      reconnects.push(ms);
+      clock.advance(ms);
+      return setImmediate(fn);
+    },
+    clear: (handle) => clearImmediate(handle as NodeJS.Immediate),
+  };
   const startAgent = () =>
     CameraAgent.start({
       deviceId: 'cam-agent',
@@ -67,6 +80,7 @@ async function setup(t: TestContext) {
       outboxDir: join(dir, 'outbox'),
       httpsAgent: agent,
       clock: { now: () => new Date() },
+      reconnectTimers,
       logger: createLogger({ level: 'silent' }),
     });
   const picture = async (name: string) => {
@@ -74,7 +88,7 @@ async function setup(t: TestContext) {
     await writeFile(file, sampleJpeg(name));
     return file;
   };
-  return { app, clock, startAgent, picture, recorded };
+  return { app, clock, startAgent, picture, recorded, reconnects };
 }
 
 test('the agent PUTs with progress, announces, and the backend records the upload', async (t) => {
@@ -120,10 +134,51 @@ test('a drop between PUT and publish, then a restart of the agent, loses no noti
   assert.equal((await s.app.getUpload(target.uploadId)).upload.status, 'done');
 });
 
-test('backoff is full jitter between 1 s and the cap, doubling', () => {
-  const fixed = (byte: number) => () => new Uint8Array([byte, 0, 0, 0]);
-  assert.equal(backoffMs(0, fixed(0)), 1000, 'never below 1 s');
-  assert.equal(backoffMs(3, fixed(0x80)), 4000, 'half of 8 s');
-  assert.ok(backoffMs(20, fixed(0xff)) <= 30_000);
-  assert.ok(backoffMs(20, fixed(0xff)) > 29_000);
+test('the MQTT connection drops right after the PUT: the notification waits and goes out on reconnect', async (t) => {
+  const s = await setup(t);
+  const agent = await s.startAgent();
+  t.after(() => agent.stop());
+  await agent.waitConnected();
+  const offline = new Promise((resolve) => agent.session.once('offline', resolve));
+  const back = new Promise((resolve) => agent.session.once('connected', resolve));
+  const target = await s.app.issueUpload('cam-agent', { contentType: 'image/jpeg' });
+  const file = await s.picture('IMG_0003.JPG');
+  await agent.uploadAndAnnounce(file, target, {
+    contentType: 'image/jpeg',
+    // The last byte is on its way to the store: the network goes (the socket, not the agent).
+    onProgress: (sent, total) => {
+      if (sent === total) agent.session.client.stream.destroy();
+    },
+  });
+  await offline;
+  await back;
+  assert.ok(s.reconnects.length >= 1 && s.reconnects.every((ms) => ms >= 1000), 'backoff of at least 1 s');
+  const event = await s.recorded(target.uploadId);
+  assert.equal(event.data.uploadId, target.uploadId);
+  await agent.drain();
+  assert.deepEqual(await agent.outbox.pending(), []);
+  const { uploads } = await s.app.listUploads('cam-agent');
+  assert.equal(uploads.filter((u) => u.uploadId === target.uploadId && u.status === 'done').length, 1);
+});
+
+test('upload URL over MQTT request/response: the target works end to end; a refusal is typed', async (t) => {
+  const s = await setup(t);
+  const agent = await s.startAgent();
+  t.after(() => agent.stop());
+  await agent.waitConnected();
+  const file = await s.picture('IMG_0004.JPG');
+  const target = await agent.requestUploadUrl({ contentType: 'image/jpeg' });
+  assert.match(target.put.url, /^https:/);
+  await agent.uploadAndAnnounce(file, target, { contentType: 'image/jpeg' });
+  await s.recorded(target.uploadId);
+  assert.equal((await s.app.getUpload(target.uploadId)).upload.status, 'done');
+
+  await assert.rejects(agent.requestUploadUrl({ contentType: 'text/plain' }), (err: unknown) => {
+    assert.ok(isCamlinkError(err, 'UPLOAD_URL_REJECTED'));
+    assert.equal(err.details?.code, 'UPLOAD_CONTENT_TYPE_NOT_ALLOWED');
+    return true;
+  });
+  await assert.rejects(agent.requestUploadUrl({ contentType: 'image/jpeg', size: 0 }), {
+    code: 'VALIDATION_FAILED',
+  });
 });

@@ -1,0 +1,243 @@
+/**
+ * The camera's MQTT session with the IoT data endpoint: MQTT 3.1.1 (MQTT.js, protocolVersion 4) over
+ * mutual TLS with the device certificate, client id = thing name, persistent session (clean: false).
+ *
+ * Reconnection is ours, not MQTT.js's (its reconnectPeriod is a fixed interval on real timers): after
+ * every close we wait a full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And
+ * Jitter") on injectable timers, never less than 1 s because the endpoint, like AWS IoT, accepts one
+ * CONNECT per second per client id. That same loop covers JITP: the endpoint drops the very first
+ * connection of a new certificate while it provisions it, and the retry connects.
+ *
+ * MQTT.js keeps its in-flight QoS 1 packets across our reconnects (client.connect() after a close keeps
+ * its stores), but a publish still rejects as soon as the connection drops: callers with durable state
+ * (the outbox) retry from their own records instead of waiting on a socket that may never come back.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { CamlinkError } from '../errors/camlink-error.js';
+import type { Logger } from '../log/logger.js';
+import { systemRandom, type RandomBytes } from '../util/clock.js';
+
+/** Timers the session waits on; tests inject ones that advance a fake clock instead of sleeping. */
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface BackoffPolicy {
+  /** First ceiling, and the floor of every wait (default 1,000 ms: one CONNECT per second). */
+  readonly baseMs: number;
+  /** Largest ceiling (default 30,000 ms). */
+  readonly capMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 30_000 };
+
+/** Full jitter: uniform in [base, min(cap, base * 2^attempt)]. */
+export function backoffMs(
+  attempt: number,
+  random: RandomBytes,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 30));
+  const r = Buffer.from(random(4)).readUInt32BE(0) / 0x1_0000_0000;
+  return Math.max(policy.baseMs, Math.floor(r * ceiling));
+}
+
+export interface DeviceSessionOptions {
+  /** The thing name; also the MQTT client id. */
+  readonly deviceId: string;
+  /** mqtts://host:port of the IoT data endpoint (AWS IoT: mqtts://<prefix>-ats.iot.<region>.amazonaws.com:8883). */
+  readonly mqttUrl: string;
+  readonly cert: Buffer | string;
+  readonly key: Buffer | string;
+  /** Trust anchor for the endpoint (the embedded platform's CA); the system roots otherwise. */
+  readonly ca?: Buffer | string;
+  /** TLS server name; default the URL's host, "localhost" for 127.0.0.1. */
+  readonly servername?: string;
+  /**
+   * AWS IoT Core on port 443: sets the ALPN protocol "x-amzn-mqtt-ca", which AWS needs to route a
+   * 443 connection to MQTT with X.509 client authentication. Default false.
+   */
+  readonly alpn443?: boolean;
+  /** Default 60 s (AWS IoT accepts 30-1200). */
+  readonly keepaliveSeconds?: number;
+  /** Time for TLS + CONNACK (default 10,000 ms). */
+  readonly connectTimeoutMs?: number;
+  readonly backoff?: BackoffPolicy;
+  readonly random?: RandomBytes;
+  readonly timers?: Timers;
+  readonly logger: Logger;
+}
+
+export interface SessionEvents {
+  /** A CONNACK arrived; `attempts` counts the CONNECTs this took (2 for a JITP first connect). */
+  connected: [info: { sessionPresent: boolean; attempts: number }];
+  /** A connected session was lost; a reconnect is scheduled unless the session was stopped. */
+  offline: [info: { reason: string }];
+  /** A reconnect is scheduled after `delayMs`. */
+  retrying: [info: { attempt: number; delayMs: number }];
+  message: [topic: string, payload: Buffer];
+  /** stop() was called. */
+  stopped: [];
+}
+
+/** The MQTT.js options the session connects with (pure, so the TLS settings are checkable). */
+export function mqttConnectOptions(options: DeviceSessionOptions): IClientOptions {
+  const host = new URL(options.mqttUrl).hostname;
+  return {
+    protocolVersion: 4,
+    clientId: options.deviceId,
+    clean: false,
+    keepalive: options.keepaliveSeconds ?? 60,
+    reconnectPeriod: 0,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    resubscribe: false,
+    cert: options.cert,
+    key: options.key,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    servername: options.servername ?? (host === '127.0.0.1' ? 'localhost' : host),
+    ...(options.alpn443 ? { ALPNProtocols: ['x-amzn-mqtt-ca'] } : {}),
+    rejectUnauthorized: true,
+  };
+}
+
+export class DeviceSession extends EventEmitter<SessionEvents> {
+  readonly client: MqttClient;
+  private readonly random: RandomBytes;
+  private readonly timers: Timers;
+  private readonly subscriptions = new Set<string>();
+  private attempts = 0;
+  private failures = 0;
+  private wasConnected = false;
+  private retryTimer: unknown;
+  private stopped = false;
+
+  private constructor(private readonly options: DeviceSessionOptions) {
+    super();
+    this.random = options.random ?? systemRandom;
+    this.timers = options.timers ?? systemTimers;
+    this.attempts = 1;
+    this.client = mqtt.connect(options.mqttUrl, mqttConnectOptions(options));
+    this.client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    this.client.on('close', () => this.onClose());
+    this.client.on('error', (err) => options.logger.warn({ err: err.message }, 'device MQTT error'));
+    this.client.on('message', (topic, payload) => this.emit('message', topic, payload));
+  }
+
+  /** Starts connecting (and retrying) at once. */
+  static open(options: DeviceSessionOptions): DeviceSession {
+    return new DeviceSession(options);
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /** Resolves when connected (now or at the next CONNACK); rejects if the session is stopped first. */
+  waitConnected(): Promise<void> {
+    if (this.client.connected) return Promise.resolve();
+    if (this.stopped) return Promise.reject(offline('the session is stopped'));
+    return new Promise((resolve, reject) => {
+      const onConnected = () => {
+        this.off('stopped', onStopped);
+        resolve();
+      };
+      const onStopped = () => {
+        this.off('connected', onConnected);
+        reject(offline('the session is stopped'));
+      };
+      this.once('connected', onConnected);
+      this.once('stopped', onStopped);
+    });
+  }
+
+  /** Publishes and resolves on the PUBACK (QoS 1); rejects with DEVICE_OFFLINE if the connection drops first. */
+  publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
+    if (!this.client.connected) return Promise.reject(offline('not connected'));
+    return new Promise((resolve, reject) => {
+      const onOffline = ({ reason }: { reason: string }) => reject(offline(reason));
+      this.once('offline', onOffline);
+      this.client.publish(topic, payload, { qos }, (err) => {
+        this.off('offline', onOffline);
+        if (err) reject(offline(err.message, err));
+        else resolve();
+      });
+    });
+  }
+
+  /**
+   * Subscribes (QoS 1) now if connected, and again after every connect that did not find the session
+   * (sessionPresent false): the endpoint may have dropped a persistent session, MQTT.js does not
+   * resubscribe for us.
+   */
+  async subscribe(filters: readonly string[]): Promise<void> {
+    const fresh = filters.filter((f) => !this.subscriptions.has(f));
+    for (const f of fresh) this.subscriptions.add(f);
+    if (fresh.length > 0 && this.client.connected) await this.sendSubscribe(fresh);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timers.clear(this.retryTimer);
+    this.emit('stopped');
+    await this.client.endAsync(true);
+  }
+
+  private onConnect(sessionPresent: boolean): void {
+    const attempts = this.attempts;
+    this.attempts = 0;
+    this.failures = 0;
+    this.wasConnected = true;
+    this.options.logger.info(
+      { deviceId: this.options.deviceId, sessionPresent, attempts },
+      'device connected',
+    );
+    if (!sessionPresent && this.subscriptions.size > 0) {
+      this.sendSubscribe([...this.subscriptions]).catch((err: unknown) =>
+        this.options.logger.warn({ err: String(err) }, 'resubscribe failed'),
+      );
+    }
+    this.emit('connected', { sessionPresent, attempts });
+  }
+
+  private onClose(): void {
+    if (this.wasConnected) {
+      this.wasConnected = false;
+      this.emit('offline', { reason: this.stopped ? 'stopped' : 'connection closed' });
+    }
+    if (this.stopped) return;
+    const delayMs = backoffMs(this.failures++, this.random, this.options.backoff ?? DEFAULT_BACKOFF);
+    this.options.logger.info({ deviceId: this.options.deviceId, delayMs }, 'device reconnect scheduled');
+    this.emit('retrying', { attempt: this.attempts + 1, delayMs });
+    this.retryTimer = this.timers.set(() => {
+      if (this.stopped) return;
+      this.attempts++;
+      // connect() (not reconnect()) after an unexpected close keeps MQTT.js's in-flight QoS 1 store.
+      this.client.connect();
+    }, delayMs);
+  }
+
+  private async sendSubscribe(filters: string[]): Promise<void> {
+    const granted = await this.client.subscribeAsync(filters, { qos: 1 });
+    const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+    if (refused.length > 0) {
+      throw new CamlinkError(
+        'DEVICE_SUBSCRIBE_REFUSED',
+        `the endpoint refused the subscription to ${refused.join(', ')}`,
+      );
+    }
+  }
+}
+
+function offline(reason: string, cause?: unknown): CamlinkError {
+  return new CamlinkError('DEVICE_OFFLINE', `the MQTT session is not up: ${reason}`, {
+    ...(cause === undefined ? {} : { cause }),
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The device session against the platform's endpoint as `camlink up` runs it (backend's MQTT session
+ * off: nobody answers upload-URL requests). A certificate made by `camlink device create` (JITP) is
+ * dropped on its first CONNECT while the endpoint provisions it; the session's backoff retries and
+ * connects, never sooner than the endpoint's one CONNECT per second. A request nobody answers ends in
+ * UPLOAD_URL_TIMEOUT, on the timers the test drives.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DeviceSession, type Timers } from '../../src/device/session.js';
+import { UploadUrlRequester } from '../../src/device/upload-url-request.js';
+import { createLogger } from '../../src/log/logger.js';
+import { pkiContext } from '../../src/pki/context.js';
+import { createDevice } from '../../src/pki/device.js';
+import { SkewClock } from '../helpers/endpoint.js';
+import { startTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('JITP: the first connect is dropped, the backoff retries and connects; an unanswered request times out', async (t) => {
+  const dataDir = await tempDir(t);
+  const clock = new SkewClock();
+  const { platform, config } = await startTestPlatform(t, dataDir, {
+    clock,
+    extra: { backend: { mqttSession: false } },
+  });
+  const device = await createDevice(pkiContext(dataDir, config.pki), 'cam-jitp', {
+    outDir: join(dataDir, 'devices'),
+    force: false,
+  });
+
+  const waits: number[] = [];
+  const reconnectTimers: Timers = {
+    set: (fn, ms) => {
+      waits.push(ms);
+      clock.advance(ms); // the endpoint sees the wait pass
+      return setImmediate(fn);
+    },
+    clear: (handle) => clearImmediate(handle as NodeJS.Immediate),
+  };
+  const logger = createLogger({ level: 'silent' });
+  const session = DeviceSession.open({
+    deviceId: 'cam-jitp',
+    mqttUrl: platform.endpoints.mqtt,
+    cert: await readFile(device.certPath),
+    key: await readFile(device.keyPath),
+    ca: await readFile(platform.endpoints.caPath),
+    timers: reconnectTimers,
+    logger,
+  });
+  t.after(() => session.stop());
+  const connected = await new Promise<{ attempts: number }>((resolve) => session.once('connected', resolve));
+  assert.ok(connected.attempts >= 2, 'the first CONNECT was dropped (JITP)');
+  assert.equal(waits.length, connected.attempts - 1);
+  assert.ok(
+    waits.every((ms) => ms >= 1000 && ms <= 30_000),
+    'each wait is at least 1 s, at most the cap',
+  );
+
+  // Nobody answers: the timeout timer is ours to fire.
+  let fireTimeout: (() => void) | undefined;
+  const requester = new UploadUrlRequester({
+    deviceId: 'cam-jitp',
+    session,
+    timeoutMs: 5_000,
+    timers: {
+      set: (fn) => (fireTimeout = fn),
+      clear: () => undefined,
+    },
+    logger,
+  });
+  const asked = requester.request({ contentType: 'image/jpeg' });
+  const outcome = assert.rejects(asked, { code: 'UPLOAD_URL_TIMEOUT' });
+  while (fireTimeout === undefined) await new Promise((resolve) => setImmediate(resolve));
+  fireTimeout();
+  await outcome;
+});
