@@ -9,18 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import type { TestContext } from 'node:test';
 import { CreateBucketCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { IssuedUpload } from '../../src/app/backend-client.js';
 import { backendTest, errorCode, type TestBackend } from '../helpers/backend-app.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { rawRequest, type RawResponse } from '../helpers/https.js';
-
-interface Issued {
-  uploadId: string;
-  deviceId: string;
-  bucket: string;
-  key: string;
-  url: string;
-  put: { url: string; method: 'PUT'; headers: Record<string, string>; expiresAt: string };
-}
 
 interface UploadBody {
   uploadId: string;
@@ -65,10 +57,15 @@ async function owner(b: TestBackend, name = 'alice', deviceId = 'cam-1') {
   return user;
 }
 
-async function issue(b: TestBackend, token: string, body: unknown, deviceId = 'cam-1'): Promise<Issued> {
+async function issue(
+  b: TestBackend,
+  token: string,
+  body: unknown,
+  deviceId = 'cam-1',
+): Promise<IssuedUpload> {
   const res = await b.call('POST', `/v1/devices/${deviceId}/uploads`, { token, body });
   assert.equal(res.statusCode, 201, res.body);
-  return res.json<Issued>();
+  return res.json<IssuedUpload>();
 }
 
 function put(p: Peers, url: string, headers: Record<string, string>, body: Buffer): Promise<RawResponse> {

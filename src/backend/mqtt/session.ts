@@ -4,6 +4,7 @@
  * offline, publishes wait in MQTT.js's queue (bounded by the broker's in-flight window once back).
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import { matchesTopicFilter } from '../../iot/rules/topic-filter.js';
 import type { Logger } from '../../log/logger.js';
 import type { BackendMqttIdentity } from '../cloud/types.js';
 
@@ -35,7 +36,7 @@ export async function openMqttSession(identity: BackendMqttIdentity, logger: Log
   });
   const handlers: { filter: string; onMessage: (topic: string, payload: Buffer) => void }[] = [];
   client.on('message', (topic, payload) => {
-    for (const h of handlers) if (matches(h.filter, topic)) h.onMessage(topic, payload);
+    for (const h of handlers) if (matchesTopicFilter(h.filter, topic)) h.onMessage(topic, payload);
   });
   let connectedOnce = false;
   client.on('connect', () => {
@@ -80,16 +81,4 @@ export async function openMqttSession(identity: BackendMqttIdentity, logger: Log
       await client.endAsync();
     },
   };
-}
-
-/** MQTT topic filter matching (+ one level, # the rest), for dispatching to handlers. */
-export function matches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
 }

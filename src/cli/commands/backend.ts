@@ -1,9 +1,9 @@
 /** `camlink backend`: the control-plane backend alone, until SIGINT/SIGTERM. */
 import { once } from 'node:events';
 import { startBackend } from '../../backend/server.js';
-import { CamlinkError } from '../../errors/camlink-error.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
+import { parsePortOption } from '../ports.js';
 
 export const backendCommand = defineCommand({
   name: 'backend',
@@ -34,7 +34,8 @@ export const backendCommand = defineCommand({
   },
   async run(ctx) {
     const base = ctx.config();
-    const port = ctx.options.port === undefined ? base.backend.port : parsePort(ctx.options.port);
+    const port =
+      ctx.options.port === undefined ? base.backend.port : parsePortOption('port', ctx.options.port);
     const config = {
       ...base,
       backend: { ...base.backend, port, host: ctx.options.host ?? base.backend.host },
@@ -51,11 +52,3 @@ export const backendCommand = defineCommand({
     return 0;
   },
 });
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d{1,5}$/.test(value) || port > 65_535) {
-    throw new CamlinkError('CLI_USAGE', `--port ${value} is not a port number (0-65535)`);
-  }
-  return port;
-}

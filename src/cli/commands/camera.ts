@@ -9,6 +9,7 @@ import { startSimulatedCamera } from '../../device/camera.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
+import { parsePortOption } from '../ports.js';
 
 export const cameraCommand = defineCommand({
   name: 'camera',
@@ -40,11 +41,7 @@ export const cameraCommand = defineCommand({
       throw new CamlinkError('CLI_USAGE', 'camlink camera needs --device-id, --cert and --key');
     }
     assertDeviceId(deviceId);
-    const portText = ctx.options['ptpip-port'] ?? '15740';
-    const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port > 65_535) {
-      throw new CamlinkError('CLI_USAGE', `--ptpip-port ${portText} is not a port number (0-65535)`);
-    }
+    const port = parsePortOption('ptpip-port', ctx.options['ptpip-port'] ?? '15740');
     const endpointsPath = resolve(ctx.options.endpoints ?? join(config.dataDir, 'endpoints.json'));
     const endpoints = await readEndpoints(endpointsPath);
     const read = async (path: string) => {
