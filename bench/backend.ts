@@ -33,6 +33,7 @@ import { createLogger } from '../src/log/logger.js';
 import { startPlatform } from '../src/platform/platform.js';
 import { privateKeyToPem, subtle } from '../src/pki/keys.js';
 import { x509 } from '../src/pki/x509.js';
+import { ms, percentile } from './lib/stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
@@ -225,10 +226,7 @@ function announce(u: Prepared): Promise<unknown> {
   );
 }
 
-function p(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
-}
-const ms = (x: number) => `${x.toFixed(1)} ms`;
+const p = percentile;
 
 // Burst: everything announced at once; the reconciler's rate is what it drains per second.
 const burst = await prepare(BURST);

@@ -14,10 +14,10 @@ import { CamlinkError } from '../errors/camlink-error.js';
 import type { Logger } from '../log/logger.js';
 import { startPlatform } from '../platform/platform.js';
 import { createDeviceKeyAndCsr } from '../pki/csr.js';
-import { EventCode, OperationCode } from '../ptp/codes.js';
-import { PtpIpInitiator } from '../ptp/initiator.js';
 import { startSimulatedCamera } from '../device/camera.js';
-import { BackendClient, type BackendEvent } from './backend-client.js';
+import { BackendClient } from './backend-client.js';
+import { CameraLink } from './camera-link.js';
+import { uploadThroughCamera } from './upload-flow.js';
 
 export interface DemoResult {
   readonly uploadId: string;
@@ -44,7 +44,7 @@ export async function runDemo(
     );
   });
   try {
-    return await Promise.race([flow(config, logger, step, closers), timeout]);
+    return await Promise.race([flow(config, logger, step, closers, timeoutMs), timeout]);
   } finally {
     clearTimeout(timer);
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
@@ -56,6 +56,7 @@ async function flow(
   logger: Logger,
   step: (line: string) => void,
   closers: (() => unknown)[],
+  timeoutMs: number,
 ): Promise<DemoResult> {
   const platform = await startPlatform(config, logger);
   closers.push(() => platform.close());
@@ -77,7 +78,7 @@ async function flow(
   const { user, token } = await operator.createUser('Demo User');
   step(`3. operator created user ${user.id}`);
 
-  const camera = await startSimulatedCamera({
+  const simulated = await startSimulatedCamera({
     deviceId: DEMO_DEVICE_ID,
     certificatePem: provisioned.certificatePem,
     keyPem: keys.keyPem,
@@ -88,75 +89,35 @@ async function flow(
     ptpPort: 0,
     logger,
   });
-  closers.push(() => camera.close());
-  const { agent, responder } = camera;
+  closers.push(() => simulated.close());
+  const { agent, responder } = simulated;
   await agent.waitConnected();
   step(`4. camera online: MQTT (mutual TLS) as ${DEMO_DEVICE_ID}, PTP/IP on 127.0.0.1:${responder.port}`);
 
   const app = new BackendClient({ baseUrl: e.api, token: token.token, ca });
   closers.push(() => app.close());
-  const ptp = await PtpIpInitiator.connect('127.0.0.1', responder.port, { friendlyName: 'camlink demo app' });
-  closers.push(() => ptp.close());
-  await ptp.openSession();
-  const identity = JSON.parse(
-    (await ptp.transaction(OperationCode.CamlinkGetIdentity)).data.toString('utf8'),
-  ) as {
-    deviceId: string;
-  };
-  const challenge = await app.createChallenge(identity.deviceId);
-  await ptp.transaction(
-    OperationCode.CamlinkSignChallenge,
-    [],
-    Buffer.from(challenge.signingInput, 'base64'),
-  );
-  const signature = (await ptp.transaction(OperationCode.CamlinkGetSignature)).data;
-  await app.pair(challenge.challengeId, signature);
-  step(`5. app paired with ${identity.deviceId} over PTP/IP (the camera signed the backend's challenge)`);
+  const camera = await CameraLink.connect('127.0.0.1', responder.port, 'camlink demo app');
+  closers.push(() => camera.close());
+  await camera.pair(app);
+  step(`5. app paired with ${camera.deviceId} over PTP/IP (the camera signed the backend's challenge)`);
 
-  const abort = new AbortController();
-  closers.push(() => abort.abort());
-  let notified!: (event: BackendEvent) => void;
-  const completed = new Promise<BackendEvent>((resolve) => (notified = resolve));
-  await new Promise<void>((opened) => {
-    app
-      .watch((event) => event.type === 'upload.completed' && notified(event), abort.signal, opened)
-      .catch((err: unknown) => logger.warn({ err }, 'event stream ended'));
-  });
-
-  const added = ptp.nextEvent(EventCode.ObjectAdded);
-  await ptp.transaction(OperationCode.InitiateCapture, [0, 0]);
-  const handle = (await added).params[0] ?? 0;
-  const picture = (await ptp.transaction(OperationCode.GetObject, [handle])).data;
+  const handle = await camera.capture();
+  const picture = await camera.getObject(handle);
   step(`6. camera captured object ${handle} (${picture.length} bytes)`);
-  const target = await app.issueUpload(identity.deviceId, {
-    contentType: 'image/jpeg',
-    size: picture.length,
+  const { target, event, upload } = await uploadThroughCamera(app, camera, {
+    handle,
+    timeoutMs,
+    onStep: (line) => step(`   ${line}`),
   });
-  await ptp.transaction(OperationCode.CamlinkSetUploadTarget, [], Buffer.from(JSON.stringify(target)));
-  step(`7. app got a pre-signed PUT for ${target.key} (expires ${target.put.expiresAt}) and handed it over`);
-
-  const uploaded = Promise.race([
-    ptp.nextEvent(EventCode.CamlinkUploadComplete),
-    ptp.nextEvent(EventCode.CamlinkUploadFailed).then((ev) => {
-      throw new CamlinkError(
-        'DEVICE_UPLOAD_FAILED',
-        `the camera reported UploadFailed (reason ${ev.params[1]})`,
-      );
-    }),
-  ]);
-  await ptp.transaction(OperationCode.CamlinkUploadObject, [handle]);
-  await uploaded;
-  step('8. camera PUT the picture over HTTPS and announced it on MQTT');
-  const event = await completed;
-  step(`9. backend reconciled the upload (queue -> HEAD -> record) and notified the app (event ${event.id})`);
-  const { upload } = await app.getUpload(target.uploadId);
+  step(`7. camera PUT the picture over HTTPS to ${target.key} and announced it on MQTT`);
+  step(`8. backend reconciled the upload (queue -> HEAD -> record) and notified the app (event ${event.id})`);
   if (upload.status !== 'done' || upload.get === undefined) {
     throw new CamlinkError('INTERNAL', `upload ${target.uploadId} is ${upload.status}, not done`);
   }
   const download = await fetchBytes(upload.get.url, httpsAgent);
   if (!download.equals(picture))
     throw new CamlinkError('INTERNAL', 'the stored object differs from the capture');
-  step(`10. app downloaded the picture: ${download.length} bytes, identical to the capture`);
+  step(`9. app downloaded the picture: ${download.length} bytes, identical to the capture`);
   return { uploadId: target.uploadId, objectUrl: upload.url, size: download.length };
 }
 

@@ -4,8 +4,8 @@
  * loopback). Used by `camlink backend`; `camlink up` will embed the same function.
  */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { inDataDir } from '../config/paths.js';
 import type { CamlinkConfig } from '../config/schema.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
 import type { Logger } from '../log/logger.js';
@@ -165,10 +165,6 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     for (const close of closers.splice(0)) await close();
     throw err;
   }
-}
-
-function inDataDir(dataDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(dataDir, path);
 }
 
 async function loadServerTls(dataDir: string): Promise<{ key: Buffer; cert: Buffer }> {

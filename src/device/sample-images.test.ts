@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { looksLikeJpeg, SAMPLE_JPEG_HEIGHT, SAMPLE_JPEG_WIDTH, sampleJpeg } from './sample-images.js';
+import { randomBytes } from 'node:crypto';
+import {
+  looksLikeJpeg,
+  SAMPLE_JPEG_HEIGHT,
+  SAMPLE_JPEG_WIDTH,
+  sampleJpeg,
+  sizedJpeg,
+} from './sample-images.js';
 
 function hasDjpeg(): boolean {
   try {
@@ -26,8 +33,20 @@ test('captures are distinct valid JPEGs', () => {
   assert.throws(() => sampleJpeg('x'.repeat(65_534)), RangeError);
 });
 
+test('sized JPEGs have exactly the size asked for', () => {
+  const base = sampleJpeg().length;
+  for (const size of [base, base + 4, base + 7, base + 65_537, base + 65_540, base + 131_074, 1_048_576]) {
+    const jpeg = sizedJpeg(size, randomBytes);
+    assert.equal(jpeg.length, size, `size ${size}`);
+    assert.ok(looksLikeJpeg(jpeg));
+  }
+  assert.throws(() => sizedJpeg(base - 1, randomBytes), RangeError);
+  assert.throws(() => sizedJpeg(base + 2, randomBytes), RangeError);
+});
+
 test('a JPEG decoder reads them', { skip: !hasDjpeg() && 'djpeg is not installed' }, () => {
-  for (const jpeg of [sampleJpeg(), sampleJpeg('a comment')]) {
+  const sized = sizedJpeg(300_000, randomBytes);
+  for (const jpeg of [sampleJpeg(), sampleJpeg('a comment'), sized]) {
     // PPM output: "P6\n16 16\n255\n" then the pixels.
     const ppm = execFileSync('djpeg', ['-pnm'], { input: jpeg });
     const header = ppm.subarray(0, 16).toString('latin1').split(/\s+/);

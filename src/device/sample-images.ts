@@ -24,6 +24,33 @@ export function sampleJpeg(comment = ''): Buffer {
   return Buffer.concat([BASE_JPEG.subarray(0, at), segment, text, BASE_JPEG.subarray(at)]);
 }
 
+const COM_MAX_PAYLOAD = 65_533;
+
+/**
+ * A valid JPEG of exactly `size` bytes (at least the base picture's): the base picture with as many
+ * COM segments of random filler as it takes, so large uploads (bench: 1 MB, 10 MB) still decode.
+ */
+export function sizedJpeg(size: number, fill: (n: number) => Buffer): Buffer {
+  const at = 4 + BASE_JPEG.readUInt16BE(4);
+  if (!Number.isSafeInteger(size) || size < BASE_JPEG.length) {
+    throw new RangeError(`a sized JPEG has at least ${BASE_JPEG.length} bytes`);
+  }
+  const segments: Buffer[] = [];
+  let missing = size - BASE_JPEG.length;
+  while (missing > 0) {
+    // A segment costs 4 bytes of header; never leave fewer than 4 bytes for the next one.
+    let payload = Math.min(COM_MAX_PAYLOAD, missing - 4);
+    if (missing - (payload + 4) > 0 && missing - (payload + 4) < 4) payload -= 4;
+    if (payload < 0) throw new RangeError(`cannot pad a JPEG by ${missing} bytes`);
+    const header = Buffer.alloc(4);
+    header.writeUInt16BE(0xfffe, 0);
+    header.writeUInt16BE(payload + 2, 2);
+    segments.push(header, fill(payload));
+    missing -= payload + 4;
+  }
+  return Buffer.concat([BASE_JPEG.subarray(0, at), ...segments, BASE_JPEG.subarray(at)]);
+}
+
 /** SOI at the start, EOI at the end: the cheap structural check a camera makes of its own files. */
 export function looksLikeJpeg(bytes: Uint8Array): boolean {
   const n = bytes.length;

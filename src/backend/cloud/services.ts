@@ -9,7 +9,7 @@
  */
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -21,6 +21,7 @@ import {
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { IoTClient } from '@aws-sdk/client-iot';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { inDataDir } from '../../config/paths.js';
 import type { CamlinkConfig } from '../../config/schema.js';
 import { endpointsSchema, type Endpoints, type ServiceEndpoints } from '../../contracts/endpoints.js';
 import { BACKEND_THING_NAME } from '../../contracts/backend-policy.js';
@@ -282,10 +283,6 @@ async function readSecret(path: string): Promise<Buffer> {
   } catch (err) {
     throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
   }
-}
-
-function inDataDir(dataDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(dataDir, path);
 }
 
 function trimSlash(url: string): string {

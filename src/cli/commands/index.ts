@@ -7,9 +7,19 @@ import { upCommand } from './up.js';
 import { demoCommand } from './demo.js';
 import { cameraCommand } from './camera.js';
 import { storageCommand } from './storage.js';
+import { appCommand } from './app.js';
 
 export const rootCommand = defineGroup(
   '',
   'camlink connects cameras to the cloud by direct upload (operator CA, mutual-TLS MQTT, pre-signed uploads).',
-  [upCommand, caCommand, deviceCommand, storageCommand, backendCommand, cameraCommand, demoCommand],
+  [
+    upCommand,
+    caCommand,
+    deviceCommand,
+    storageCommand,
+    backendCommand,
+    cameraCommand,
+    appCommand,
+    demoCommand,
+  ],
 );
