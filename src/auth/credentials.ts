@@ -13,6 +13,15 @@ export interface CredentialRecord {
   readonly expiresAt?: Date;
   /** Optional restriction, e.g. a bucket or a role alias; verifiers pass it through to the caller. */
   readonly scope?: string;
+  /**
+   * Credentials of an assumed role (the IoT credentials provider issues them): a request may do only
+   * what the role's permission policy allows, with these policy variables (e.g.
+   * `credentials-iot:ThingName`). Absent for the platform's own long-lived keys.
+   */
+  readonly session?: {
+    readonly roleArn: string;
+    readonly variables: Readonly<Record<string, string>>;
+  };
 }
 
 export interface CredentialStore {
@@ -36,6 +45,10 @@ export class InMemoryCredentialStore implements CredentialStore {
 
   lookup(accessKeyId: string): CredentialRecord | undefined {
     return this.#records.get(accessKeyId);
+  }
+
+  get size(): number {
+    return this.#records.size;
   }
 
   /** Drops temporary credentials that expired before `now`; returns how many. */

@@ -65,6 +65,17 @@ export const iotConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65_535).default(8440),
     })
     .prefault({}),
+  /** The credentials provider (mutual TLS): temporary credentials for a certificate's role alias. */
+  credentials: z
+    .strictObject({
+      host: z.string().min(1).max(255).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(8446),
+      /** Live temporary credentials kept at most (then 429 until some expire). */
+      maxSessions: z.number().int().min(1).max(10_000_000).default(100_000),
+      /** Live temporary credentials per certificate; a new one retires the oldest beyond this. */
+      maxSessionsPerCertificate: z.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
 });
 
 export const brokerLimitsSchema = z.strictObject({

@@ -15,6 +15,11 @@ export const endpointsSchema = z.strictObject({
     .optional(),
   /** The AWS IoT control-plane API (use as the SDK's endpoint). */
   iot: z.string().regex(/^https?:\/\//),
+  /** The IoT credentials provider (mutual TLS), DescribeEndpoint type iot:CredentialProvider. */
+  iotCredentials: z
+    .string()
+    .regex(/^https:\/\//)
+    .optional(),
   /** The S3-compatible object store (path-style base URL). */
   s3: z.string().regex(/^https?:\/\//),
   /** The SQS-compatible queue service, and the queue the upload rule feeds. */

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../log/logger.js';
 import { DEVICE_POLICY_NAME, devicePolicyTemplate } from '../contracts/device-policy.js';
+import { CAMERA_CREDENTIAL_SECONDS, CAMERA_ROLE_ALIAS, cameraRoleArn } from '../contracts/camera-role.js';
 import { JITP_TEMPLATE_BODY, jitpRoleArn } from '../contracts/jitp-template.js';
 import { renderPolicyTemplate, type ArnScope } from '../iot/policy/arn.js';
 import type { IotRegistry } from '../iot/registry/registry.js';
@@ -20,9 +21,21 @@ export async function bootstrapIot(
   scope: ArnScope,
   logger: Logger,
 ): Promise<string> {
+  const devicePolicyDocument = renderPolicyTemplate(devicePolicyTemplate, scope);
   if (!registry.hasPolicy(DEVICE_POLICY_NAME)) {
-    registry.createPolicy(DEVICE_POLICY_NAME, renderPolicyTemplate(devicePolicyTemplate, scope));
+    registry.createPolicy(DEVICE_POLICY_NAME, devicePolicyDocument);
     logger.info({ policy: DEVICE_POLICY_NAME }, 'created the device policy');
+  } else if (registry.getPolicy(DEVICE_POLICY_NAME).policyDocument !== devicePolicyDocument) {
+    // The repository's contract gained a statement since this data dir was created.
+    const { policyVersionId } = registry.replacePolicyDocument(DEVICE_POLICY_NAME, devicePolicyDocument);
+    logger.info({ policy: DEVICE_POLICY_NAME, policyVersionId }, 'updated the device policy');
+  }
+  if (registry.roleAlias(CAMERA_ROLE_ALIAS) === undefined) {
+    registry.createRoleAlias(CAMERA_ROLE_ALIAS, {
+      roleArn: cameraRoleArn(scope.partition, scope.account),
+      credentialDurationSeconds: CAMERA_CREDENTIAL_SECONDS,
+    });
+    logger.info({ roleAlias: CAMERA_ROLE_ALIAS }, 'created the camera role alias');
   }
   const caPem = await readFile(pki.store.caCertPath, 'utf8');
   const { certificateId } = parseCertificatePem(caPem, 'the operator CA');

@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CamlinkConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, systemRandom, type Clock } from '../util/clock.js';
 import { SECRET_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
 import { pkiContext, type PkiContext } from '../pki/context.js';
 import { signDeviceCsr } from '../pki/device.js';
@@ -22,6 +22,8 @@ import { DEVICE_POLICY_NAME } from '../contracts/device-policy.js';
 import { IotRegistry } from '../iot/registry/registry.js';
 import { RegistryIdentityResolver } from '../iot/registry/identity.js';
 import { startIotApi, type RunningIotApi } from '../iot/api/server.js';
+import { CredentialsProvider } from '../iot/credentials/provider.js';
+import { startCredentialsServer } from '../iot/credentials/server.js';
 import { InMemoryCredentialStore } from '../auth/credentials.js';
 import { startQueueServer } from '../queue/server.js';
 import { startStorageServer } from '../storage/server.js';
@@ -141,6 +143,23 @@ export async function startPlatform(
     await bootstrapBackendIdentity(config.dataDir, pki, registry, scope, logger.child({ component: 'iot' }));
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
+    // Temporary credentials for cameras' direct calls (KVS), checked against the same trust list.
+    const credentialsProvider = await startCredentialsServer({
+      provider: new CredentialsProvider({
+        registry,
+        store: credentialStore,
+        clock,
+        random: systemRandom,
+        maxSessions: config.iot.credentials.maxSessions,
+        maxSessionsPerCertificate: config.iot.credentials.maxSessionsPerCertificate,
+      }),
+      tls: await tlsMaterial(),
+      host: config.iot.credentials.host,
+      port: config.iot.credentials.port,
+      logger: logger.child({ component: 'iot-credentials' }),
+    });
+    closers.unshift(() => credentialsProvider.close());
+
     const api: RunningIotApi = await startIotApi({
       host: config.iot.api.host,
       port: config.iot.api.port,
@@ -151,7 +170,10 @@ export async function startPlatform(
       logger: logger.child({ component: 'iot-api' }),
       registry,
       signCsr: async (csr) => (await signDeviceCsr(pki, csr)).pem,
-      endpoints: { 'iot:Data-ATS': new URL(broker.mqttsUrl).host },
+      endpoints: {
+        'iot:Data-ATS': new URL(broker.mqttsUrl).host,
+        'iot:CredentialProvider': new URL(credentialsProvider.url).host,
+      },
     });
     closers.unshift(() => api.close());
 
@@ -166,7 +188,10 @@ export async function startPlatform(
         .catch((err: unknown) => logger.error({ err }, 'enforcing certificate status failed'));
     const reloadTls = () =>
       tlsMaterial()
-        .then((material) => broker.reloadTls(material))
+        .then((material) => {
+          broker.reloadTls(material);
+          credentialsProvider.reloadTls(material);
+        })
         .catch((err: unknown) => logger.error({ err }, 'TLS reload failed'));
     registry.events.on('certificate-status', () => void enforce());
     registry.events.on('ca-changed', () => void reloadTls().then(enforce));
@@ -197,6 +222,7 @@ export async function startPlatform(
       mqtt: broker.mqttsUrl,
       ...(broker.plaintextUrl ? { mqttPlaintext: broker.plaintextUrl } : {}),
       iot: api.url,
+      iotCredentials: credentialsProvider.url,
       s3: storage.url,
       sqs: queue.url,
       uploadQueueUrl,

@@ -61,6 +61,10 @@ export function authenticate(
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
     );
   }
+  // Temporary credentials of an assumed role (the IoT credentials provider's) carry no SQS permission.
+  if (verified.credential.session !== undefined) {
+    throw new SqsError('AccessDenied', `role ${verified.credential.session.roleArn} may not use SQS`);
+  }
   return verified;
 }
 

@@ -3,31 +3,10 @@
  * operation schemas: labels in the path, httpQuery members in the query, the rest in a JSON body).
  */
 import { z } from 'zod';
-import type { IotRegistry } from '../registry/registry.js';
 import { IotApiError } from '../registry/errors.js';
+import { body, bool, int, opt, route, type Route } from './route-kit.js';
+import { roleAliasRoutes } from './role-alias-routes.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
-
-export interface RouteInput {
-  params: Record<string, string>;
-  query: URLSearchParams;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-export interface RouteDeps {
-  registry: IotRegistry;
-  /** Signs a CSR with the operator CA (CreateCertificateFromCsr). */
-  signCsr(csrPem: string): Promise<string>;
-  /** Endpoint addresses DescribeEndpoint answers with. */
-  endpoints: Record<string, string>;
-}
-
-export interface Route {
-  operation: string;
-  method: string;
-  path: RegExp;
-  handle(input: RouteInput, deps: RouteDeps): unknown;
-}
 
 const str = z.string();
 const optStr = z.string().optional();
@@ -35,45 +14,6 @@ const registrationConfig = z
   .object({ templateBody: optStr, roleArn: optStr, templateName: optStr })
   .strict()
   .optional();
-
-function body<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new IotApiError(
-      'InvalidRequestException',
-      `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid request'}`,
-    );
-  }
-  return parsed.data;
-}
-
-function bool(query: URLSearchParams, name: string): boolean | undefined {
-  const v = query.get(name);
-  if (v === null) return undefined;
-  if (v !== 'true' && v !== 'false')
-    throw new IotApiError('InvalidRequestException', `${name} must be true or false`);
-  return v === 'true';
-}
-
-function int(query: URLSearchParams, name: string): number | undefined {
-  const v = query.get(name);
-  if (v === null) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new IotApiError('InvalidRequestException', `${name} must be an integer`);
-  return n;
-}
-
-function opt(query: URLSearchParams, name: string): string | undefined {
-  return query.get(name) ?? undefined;
-}
-
-const route = (operation: string, method: string, pattern: string, handle: Route['handle']): Route => ({
-  operation,
-  method,
-  path: new RegExp(`^${pattern.replace(/\{(\w+)\}/g, (_m, name: string) => `(?<${name}>[^/]+)`)}$`),
-  handle,
-});
 
 export const routes: readonly Route[] = [
   route('GetRegistrationCode', 'GET', '/registrationcode', (_i, d) => ({
@@ -230,4 +170,5 @@ export const routes: readonly Route[] = [
       throw new IotApiError('InvalidRequestException', `endpointType ${type} is not served here`);
     return { endpointAddress: address };
   }),
+  ...roleAliasRoutes,
 ];

@@ -14,7 +14,8 @@ import { verifySigV4 } from '../../auth/sigv4/verify.js';
 import { AuthError } from '../../auth/sigv4/errors.js';
 import { BodyTooLargeError, readBody, sigv4RequestOf } from '../../http/aws-request.js';
 import { IotApiError } from '../registry/errors.js';
-import { routes, type RouteDeps } from './routes.js';
+import { routes } from './routes.js';
+import type { RouteDeps } from './route-kit.js';
 
 export const IOT_API_BODY_LIMIT = 256 * 1024;
 
@@ -74,7 +75,7 @@ async function handle(
     throw err;
   }
   try {
-    verifySigV4(sigv4RequestOf(req, body), {
+    const verified = verifySigV4(sigv4RequestOf(req, body), {
       service: 'iot',
       region: options.region,
       s3: false,
@@ -83,6 +84,16 @@ async function handle(
       clockSkewSeconds: options.clockSkewSeconds ?? 900,
       maxExpirySeconds: 604_800,
     });
+    // Temporary credentials of an assumed role (the IoT credentials provider's) carry no IoT permission.
+    if (verified.credential.session !== undefined) {
+      return sendError(
+        res,
+        new IotApiError(
+          'ForbiddenException',
+          `role ${verified.credential.session.roleArn} may not call the IoT API`,
+        ),
+      );
+    }
   } catch (err) {
     if (err instanceof AuthError) return sendError(res, authError(err));
     throw err;

@@ -46,7 +46,16 @@ export interface PolicyDocument {
   readonly statements: readonly PolicyStatement[];
 }
 
-export function parsePolicyDocument(name: string, text: string): PolicyDocument {
+/**
+ * Parses and checks a policy. IoT policies name iot: actions only; an IAM permission policy (an assumed
+ * role's, see src/auth/role-policy.ts) passes the services it may name.
+ */
+export function parsePolicyDocument(
+  name: string,
+  text: string,
+  services: readonly string[] = ['iot'],
+): PolicyDocument {
+  const action = new RegExp(`^(${services.join('|')}):[A-Za-z*?]+$`, 'i');
   if (!POLICY_NAME.test(name)) {
     throw new CamlinkError(
       'POLICY_INVALID',
@@ -82,9 +91,12 @@ export function parsePolicyDocument(name: string, text: string): PolicyDocument 
   }
   const statements = Array.isArray(parsed.data.Statement) ? parsed.data.Statement : [parsed.data.Statement];
   for (const statement of statements) {
-    for (const action of asList(statement.Action)) {
-      if (action !== '*' && !/^iot:[A-Za-z*?]+$/i.test(action)) {
-        throw new CamlinkError('POLICY_INVALID', `policy ${name}: action "${action}" is not an iot: action`);
+    for (const a of asList(statement.Action)) {
+      if (a !== '*' && !action.test(a)) {
+        throw new CamlinkError(
+          'POLICY_INVALID',
+          `policy ${name}: action "${a}" is not an action of ${services.map((x) => `${x}:`).join(', ')}`,
+        );
       }
     }
     for (const resource of asList(statement.Resource)) {

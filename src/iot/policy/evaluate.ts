@@ -9,7 +9,16 @@ import { asList, type ConditionOperator, type PolicyDocument, type PolicyStateme
 import { compileGlob, matchGlob, variablesOf, type GlobToken } from './glob.js';
 import { resolveVariable, type PolicyContext } from './variables.js';
 
-export type IotAction = 'iot:Connect' | 'iot:Publish' | 'iot:Subscribe' | 'iot:Receive' | 'iot:RetainPublish';
+export type IotAction =
+  | 'iot:Connect'
+  | 'iot:Publish'
+  | 'iot:Subscribe'
+  | 'iot:Receive'
+  | 'iot:RetainPublish'
+  | 'iot:AssumeRoleWithCertificate';
+
+/** Actions an assumed role's permission policy (IAM) is evaluated for. */
+export type ServiceAction = `${'kinesisvideo' | 's3'}:${string}`;
 
 interface CompiledStatement {
   readonly deny: boolean;
@@ -71,7 +80,7 @@ export class ConnectionPolicy {
   }
 
   /** True when some statement allows `action` on `resource` and none denies it. */
-  authorize(action: IotAction, resource: string): boolean {
+  authorize(action: IotAction | ServiceAction, resource: string): boolean {
     const key = `${action} ${resource}`;
     const cached = this.cache?.get(key);
     if (cached !== undefined) return cached;
@@ -119,7 +128,7 @@ export class CompiledPolicy {
   constructor(documents: readonly PolicyDocument[], ctx: PolicyContext) {
     this.bound = new PolicySet(documents).bind(ctx);
   }
-  authorize(action: IotAction, resource: string): boolean {
+  authorize(action: IotAction | ServiceAction, resource: string): boolean {
     return this.bound.authorize(action, resource);
   }
 }

@@ -15,6 +15,8 @@ export interface PolicyContext {
   readonly subjectCommonName?: string | undefined;
   readonly issuerCommonName?: string | undefined;
   readonly sourceIp?: string | undefined;
+  /** Further variables by full name, e.g. `credentials-iot:ThingName` in an assumed role's policy. */
+  readonly variables?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The value of one variable or condition key, or undefined when it does not resolve here. */
@@ -40,7 +42,7 @@ export function resolveVariable(name: string, ctx: PolicyContext): string | unde
     default: {
       const attribute = /^iot:Connection\.Thing\.Attributes\[([^\]]+)\]$/.exec(name);
       if (attribute?.[1] !== undefined && thingBound) return ctx.thingAttributes?.[attribute[1]];
-      return undefined;
+      return ctx.variables?.[name];
     }
   }
 }

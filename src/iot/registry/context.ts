@@ -25,7 +25,7 @@ export interface RegistryContext {
 
 export function arnOf(
   ctx: RegistryContext,
-  type: 'cert' | 'cacert' | 'thing' | 'policy',
+  type: 'cert' | 'cacert' | 'thing' | 'policy' | 'rolealias',
   id: string,
 ): string {
   return `arn:${ctx.scope.partition}:iot:${ctx.scope.region}:${ctx.scope.account}:${type}/${id}`;

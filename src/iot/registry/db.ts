@@ -29,6 +29,9 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
    CREATE TABLE policy_targets (policy_name TEXT NOT NULL, target TEXT NOT NULL, PRIMARY KEY (policy_name, target));
    CREATE INDEX policy_targets_by_target ON policy_targets (target);`,
+  `CREATE TABLE role_aliases (
+     role_alias TEXT PRIMARY KEY, role_arn TEXT NOT NULL, credential_duration_seconds INTEGER NOT NULL,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
 export function openRegistryDb(path: string): Db {

@@ -117,3 +117,24 @@ export function attachedPolicies(
     )
     .all(target) as { policy_name: string; version_id: string; document: string }[];
 }
+
+/**
+ * A new default version of a policy (CreatePolicyVersion with setAsDefault): the platform brings its
+ * own policies up to date this way when the repository's contract gains a statement.
+ */
+export function replacePolicyDocument(ctx: RegistryContext, policyName: string, policyDocument: string) {
+  const row = getPolicyRow(ctx, policyName);
+  if (row === undefined)
+    throw new IotApiError('ResourceNotFoundException', `policy ${policyName} does not exist`);
+  try {
+    parsePolicyDocument(policyName, policyDocument);
+  } catch (err) {
+    if (isCamlinkError(err, 'POLICY_INVALID')) throw new IotApiError('InvalidRequestException', err.message);
+    throw err;
+  }
+  const versionId = String(Number(row.version_id) + 1);
+  ctx.db
+    .prepare(`UPDATE policies SET document = ?, version_id = ?, updated_at = ? WHERE policy_name = ?`)
+    .run(policyDocument, versionId, ctx.clock.now().getTime(), policyName);
+  return { policyArn: arnOf(ctx, 'policy', policyName), policyVersionId: versionId, isDefaultVersion: true };
+}

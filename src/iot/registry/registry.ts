@@ -1,5 +1,5 @@
 /**
- * The embedded AWS IoT registry: CA and device certificates, things, policies and their attachments,
+ * The embedded AWS IoT registry: CA and device certificates, things, policies and their attachments, role aliases,
  * in SQLite, with the operations of the AWS IoT API subset camlink implements and just-in-time
  * provisioning (developer guide jit-provisioning): a certificate signed by a registered CA with
  * auto-registration enabled is registered PENDING_ACTIVATION on its first CONNECT, announced on
@@ -16,6 +16,7 @@ import * as ca from './ca-certificates.js';
 import * as certs from './certificates.js';
 import * as things from './things.js';
 import * as policies from './policies.js';
+import * as roleAliases from './role-aliases.js';
 import { planProvisioning, parseTemplate } from './jitp-template.js';
 import { parseCertificatePem, type ParsedCertificate } from './certificate-pem.js';
 import { IotApiError } from './errors.js';
@@ -84,6 +85,8 @@ export class IotRegistry {
   // Things
   createThing = (input: Parameters<typeof things.createThing>[1]) => things.createThing(this.ctx, input);
   describeThing = (name: string) => things.describeThing(this.ctx, name);
+  thingTypeOf = (name: string): string | undefined =>
+    things.getThing(this.ctx, name)?.thing_type ?? undefined;
   listThings = (input: Parameters<typeof things.listThings>[1]) => things.listThings(this.ctx, input);
   deleteThing = (name: string, expectedVersion?: number) =>
     things.deleteThing(this.ctx, name, expectedVersion);
@@ -101,6 +104,27 @@ export class IotRegistry {
   attachedPolicies = (target: string) => policies.attachedPolicies(this.ctx, target);
   hasPolicy = (name: string): boolean =>
     this.ctx.db.prepare(`SELECT 1 FROM policies WHERE policy_name = ?`).get(name) !== undefined;
+  replacePolicyDocument = (name: string, document: string) =>
+    policies.replacePolicyDocument(this.ctx, name, document);
+
+  // Role aliases (the IoT credentials provider)
+  createRoleAlias = (name: string, input: Parameters<typeof roleAliases.createRoleAlias>[2]) =>
+    roleAliases.createRoleAlias(this.ctx, name, input);
+  describeRoleAlias = (name: string) => roleAliases.describeRoleAlias(this.ctx, name);
+  updateRoleAlias = (name: string, input: Parameters<typeof roleAliases.updateRoleAlias>[2]) =>
+    roleAliases.updateRoleAlias(this.ctx, name, input);
+  deleteRoleAlias = (name: string) => roleAliases.deleteRoleAlias(this.ctx, name);
+  listRoleAliases = (input: Parameters<typeof roleAliases.listRoleAliases>[1]) =>
+    roleAliases.listRoleAliases(this.ctx, input);
+  roleAlias = (name: string) => roleAliases.roleAliasRow(this.ctx, name);
+  roleAliasArn = (name: string) => arnOf(this.ctx, 'rolealias', name);
+  /** The things a certificate is attached to (ListPrincipalThings). */
+  thingsOfCertificate = (certificateId: string): string[] =>
+    (
+      this.ctx.db
+        .prepare(`SELECT thing_name FROM thing_principals WHERE principal = ? ORDER BY thing_name`)
+        .all(this.certificateArn(certificateId)) as { thing_name: string }[]
+    ).map((r) => r.thing_name);
 
   certificateArn = (id: string) => arnOf(this.ctx, 'cert', id);
 
