@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { HlsError } from './errors.js';
 import {
   buildMasterPlaylist,
@@ -136,3 +137,35 @@ test('URIs that could break a line or a quoted attribute are refused', () => {
   );
   assert.throws(() => buildMasterPlaylist([]), isCode('HLS_VALUE_INVALID'));
 });
+
+test(
+  'property: whatever the URIs, a playlist is written with one line per item or refused',
+  { timeout: 10_000 },
+  () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 12 }),
+        fc.array(fc.string({ maxLength: 12 }), { maxLength: 5 }),
+        (map, uris) => {
+          let text: string;
+          try {
+            text = buildMediaPlaylist({
+              mode: 'ON_DEMAND',
+              mapUri: map,
+              segments: uris.map((uri) => ({ uri, duration: 1 })),
+            });
+          } catch (err) {
+            assert.ok(err instanceof HlsError);
+            return;
+          }
+          const lines = text.split('\n');
+          assert.equal(lines.length, 9 + 2 * uris.length);
+          assert.equal(lines.filter((l) => l === '#EXT-X-ENDLIST').length, 1);
+          assert.equal(lines.filter((l) => l.startsWith('#EXT-X-MAP:')).length, 1);
+          assert.equal((lines.find((l) => l.startsWith('#EXT-X-MAP:')) ?? '').split('"').length, 3);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  },
+);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { buildAvcc } from '../h264/avcc.js';
+import { toLengthPrefixed } from '../h264/nal.js';
 import { readBoxes, type BoxInfo } from './boxes.js';
 import { Mp4Error } from './errors.js';
 import { buildInitSegment } from './init-segment.js';
@@ -17,7 +19,7 @@ const isCode = (code: string) => (e: unknown) => e instanceof Mp4Error && e.code
 
 function sample(dts: number, keyframe: boolean, bytes = 3): VideoSample {
   const nal = new Uint8Array(bytes).fill(keyframe ? 0x65 : 0x41);
-  return { data: Uint8Array.from([0, 0, 0, bytes, ...nal]), dts, duration: 40, keyframe };
+  return { data: toLengthPrefixed([nal]), dts, duration: 40, keyframe };
 }
 
 /**
@@ -188,3 +190,47 @@ test('the clip file: init with its duration, then one fragment per GOP rebased t
     [0n, 120n],
   );
 });
+
+test(
+  'property: any valid sample run gives a segment whose trun rows describe mdat exactly',
+  { timeout: 10_000 },
+  () => {
+    const run = fc.array(
+      fc.record({
+        gap: fc.integer({ min: 1, max: 5000 }),
+        size: fc.integer({ min: 1, max: 300 }),
+        key: fc.boolean(),
+      }),
+      {
+        minLength: 1,
+        maxLength: 40,
+      },
+    );
+    fc.assert(
+      fc.property(run, fc.integer({ min: 0, max: 2 ** 40 }), fc.boolean(), (rows, start, withStyp) => {
+        let dts = start;
+        const samples = rows.map((r) => {
+          const s = { ...sample(dts, r.key, r.size), duration: r.gap };
+          dts += r.gap;
+          return s;
+        });
+        const seg = buildMediaSegment(TRACK, samples, { sequenceNumber: 1, styp: withStyp });
+        const top = readBoxes(seg);
+        const moof = child(top, 'moof');
+        const mdat = child(top, 'mdat');
+        const trun = view(child(top, 'moof', 'traf', 'trun').payload);
+        assert.equal(trun.getUint32(4), samples.length);
+        assert.equal(moof.start + trun.getInt32(8), mdat.start + mdat.headerSize);
+        let total = 0;
+        samples.forEach((s, i) => {
+          assert.equal(trun.getUint32(12 + 12 * i), s.duration);
+          assert.equal(trun.getUint32(16 + 12 * i), s.data.length);
+          total += s.data.length;
+        });
+        assert.equal(mdat.payload.length, total);
+        assert.equal(view(child(top, 'moof', 'traf', 'tfdt').payload).getBigUint64(4), BigInt(start));
+      }),
+      { numRuns: 300 },
+    );
+  },
+);
