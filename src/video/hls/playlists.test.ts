@@ -84,9 +84,10 @@ test('LIVE media playlist: no ENDLIST, no PLAYLIST-TYPE; program date-times can 
     mode: 'LIVE',
     mapUri: 'init.mp4',
     programDateTime: false,
+    independentSegments: false,
     segments: [{ uri: 'a.m4s', duration: 1, programDateTime: new Date(0) }],
   });
-  assert.doesNotMatch(text, /ENDLIST|PLAYLIST-TYPE|PROGRAM-DATE-TIME/);
+  assert.doesNotMatch(text, /ENDLIST|PLAYLIST-TYPE|PROGRAM-DATE-TIME|INDEPENDENT/);
   assert.match(text, /#EXT-X-MEDIA-SEQUENCE:0\n/);
 });
 

@@ -37,6 +37,11 @@ export interface MediaPlaylist {
   readonly mapUri: string;
   /** Sequence number of the first segment listed (EXT-X-MEDIA-SEQUENCE). Default 0. */
   readonly mediaSequence?: number;
+  /**
+   * Every segment starts with a keyframe (one segment per GOP, as KVS fragments are), so the playlist
+   * says EXT-X-INDEPENDENT-SEGMENTS. Default true.
+   */
+  readonly independentSegments?: boolean;
   /** Write EXT-X-PROGRAM-DATE-TIME for segments that carry programDateTime. Default true. */
   readonly programDateTime?: boolean;
   readonly segments: readonly Segment[];
@@ -128,7 +133,8 @@ export function buildMediaPlaylist(p: MediaPlaylist): string {
     `#EXT-X-MEDIA-SEQUENCE:${sequence}`,
   ];
   if (p.mode === 'ON_DEMAND') lines.push('#EXT-X-PLAYLIST-TYPE:VOD');
-  lines.push('#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI="${checkUri(p.mapUri, 'map URI')}"`);
+  if (p.independentSegments !== false) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  lines.push(`#EXT-X-MAP:URI="${checkUri(p.mapUri, 'map URI')}"`);
   for (const s of p.segments) {
     if (s.discontinuity === true) lines.push('#EXT-X-DISCONTINUITY');
     if (s.programDateTime !== undefined && p.programDateTime !== false) {
