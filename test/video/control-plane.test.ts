@@ -330,3 +330,22 @@ test('errors: duplicate, missing, limit, invalid input, unknown key, wrong signa
   assert.equal(unsigned.status, 403);
   assert.equal(errorType(unsigned), 'MissingAuthenticationTokenException');
 });
+
+test('limits: a body over maxRequestBytes is 413 before it is read; a skewed clock is InvalidSignature', async (t) => {
+  const { server, agent } = await startTestVideo(t);
+  const big = await signedPost(
+    agent,
+    server.url,
+    '/listStreams',
+    JSON.stringify({ pad: 'x'.repeat(300_000) }),
+  );
+  assert.equal(big.status, 413);
+  assert.equal(errorType(big), 'RequestEntityTooLargeException');
+
+  const later = { now: () => new Date(Date.now() + 3_600_000) };
+  const skewed = await startTestVideo(t, { clock: later });
+  await assert.rejects(
+    skewed.client().send(new ListStreamsCommand({})),
+    named('InvalidSignatureException', 403),
+  );
+});
