@@ -196,6 +196,25 @@ export const queueConfigSchema = z.strictObject({
   limits: queueLimitsSchema.prefault({}),
 });
 
+export const videoLimitsSchema = z.strictObject({
+  /** Streams in the catalogue (KVS: an account quota); CreateStream beyond it is AccountStreamLimitExceeded. */
+  maxStreams: z.number().int().min(1).max(1_000_000).default(1_000),
+  /** Largest control-plane request body, refused from Content-Length or while reading. */
+  maxRequestBytes: z.number().int().min(65_536).max(16_777_216).default(262_144),
+  /** Accepted difference between a request's X-Amz-Date and the server clock (AWS: 5 minutes). */
+  clockSkewSeconds: z.number().int().min(1).max(3_600).default(300),
+});
+
+export const videoConfigSchema = z.strictObject({
+  /** Address of the Kinesis Video Streams-compatible HTTPS listener. Region and account: the `iot` section. */
+  host: host.default('127.0.0.1'),
+  /** 0 picks a free port (tests, --ephemeral-ports). */
+  port: port.default(8447),
+  /** DEV ONLY: plain HTTP instead of HTTPS with the camlink server certificate. */
+  devHttp: z.boolean().default(false),
+  limits: videoLimitsSchema.prefault({}),
+});
+
 export const backendConfigSchema = z.strictObject({
   /** Address of the backend's HTTPS listener; loopback unless it is put behind a proxy or opened on purpose. */
   host: host.default('127.0.0.1'),
@@ -330,6 +349,7 @@ export const configSchema = z.strictObject({
   broker: brokerConfigSchema.prefault({}),
   storage: storageConfigSchema.prefault({}),
   queue: queueConfigSchema.prefault({}),
+  video: videoConfigSchema.prefault({}),
   backend: backendConfigSchema.prefault({}),
 });
 
@@ -341,5 +361,7 @@ export type BrokerLimits = z.infer<typeof brokerLimitsSchema>;
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
 export type QueueConfig = z.infer<typeof queueConfigSchema>;
 export type QueueLimits = z.infer<typeof queueLimitsSchema>;
+export type VideoConfig = z.infer<typeof videoConfigSchema>;
+export type VideoLimits = z.infer<typeof videoLimitsSchema>;
 export type BackendConfig = z.infer<typeof backendConfigSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -126,6 +126,11 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The queue database cannot be opened or has a newer schema than this camlink.',
   },
+  VIDEO_STORE_UNAVAILABLE: {
+    status: 500,
+    retryable: false,
+    summary: 'The video stream database cannot be opened or has a newer schema than this camlink.',
+  },
   AUTH_REQUIRED: {
     status: 401,
     retryable: false,

@@ -1,0 +1,94 @@
+/**
+ * The video catalogue database: SQLite (better-sqlite3) in WAL mode with synchronous=FULL, so a
+ * committed stream or fragment row is on disk when the call returns. Schema changes are numbered
+ * migrations applied in order, one transaction each, recorded in PRAGMA user_version.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CamlinkError } from '../errors/camlink-error.js';
+
+export type Db = Database.Database;
+
+export const migrations: readonly string[] = [
+  // 1: streams, their tags, their fragments, and the fragment-number counter.
+  `CREATE TABLE streams (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     arn TEXT NOT NULL UNIQUE,
+     device_name TEXT,
+     media_type TEXT,
+     kms_key_id TEXT NOT NULL,
+     retention_hours INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     version TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE tags (
+     stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     PRIMARY KEY (stream_id, key)
+   );
+   CREATE TABLE fragments (
+     id INTEGER PRIMARY KEY,
+     stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+     number TEXT NOT NULL UNIQUE,
+     producer_ts INTEGER NOT NULL,
+     server_ts INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     size_bytes INTEGER NOT NULL,
+     path TEXT NOT NULL,
+     codec_private TEXT
+   );
+   CREATE INDEX fragments_by_number ON fragments(stream_id, number);
+   CREATE INDEX fragments_by_producer_ts ON fragments(stream_id, producer_ts);
+   CREATE INDEX fragments_by_server_ts ON fragments(stream_id, server_ts);
+   CREATE TABLE counters (
+     name TEXT PRIMARY KEY,
+     value INTEGER NOT NULL
+   );
+   INSERT INTO counters (name, value) VALUES ('fragment', 0);`,
+];
+
+export function openVideoDb(path: string): Db {
+  let db: Db;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (err) {
+    throw new CamlinkError('VIDEO_STORE_UNAVAILABLE', `cannot open the video database ${path}`, {
+      cause: err,
+    });
+  }
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    if (err instanceof CamlinkError) throw err;
+    throw new CamlinkError('VIDEO_STORE_UNAVAILABLE', `cannot migrate the video database ${path}`, {
+      cause: err,
+    });
+  }
+  return db;
+}
+
+function migrate(db: Db): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version > migrations.length) {
+    throw new CamlinkError(
+      'VIDEO_STORE_UNAVAILABLE',
+      `the video database has schema version ${version}; this camlink knows up to ${migrations.length}`,
+    );
+  }
+  for (let v = version; v < migrations.length; v += 1) {
+    db.transaction(() => {
+      db.exec(migrations[v] ?? '');
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

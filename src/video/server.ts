@@ -1,0 +1,123 @@
+/**
+ * Starting the Kinesis Video Streams-compatible service: the catalogue in `<dataDir>/video/video.db`,
+ * fragment media under `<dataDir>/video/<stream>/<creation ms>/`, and an HTTPS listener with the
+ * camlink server certificate (`<dataDir>/pki/server/endpoint.*.pem`); plain HTTP only with the explicit
+ * `devHttp` flag. GetDataEndpoint answers `dataEndpoint` when given, else this server's own URL (the
+ * data APIs are meant to be served by the same listener later).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { CredentialStore } from '../auth/credentials.js';
+import type { VideoConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { serverCertPaths } from '../pki/server-cert.js';
+import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
+import { createVideoHandler, type VideoAuthorizer } from './http.js';
+import type { ApiName } from './rules.js';
+import { VideoStore } from './store.js';
+
+export interface VideoServerOptions {
+  config: VideoConfig;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  partition?: 'aws' | 'aws-cn';
+  credentials: CredentialStore;
+  /** Server key and chain; default: the camlink server certificate "endpoint" in dataDir. */
+  tls?: { key: Buffer; cert: Buffer };
+  /** GetDataEndpoint's answer; default: this server's URL. */
+  dataEndpoint?: string | ((apiName: ApiName) => string);
+  authorize?: VideoAuthorizer;
+  clock?: Clock;
+  random?: RandomBytes;
+  logger?: Logger;
+}
+
+export interface RunningVideoServer {
+  url: string;
+  store: VideoStore;
+  close(): Promise<void>;
+}
+
+export function videoDir(dataDir: string): string {
+  return join(dataDir, 'video');
+}
+
+export function videoDbPath(dataDir: string): string {
+  return join(videoDir(dataDir), 'video.db');
+}
+
+export async function startVideoServer(options: VideoServerOptions): Promise<RunningVideoServer> {
+  const { config } = options;
+  const tls = config.devHttp ? undefined : (options.tls ?? (await loadServerCert(options.dataDir)));
+  const clock = options.clock ?? systemClock;
+  const store = new VideoStore({
+    path: videoDbPath(options.dataDir),
+    videoDir: videoDir(options.dataDir),
+    region: options.region,
+    accountId: options.accountId,
+    maxStreams: config.limits.maxStreams,
+    clock,
+    ...(options.partition ? { partition: options.partition } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  let url = '';
+  const { dataEndpoint } = options;
+  const handler = createVideoHandler({
+    store,
+    region: options.region,
+    credentials: options.credentials,
+    clock,
+    clockSkewSeconds: config.limits.clockSkewSeconds,
+    maxRequestBytes: config.limits.maxRequestBytes,
+    dataEndpoint: (apiName) =>
+      typeof dataEndpoint === 'function' ? dataEndpoint(apiName) : (dataEndpoint ?? url),
+    ...(options.authorize ? { authorize: options.authorize } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const server: Server = tls
+    ? createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler)
+    : createHttpServer(handler);
+  server.requestTimeout = 60_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  url = `${tls ? 'https' : 'http'}://${urlHost(config.host)}:${address.port}`;
+  if (!tls) options.logger?.warn({ url }, 'DEV ONLY: the video service listens on plain HTTP');
+  return {
+    url,
+    store,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      setImmediate(() => server.closeAllConnections());
+      await closed;
+      store.close();
+    },
+  };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function loadServerCert(dataDir: string): Promise<{ key: Buffer; cert: Buffer }> {
+  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
+  const [key, cert] = await Promise.all([readFile(keyPath), readFile(certPath)]);
+  return { key, cert };
+}
