@@ -25,6 +25,8 @@ export interface AddFragmentInput {
   file: string;
   /** Where the codec private data (e.g. the avcC) for this fragment is kept, opaque to the store. */
   codecPrivateRef?: string;
+  /** A number taken earlier with reserveNumber() (the ingest acknowledges BUFFERING with it). */
+  number?: string;
 }
 
 export interface AddedFragment {
@@ -89,6 +91,14 @@ export class FragmentCatalogue {
     this.#clock = clock;
   }
 
+  /** The next fragment number, unique across streams and never reused. */
+  reserveNumber(): string {
+    const { value } = this.#db
+      .prepare("UPDATE counters SET value = value + 1 WHERE name = 'fragment' RETURNING value")
+      .get() as { value: number };
+    return formatFragmentNumber(value);
+  }
+
   add(streamId: number, keep: boolean, input: AddFragmentInput): AddedFragment {
     checkFile(input.file);
     for (const [name, value] of [
@@ -99,11 +109,11 @@ export class FragmentCatalogue {
       if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument(`${name} must be an integer >= 0`);
     }
     const serverTs = input.serverTimestampMs ?? this.#clock.now().getTime();
+    if (input.number !== undefined && !FRAGMENT_NUMBER.test(input.number)) {
+      throw invalidArgument('number is not a fragment number');
+    }
     return this.#db.transaction(() => {
-      const { value } = this.#db
-        .prepare("UPDATE counters SET value = value + 1 WHERE name = 'fragment' RETURNING value")
-        .get() as { value: number };
-      const number = formatFragmentNumber(value);
+      const number = input.number ?? this.reserveNumber();
       if (keep) {
         this.#db
           .prepare(

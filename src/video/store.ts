@@ -263,6 +263,10 @@ export class VideoStore {
    * (for the producer's acknowledgement) but nothing is recorded, and `persisted` is false; the caller
    * may then drop the file.
    */
+  reserveFragmentNumber(): string {
+    return this.#fragments.reserveNumber();
+  }
+
   addFragment(input: AddFragmentInput): AddedFragment {
     const row = this.#row({ name: input.stream });
     return this.#fragments.add(row.id, row.retention_hours > 0, input);
