@@ -93,8 +93,13 @@ export function encodeId(id: number): Uint8Array {
     out[i] = rest % 256;
     rest = Math.floor(rest / 256);
   }
-  const decoded = decodeId(out);
-  if (decoded?.length !== bytes) throw new MkvError('MKV_ARGUMENT', `0x${hex(id)} is not an element ID`);
+  let length: number | undefined;
+  try {
+    length = decodeId(out)?.length;
+  } catch {
+    length = undefined;
+  }
+  if (length !== bytes) throw new MkvError('MKV_ARGUMENT', `0x${hex(id)} is not an element ID`);
   return out;
 }
 
