@@ -203,6 +203,10 @@ export const videoLimitsSchema = z.strictObject({
   maxRequestBytes: z.number().int().min(65_536).max(16_777_216).default(262_144),
   /** Accepted difference between a request's X-Amz-Date and the server clock (AWS: 5 minutes). */
   clockSkewSeconds: z.number().int().min(1).max(3_600).default(300),
+  /** A PutMedia connection without data for this long ends (KVS sends IDLE, then closes). */
+  putMediaIdleSeconds: z.number().int().min(1).max(3_600).default(30),
+  /** Active HLS streaming sessions kept at most (and 10 per stream, KVS's quota). */
+  maxHlsSessions: z.number().int().min(1).max(100_000).default(1_000),
 });
 
 export const videoConfigSchema = z.strictObject({

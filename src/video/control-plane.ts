@@ -9,7 +9,9 @@ import { parseInput, type OperationInput, type OperationName } from './requests.
 import { STREAM_NAME, type ApiName } from './rules.js';
 import type { StreamInfo, StreamRef, VideoStore } from './store.js';
 
-export type JsonObject = Record<string, unknown>;
+import type { JsonObject } from './respond.js';
+
+export type { JsonObject };
 
 export interface ControlPlaneContext {
   store: VideoStore;

@@ -91,6 +91,22 @@ export class FragmentCatalogue {
     this.#clock = clock;
   }
 
+  /** How many of the stream's fragments come before `number` (a stable HLS media sequence). */
+  position(streamId: number, number: string): number {
+    const row = this.#db
+      .prepare('SELECT COUNT(*) AS n FROM fragments WHERE stream_id = ? AND number < ?')
+      .get(streamId, number) as { n: number };
+    return row.n;
+  }
+
+  /** The stream's newest fragments, oldest first. */
+  latest(streamId: number, stream: string, limit: number, mediaDir: string): Fragment[] {
+    const rows = this.#db
+      .prepare('SELECT * FROM fragments WHERE stream_id = ? ORDER BY number DESC LIMIT ?')
+      .all(streamId, limit) as FragmentRow[];
+    return rows.reverse().map((r) => toFragment(r, stream, mediaDir));
+  }
+
   /** The next fragment number, unique across streams and never reused. */
   reserveNumber(): string {
     const { value } = this.#db

@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CredentialRecord, CredentialStore } from '../auth/credentials.js';
-import { AuthError } from '../auth/sigv4/errors.js';
-import { verifySigV4 } from '../auth/sigv4/verify.js';
+import { authenticateKvs, signatureMismatch } from './auth.js';
+import { sendJson, sendKvsError } from './respond.js';
 import { BodyTooLargeError, readBody, sigv4RequestOf } from '../http/aws-request.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { runOperation, streamOf, type ControlPlaneContext, type JsonObject } from './control-plane.js';
-import { KvsError, invalidArgument, isKvsError } from './errors.js';
+import { KvsError, invalidArgument } from './errors.js';
 import { operationByPath, type OperationName } from './requests.js';
 import type { StreamRef } from './store.js';
 
@@ -43,14 +43,8 @@ export function createVideoHandler(
   return (req, res) => {
     const requestId = randomUUID();
     handle(req, options).then(
-      (body) => send(res, 200, requestId, body),
-      (err: unknown) => {
-        const kvsError = isKvsError(err) ? err : new KvsError('InternalFailure', 'Internal failure.');
-        if (!isKvsError(err)) options.logger?.error({ err, requestId }, 'video request failed');
-        if (kvsError.status === 413) res.setHeader('connection', 'close');
-        res.setHeader('x-amzn-errortype', kvsError.type);
-        send(res, kvsError.status, requestId, kvsError.body());
-      },
+      (body) => sendJson(res, 200, requestId, body),
+      (err: unknown) => sendKvsError(res, requestId, err, options.logger),
     );
   };
 }
@@ -68,7 +62,11 @@ async function handle(req: IncomingMessage, options: VideoHandlerOptions): Promi
     }
     throw err;
   }
-  const credential = authenticate(req, body, options);
+  const request = sigv4RequestOf(req, body);
+  const { credential, payloadHash } = authenticateKvs(request, options);
+  // The verifier takes a non-S3 payload hash from x-amz-content-sha256 when the client sends one;
+  // KVS signs the body itself, so a claimed hash must be the body's.
+  if (payloadHash !== request.bodySha256) throw signatureMismatch();
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const operation = operationByPath.get(path);
   if (req.method !== 'POST' || operation === undefined) {
@@ -91,66 +89,4 @@ async function handle(req: IncomingMessage, options: VideoHandlerOptions): Promi
   const result = runOperation(operation, json, options);
   options.logger?.debug({ operation }, 'video control plane');
   return result;
-}
-
-function authenticate(req: IncomingMessage, body: Buffer, options: VideoHandlerOptions): CredentialRecord {
-  const request = sigv4RequestOf(req, body);
-  try {
-    const verified = verifySigV4(request, {
-      service: 'kinesisvideo',
-      region: options.region,
-      s3: false,
-      credentials: options.credentials,
-      clock: options.clock,
-      clockSkewSeconds: options.clockSkewSeconds,
-      maxExpirySeconds: 604_800,
-    });
-    // The verifier takes a non-S3 payload hash from x-amz-content-sha256 when the client sends one;
-    // KVS signs the body itself, so a claimed hash must be the body's.
-    if (verified.payloadHash !== request.bodySha256) throw signatureMismatch();
-    return verified.credential;
-  } catch (err) {
-    throw err instanceof AuthError ? authError(err) : err;
-  }
-}
-
-function signatureMismatch(): KvsError {
-  return new KvsError(
-    'InvalidSignatureException',
-    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
-  );
-}
-
-function authError(err: AuthError): KvsError {
-  switch (err.code) {
-    case 'InvalidAccessKeyId':
-    case 'InvalidToken':
-      return new KvsError(
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    case 'ExpiredToken':
-      return new KvsError('ExpiredTokenException', 'The security token included in the request is expired');
-    case 'SignatureDoesNotMatch':
-      return signatureMismatch();
-    case 'RequestTimeTooSkewed':
-      return new KvsError('InvalidSignatureException', `Signature expired: ${err.message}`);
-    case 'AccessDenied':
-      return /anonymous/i.test(err.message)
-        ? new KvsError('MissingAuthenticationTokenException', 'Missing Authentication Token')
-        : new KvsError('IncompleteSignatureException', err.message);
-    default:
-      return new KvsError('IncompleteSignatureException', err.message);
-  }
-}
-
-function send(res: ServerResponse, status: number, requestId: string, body: JsonObject): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': requestId,
-  });
-  res.end(text);
 }

@@ -16,6 +16,9 @@ import type { Logger } from '../log/logger.js';
 import { serverCertPaths } from '../pki/server-cert.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createVideoHandler, type VideoAuthorizer } from './http.js';
+import { createDataPlaneRouter, type VideoActionAuthorizer } from './data-plane.js';
+import { HlsSessions } from './archive/sessions.js';
+import { IngestState } from './ingest/put-media.js';
 import type { ApiName } from './rules.js';
 import { VideoStore } from './store.js';
 
@@ -30,7 +33,11 @@ export interface VideoServerOptions {
   tls?: { key: Buffer; cert: Buffer };
   /** GetDataEndpoint's answer; default: this server's URL. */
   dataEndpoint?: string | ((apiName: ApiName) => string);
-  authorize?: VideoAuthorizer;
+  /**
+   * May this caller do `action` on this stream ARN? Default: every known key may do everything. The
+   * platform passes the camera role's policy for temporary credentials.
+   */
+  authorize?: VideoActionAuthorizer;
   clock?: Clock;
   random?: RandomBytes;
   logger?: Logger;
@@ -66,7 +73,8 @@ export async function startVideoServer(options: VideoServerOptions): Promise<Run
   });
   let url = '';
   const { dataEndpoint } = options;
-  const handler = createVideoHandler({
+  const { authorize } = options;
+  const controlPlane = createVideoHandler({
     store,
     region: options.region,
     credentials: options.credentials,
@@ -75,13 +83,32 @@ export async function startVideoServer(options: VideoServerOptions): Promise<Run
     maxRequestBytes: config.limits.maxRequestBytes,
     dataEndpoint: (apiName) =>
       typeof dataEndpoint === 'function' ? dataEndpoint(apiName) : (dataEndpoint ?? url),
-    ...(options.authorize ? { authorize: options.authorize } : {}),
+    ...(authorize ? { authorize: controlPlaneAuthorizer(store, authorize, options) } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const router = createDataPlaneRouter(controlPlane, {
+    region: options.region,
+    credentials: options.credentials,
+    clock,
+    clockSkewSeconds: config.limits.clockSkewSeconds,
+    maxRequestBytes: config.limits.maxRequestBytes,
+    idleTimeoutMs: config.limits.putMediaIdleSeconds * 1000,
+    archive: {
+      store,
+      sessions: new HlsSessions(clock, config.limits.maxHlsSessions),
+      clock,
+      baseUrl: () => url,
+    },
+    ingest: new IngestState(),
+    authorize: authorize ?? (() => true),
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const server: Server = tls
-    ? createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler)
-    : createHttpServer(handler);
-  server.requestTimeout = 60_000;
+    ? createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, router)
+    : createHttpServer(router);
+  // PutMedia bodies stream for as long as the camera records; idleness is what ends them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 10_000;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -120,4 +147,24 @@ async function loadServerCert(dataDir: string): Promise<{ key: Buffer; cert: Buf
   const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
   const [key, cert] = await Promise.all([readFile(keyPath), readFile(certPath)]);
   return { key, cert };
+}
+
+/** The control plane's hook from the action authorizer: the stream's ARN, or the ARN it would get. */
+function controlPlaneAuthorizer(
+  store: VideoStore,
+  authorize: VideoActionAuthorizer,
+  options: Pick<VideoServerOptions, 'region' | 'accountId' | 'partition'>,
+): VideoAuthorizer {
+  return ({ credential, operation, stream }) => {
+    let arn = '*';
+    if (stream.arn !== undefined) arn = stream.arn;
+    else if (stream.name !== undefined) {
+      try {
+        arn = store.describeStream({ name: stream.name }).arn;
+      } catch {
+        arn = `arn:${options.partition ?? 'aws'}:kinesisvideo:${options.region}:${options.accountId}:stream/${stream.name}/0`;
+      }
+    }
+    return authorize(credential, `kinesisvideo:${operation}`, arn);
+  };
 }

@@ -278,6 +278,17 @@ export class VideoStore {
     return this.#fragments.list(row.id, query, this.mediaDir(toInfo(row)));
   }
 
+  /** The stream's newest `limit` fragments, oldest first (an HLS LIVE window). */
+  latestFragments(stream: string, limit: number): Fragment[] {
+    const row = this.#row({ name: stream });
+    return this.#fragments.latest(row.id, row.name, limit, this.mediaDir(toInfo(row)));
+  }
+
+  /** How many of the stream's fragments come before `number`. */
+  fragmentPosition(stream: string, number: string): number {
+    return this.#fragments.position(this.#row({ name: stream }).id, number);
+  }
+
   fragment(stream: string, number: string): Fragment | undefined {
     const row = this.#row({ name: stream });
     return this.#fragments.get(row.id, number, this.mediaDir(toInfo(row)));

@@ -8,7 +8,7 @@ import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { InMemoryCredentialStore } from '../../src/auth/credentials.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Clock } from '../../src/util/clock.js';
-import type { VideoAuthorizer } from '../../src/video/http.js';
+import type { VideoActionAuthorizer } from '../../src/video/data-plane.js';
 import { startVideoServer, type RunningVideoServer } from '../../src/video/server.js';
 import { EXAMPLE_KEYS, queuePki } from './queue.js';
 import { tempDir } from './tmp.js';
@@ -25,7 +25,12 @@ export interface TestVideoServer {
 
 export async function startTestVideo(
   t: TestContext,
-  options: { clock?: Clock; maxStreams?: number; dataEndpoint?: string; authorize?: VideoAuthorizer } = {},
+  options: {
+    clock?: Clock;
+    maxStreams?: number;
+    dataEndpoint?: string;
+    authorize?: VideoActionAuthorizer;
+  } = {},
 ): Promise<TestVideoServer> {
   const dataDir = await tempDir(t);
   const ca = await queuePki(dataDir);

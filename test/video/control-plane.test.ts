@@ -266,7 +266,8 @@ test('GetDataEndpoint answers the configured data endpoint for every API name', 
 test('errors: duplicate, missing, limit, invalid input, unknown key, wrong signature, not authorized', async (t) => {
   const { server, client, agent } = await startTestVideo(t, {
     maxStreams: 2,
-    authorize: ({ operation, stream }) => !(operation === 'DeleteStream' && stream.arn?.includes('/locked/')),
+    authorize: (_credential, action, arn) =>
+      !(action === 'kinesisvideo:DeleteStream' && arn.includes('/locked/')),
   });
   const kvs = client();
   await kvs.send(new CreateStreamCommand({ StreamName: 'one' }));
