@@ -49,7 +49,8 @@ const config = loadConfig({
   flags: {
     dataDir,
     broker: { port: 0, limits: { publishesPerSecond: 10_000 } },
-    iot: { api: { port: 0 } },
+    iot: { api: { port: 0 }, credentials: { port: 0 } },
+    video: { port: 0 },
     storage: { port: 0 },
     queue: { port: 0 },
     backend: { port: 0 },

@@ -24,6 +24,16 @@ import { RegistryIdentityResolver } from '../iot/registry/identity.js';
 import { startIotApi, type RunningIotApi } from '../iot/api/server.js';
 import { CredentialsProvider } from '../iot/credentials/provider.js';
 import { startCredentialsServer } from '../iot/credentials/server.js';
+import { RolePolicies } from '../auth/role-policy.js';
+import {
+  CAMERA_ROLE_NAME,
+  CAMERA_ROLE_SERVICES,
+  cameraRoleArn,
+  cameraRolePolicyTemplate,
+} from '../contracts/camera-role.js';
+import { parsePolicyDocument } from '../iot/policy/document.js';
+import { renderPolicyTemplate } from '../iot/policy/arn.js';
+import { startVideoServer } from '../video/server.js';
 import { InMemoryCredentialStore } from '../auth/credentials.js';
 import { startQueueServer } from '../queue/server.js';
 import { startStorageServer } from '../storage/server.js';
@@ -41,6 +51,7 @@ import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } fro
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
+const VIDEO_PURGE_INTERVAL_MS = 60 * 1000;
 
 export interface RunningPlatform {
   readonly endpoints: Endpoints;
@@ -217,12 +228,44 @@ export async function startPlatform(
       clearInterval(crlTimer);
     });
 
+    // Video: the KVS-compatible service; cameras reach it with the credentials provider's temporary keys.
+    const rolePolicies = new RolePolicies().define(cameraRoleArn(scope.partition, scope.account), [
+      parsePolicyDocument(
+        CAMERA_ROLE_NAME,
+        renderPolicyTemplate(cameraRolePolicyTemplate, scope),
+        CAMERA_ROLE_SERVICES,
+      ),
+    ]);
+    const video = await startVideoServer({
+      config: config.video,
+      dataDir: config.dataDir,
+      region: config.iot.region,
+      accountId: config.iot.accountId,
+      partition: config.iot.partition,
+      credentials: credentialStore,
+      tls: serverTls,
+      authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+      clock,
+      logger: logger.child({ component: 'video' }),
+    });
+    closers.unshift(() => video.close());
+    const purgeTimer = setInterval(() => {
+      try {
+        video.store.purgeExpired();
+      } catch (err) {
+        logger.error({ err }, 'video retention purge failed');
+      }
+    }, VIDEO_PURGE_INTERVAL_MS);
+    purgeTimer.unref();
+    closers.unshift(() => clearInterval(purgeTimer));
+
     const paths = localCredentialPaths(config.dataDir);
     const services: ServiceEndpoints = {
       mqtt: broker.mqttsUrl,
       ...(broker.plaintextUrl ? { mqttPlaintext: broker.plaintextUrl } : {}),
       iot: api.url,
       iotCredentials: credentialsProvider.url,
+      kvs: video.url,
       s3: storage.url,
       sqs: queue.url,
       uploadQueueUrl,

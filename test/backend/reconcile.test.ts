@@ -511,7 +511,8 @@ test("the platform's backend consumes the upload queue, counts outcomes on /metr
     flags: {
       dataDir,
       broker: { port: 0 },
-      iot: { api: { port: 0 } },
+      iot: { api: { port: 0 }, credentials: { port: 0 } },
+      video: { port: 0 },
       storage: { port: 0 },
       queue: { port: 0 },
       // The default 20 s long poll: stopping must abort it, not wait for it.

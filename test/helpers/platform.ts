@@ -15,7 +15,12 @@ export function platformConfig(dataDir: string, extra: ConfigInput = {}): Camlin
       dataDir,
       log: { level: 'silent', ...extra.log },
       broker: { ...extra.broker, port: 0 },
-      iot: { ...extra.iot, api: { ...extra.iot?.api, port: 0 } },
+      iot: {
+        ...extra.iot,
+        api: { ...extra.iot?.api, port: 0 },
+        credentials: { ...extra.iot?.credentials, port: 0 },
+      },
+      video: { ...extra.video, port: 0 },
       storage: { ...extra.storage, port: 0 },
       queue: { ...extra.queue, port: 0 },
       backend: { ...extra.backend, port: 0 },

@@ -23,7 +23,12 @@ export const demoCommand = defineCommand({
     const config = {
       ...base,
       dataDir,
-      iot: { ...base.iot, api: { ...base.iot.api, port: 0 } },
+      iot: {
+        ...base.iot,
+        api: { ...base.iot.api, port: 0 },
+        credentials: { ...base.iot.credentials, port: 0 },
+      },
+      video: { ...base.video, port: 0 },
       storage: { ...base.storage, port: 0 },
       queue: { ...base.queue, port: 0 },
       backend: { ...base.backend, port: 0, reconciler: { ...base.backend.reconciler, waitTimeSeconds: 1 } },

@@ -22,7 +22,12 @@ export const upCommand = defineCommand({
     const ephemeral = ctx.options['ephemeral-ports'] === true;
     const config = {
       ...base,
-      iot: { ...base.iot, api: { ...base.iot.api, ...(ephemeral ? { port: 0 } : {}) } },
+      iot: {
+        ...base.iot,
+        api: { ...base.iot.api, ...(ephemeral ? { port: 0 } : {}) },
+        credentials: { ...base.iot.credentials, ...(ephemeral ? { port: 0 } : {}) },
+      },
+      video: { ...base.video, ...(ephemeral ? { port: 0 } : {}) },
       storage: { ...base.storage, ...(ephemeral ? { port: 0 } : {}) },
       queue: { ...base.queue, ...(ephemeral ? { port: 0 } : {}) },
       backend: { ...base.backend, ...(ephemeral ? { port: 0 } : {}) },
@@ -44,7 +49,9 @@ export const upCommand = defineCommand({
       ctx.io.stdout(`  mqtt (DEV, no auth) ${platform.endpoints.mqttPlaintext}\n`);
     }
     ctx.io.stdout(`  IoT API (SigV4)    ${platform.endpoints.iot}\n`);
+    ctx.io.stdout(`  IoT credentials    ${platform.endpoints.iotCredentials ?? '-'}  (mutual TLS)\n`);
     ctx.io.stdout(`  S3 (SigV4, COS)    ${platform.endpoints.s3}\n`);
+    ctx.io.stdout(`  KVS (SigV4, HLS)   ${platform.endpoints.kvs ?? '-'}\n`);
     ctx.io.stdout(
       `  SQS                ${platform.endpoints.sqs}  upload queue ${platform.endpoints.uploadQueueUrl}\n`,
     );
