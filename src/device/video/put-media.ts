@@ -137,7 +137,7 @@ export class PutMediaUpload extends EventEmitter<PutMediaEvents> {
       res.on('error', () => undefined);
       res.on('close', () => {
         const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY_BYTES);
-        const type = res.headers['x-amz-errortype'];
+        const type = res.headers['x-amzn-errortype'] ?? res.headers['x-amz-errortype'];
         const reason = `${typeof type === 'string' ? `${type.split(':')[0] ?? type}: ` : ''}${messageOf(text)}`;
         const code = status >= 400 && status < 500 ? 'DEVICE_KVS_REFUSED' : 'DEVICE_KVS_FAILED';
         this.#fail(

@@ -13,9 +13,9 @@ import { InMemoryCredentialStore } from '../../../src/auth/credentials.js';
 import { headersFromRaw } from '../../../src/auth/sigv4/headers.js';
 import { verifySigV4 } from '../../../src/auth/sigv4/verify.js';
 import type { PutMediaAck } from '../../../src/device/video/ack-lines.js';
-import { MkvClusterCounter } from '../../../src/device/video/mkv-clusters.js';
 import { putMedia } from '../../../src/device/video/put-media.js';
 import { systemClock } from '../../../src/util/clock.js';
+import { startFakeKvs, type FakeKvsOptions } from '../../helpers/fake-kvs.js';
 import { syntheticMkv } from '../../helpers/mkv.js';
 
 const KEYS = {
@@ -25,67 +25,23 @@ const KEYS = {
   expiration: new Date(Date.now() + 3_600_000),
 };
 
-type Ack = (event: string, fragment: number, extra?: Record<string, unknown>) => void;
-
-interface FakeOptions {
-  /** What the data plane does when fragment n (1-based) has fully arrived; default RECEIVED. */
-  onFragment?: (n: number, ack: Ack) => void;
-  refuse?: { status: number; type: string; message: string };
+function verified(req: http.IncomingMessage): void {
+  verifySigV4(
+    { method: req.method ?? '', rawPath: req.url ?? '', query: [], headers: headersFromRaw(req.rawHeaders) },
+    {
+      service: 'kinesisvideo',
+      region: 'us-east-1',
+      s3: false,
+      credentials: new InMemoryCredentialStore([{ ...KEYS, expiresAt: KEYS.expiration }]),
+      clock: systemClock,
+      clockSkewSeconds: 300,
+      maxExpirySeconds: 604800,
+    },
+  );
 }
 
-async function fakeDataPlane(t: TestContext, options: FakeOptions = {}) {
-  const seen: { headers: http.IncomingHttpHeaders; bytes: number; verified: boolean }[] = [];
-  const server = http.createServer((req, res) => {
-    const record = { headers: req.headers, bytes: 0, verified: false };
-    seen.push(record);
-    verifySigV4(
-      {
-        method: req.method ?? '',
-        rawPath: req.url ?? '',
-        query: [],
-        headers: headersFromRaw(req.rawHeaders),
-      },
-      {
-        service: 'kinesisvideo',
-        region: 'us-east-1',
-        s3: false,
-        credentials: new InMemoryCredentialStore([{ ...KEYS, expiresAt: KEYS.expiration }]),
-        clock: systemClock,
-        clockSkewSeconds: 300,
-        maxExpirySeconds: 604800,
-      },
-    );
-    record.verified = true;
-    if (options.refuse) {
-      res.writeHead(options.refuse.status, {
-        'x-amz-ErrorType': `${options.refuse.type}:http://internal.amazon.com/`,
-      });
-      res.end(JSON.stringify({ message: options.refuse.message }));
-      req.resume();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const ack: Ack = (event, fragment, extra = {}) =>
-      res.write(
-        `${JSON.stringify({ EventType: event, FragmentTimecode: (fragment - 1) * 1000, FragmentNumber: `9134${fragment}`, ...extra })}\n`,
-      );
-    const onFragment = options.onFragment ?? ((n, a) => a('RECEIVED', n));
-    const counter = new MkvClusterCounter();
-    counter.on('cluster', (n: number) => {
-      ack('BUFFERING', n);
-      if (n > 1) onFragment(n - 1, ack);
-    });
-    counter.on('data', (d: Buffer) => (record.bytes += d.length));
-    counter.on('end', () => {
-      if (counter.clusters > 0) onFragment(counter.clusters, ack);
-      res.end();
-    });
-    req.pipe(counter);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+function fakeDataPlane(t: TestContext, options: FakeKvsOptions = {}) {
+  return startFakeKvs(t, { verify: verified, ...options });
 }
 
 function upload(
@@ -126,7 +82,7 @@ test('putMedia: streams the fragments and resolves when each is RECEIVED', async
     [0, 1000, 2000, 3000],
   );
   const [request] = plane.seen;
-  assert.ok(request?.verified);
+  assert.ok(request !== undefined);
   assert.equal(request.bytes, mkv.length);
   assert.equal(request.headers['transfer-encoding'], 'chunked');
   assert.equal(request.headers['x-amzn-stream-name'], 'cam-put');
