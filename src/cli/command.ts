@@ -55,6 +55,8 @@ export interface Command {
   readonly description?: string;
   readonly positionals: readonly PositionalSpec[];
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Commands chosen when the first argument names one (`camlink camera stream`); else this one runs. */
+  readonly subcommands: readonly Command[];
   execute(argv: readonly string[], io: CliIo, path: readonly string[]): Promise<number>;
 }
 
@@ -87,9 +89,11 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(spec: 
   description?: string;
   positionals?: readonly PositionalSpec[];
   options: O;
+  subcommands?: readonly Command[];
   run(ctx: CommandContext<O>): Promise<number | void>;
 }): Command {
   const positionals = spec.positionals ?? [];
+  const subcommands = spec.subcommands ?? [];
   const allOptions: Record<string, OptionSpec> = { ...spec.options, ...globalOptions };
   return {
     kind: 'command',
@@ -98,7 +102,10 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(spec: 
     ...(spec.description === undefined ? {} : { description: spec.description }),
     positionals,
     options: allOptions,
+    subcommands,
     async execute(argv, io, path) {
+      const sub = subcommands.find((c) => c.name === argv[0]);
+      if (sub !== undefined) return sub.execute(argv.slice(1), io, [...path, sub.name]);
       let parsed: ReturnType<typeof parseArgs>;
       try {
         parsed = parseArgs({
@@ -181,6 +188,11 @@ export function commandHelp(command: Command, path: readonly string[]): string {
   for (const [name, o] of Object.entries(command.options)) {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.type === 'string' ? ` ${o.valueName ?? 'VALUE'}` : ''}`;
     lines.push(formatRow(flag, `${o.description}${o.multiple ? ' (repeatable)' : ''}`));
+  }
+  if (command.subcommands.length > 0) {
+    lines.push('', 'Commands:');
+    for (const c of command.subcommands) lines.push(formatRow(c.name, c.summary));
+    lines.push('', `Run "camlink ${path.join(' ')} <command> --help" for the options of a command.`);
   }
   return `${lines.join('\n')}\n`;
 }

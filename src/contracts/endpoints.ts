@@ -20,6 +20,11 @@ export const endpointsSchema = z.strictObject({
     .string()
     .regex(/^https:\/\//)
     .optional(),
+  /** The Kinesis Video Streams control plane (use as the SDK's endpoint); absent: AWS in `region`. */
+  kvs: z
+    .string()
+    .regex(/^https?:\/\//)
+    .optional(),
   /** The S3-compatible object store (path-style base URL). */
   s3: z.string().regex(/^https?:\/\//),
   /** The SQS-compatible queue service, and the queue the upload rule feeds. */

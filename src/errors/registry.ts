@@ -256,6 +256,44 @@ export const errorRegistry = {
     summary:
       "The endpoint refused one of the camera's subscriptions (SUBACK 0x80): its policy does not allow it.",
   },
+  DEVICE_CREDENTIALS_REFUSED: {
+    status: 403,
+    retryable: false,
+    summary:
+      'The IoT credentials provider refused the camera (certificate, thing name or role alias); the message carries its reason.',
+  },
+  DEVICE_CREDENTIALS_FAILED: {
+    status: 502,
+    retryable: true,
+    summary: 'The IoT credentials provider could not be reached or did not answer with credentials.',
+  },
+  DEVICE_STREAM_NOT_FOUND: {
+    status: 404,
+    retryable: false,
+    summary:
+      "The camera's Kinesis video stream (named after the thing) does not exist; the backend creates it.",
+  },
+  DEVICE_KVS_REFUSED: {
+    status: 403,
+    retryable: false,
+    summary:
+      "Kinesis Video Streams refused the camera's request (4xx); the message carries the service's reason.",
+  },
+  DEVICE_KVS_FAILED: {
+    status: 502,
+    retryable: true,
+    summary: 'Kinesis Video Streams could not be reached, failed (5xx), or sent no acknowledgement in time.',
+  },
+  DEVICE_FFMPEG_MISSING: {
+    status: 503,
+    retryable: false,
+    summary: 'The video source needs ffmpeg on the PATH (Debian: apt-get install ffmpeg).',
+  },
+  DEVICE_SOURCE_FAILED: {
+    status: 502,
+    retryable: false,
+    summary: 'The video source (ffmpeg) failed before the end of the stream; the message carries its error.',
+  },
   UPLOAD_URL_REJECTED: {
     status: 502,
     retryable: false,

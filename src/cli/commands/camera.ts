@@ -1,4 +1,4 @@
-/** `camlink camera`: the simulated camera (device agent) until SIGINT/SIGTERM. */
+/** `camlink camera`: the simulated camera (device agent) until SIGINT/SIGTERM; `camera stream`: its video. */
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
@@ -10,6 +10,7 @@ import { CamlinkError } from '../../errors/camlink-error.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
 import { parsePortOption } from '../ports.js';
+import { cameraStreamCommand } from './camera-stream.js';
 
 export const cameraCommand = defineCommand({
   name: 'camera',
@@ -32,6 +33,7 @@ export const cameraCommand = defineCommand({
     },
     images: { type: 'string', valueName: 'DIR', description: "directory of the camera's JPEGs" },
   },
+  subcommands: [cameraStreamCommand],
   async run(ctx) {
     const config = ctx.config();
     const deviceId = ctx.options['device-id'];

@@ -1,0 +1,155 @@
+/**
+ * `camlink camera stream`: the camera's video to its Kinesis video stream (named after the thing),
+ * with the same code that streams to real Amazon KVS: credentials from the IoT credentials provider,
+ * GetDataEndpoint, ffmpeg's MKV/H.264, PutMedia. One line per acknowledged fragment, a summary line;
+ * exit 0 only when every fragment sent was acknowledged without ERROR.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { readEndpoints } from '../../backend/cloud/services.js';
+import { assertDeviceId } from '../../contracts/device-id.js';
+import { streamToKvs, type StreamProgress } from '../../device/video/stream.js';
+import { CamlinkError } from '../../errors/camlink-error.js';
+import { defineCommand } from '../command.js';
+
+export const MAX_STREAM_SECONDS = 86_400;
+
+export function parseDurationOption(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d{1,5}$/.test(value) || seconds < 1 || seconds > MAX_STREAM_SECONDS) {
+    throw new CamlinkError(
+      'CLI_USAGE',
+      `--duration ${value} is not a number of seconds (1-${MAX_STREAM_SECONDS})`,
+    );
+  }
+  return seconds;
+}
+
+export const cameraStreamCommand = defineCommand({
+  name: 'stream',
+  summary: "Stream the camera's video (MKV/H.264) to its Kinesis video stream with PutMedia.",
+  description:
+    'Gets temporary credentials from the IoT credentials provider of --endpoints (default\n' +
+    'DATA_DIR/endpoints.json) with --cert/--key as the thing --device-id, finds the PUT_MEDIA endpoint of\n' +
+    "the stream named after the thing (endpoints.json `kvs`, or AWS in its region), and sends ffmpeg's\n" +
+    'test pattern (or --source FILE) as live MKV, one fragment per second. Stops after --duration\n' +
+    'seconds, or on SIGINT/SIGTERM. Needs ffmpeg on the PATH.',
+  options: {
+    'device-id': { type: 'string', valueName: 'ID', description: 'the thing name (= the stream name)' },
+    cert: { type: 'string', valueName: 'F', description: 'device certificate (PEM)' },
+    key: { type: 'string', valueName: 'F', description: 'device private key (PEM)' },
+    endpoints: { type: 'string', valueName: 'F', description: 'endpoints.json of `camlink up`' },
+    duration: {
+      type: 'string',
+      valueName: 'S',
+      description: 'seconds of video, 1-86400 (default: until a signal)',
+    },
+    source: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'a video file to stream instead of the test pattern',
+    },
+    'no-realtime': { type: 'boolean', description: 'send as fast as possible instead of at the frame rate' },
+  },
+  async run(ctx) {
+    const deviceId = ctx.options['device-id'];
+    const certFile = ctx.options.cert;
+    const keyFile = ctx.options.key;
+    if (deviceId === undefined || certFile === undefined || keyFile === undefined) {
+      throw new CamlinkError('CLI_USAGE', 'camlink camera stream needs --device-id, --cert and --key');
+    }
+    const duration =
+      ctx.options.duration === undefined ? undefined : parseDurationOption(ctx.options.duration);
+    assertDeviceId(deviceId);
+    const config = ctx.config();
+    const endpointsPath = resolve(ctx.options.endpoints ?? join(config.dataDir, 'endpoints.json'));
+    const endpoints = await readEndpoints(endpointsPath);
+    if (endpoints.iotCredentials === undefined) {
+      throw new CamlinkError(
+        'CONFIG_INVALID',
+        `${endpointsPath} names no IoT credentials provider (iotCredentials)`,
+      );
+    }
+    const read = async (path: string) => {
+      try {
+        return await readFile(path);
+      } catch (err) {
+        throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
+      }
+    };
+    const source = ctx.options.source === undefined ? undefined : resolve(ctx.options.source);
+    if (source !== undefined) {
+      await access(source).catch((err: unknown) => {
+        throw new CamlinkError('FILE_UNREADABLE', `cannot read ${source}`, { cause: err });
+      });
+    }
+    const [certificatePem, keyPem, ca] = await Promise.all([
+      read(certFile),
+      read(keyFile),
+      read(endpoints.caPath),
+    ]);
+
+    const abort = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      ctx.io.stdout(`stopping (${signal})\n`);
+      abort.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const summary = await streamToKvs({
+        deviceId,
+        certificatePem,
+        keyPem,
+        ca,
+        credentialsUrl: endpoints.iotCredentials,
+        region: endpoints.region,
+        ...(endpoints.kvs === undefined ? {} : { kvsEndpoint: endpoints.kvs }),
+        ...(duration === undefined ? {} : { durationSeconds: duration }),
+        ...(source === undefined ? {} : { file: source }),
+        realtime: ctx.options['no-realtime'] !== true,
+        signal: abort.signal,
+        onProgress: (p) => printProgress(p, ctx.io),
+      });
+      const acknowledged = Math.max(summary.fragmentsReceived, summary.fragmentsPersisted);
+      ctx.io.stdout(
+        `done: ${summary.fragmentsSent} fragment(s) sent, ${acknowledged} acknowledged (${summary.fragmentsPersisted} persisted), ` +
+          `${summary.errors.length} error(s), ${summary.bytesSent} bytes to stream ${summary.streamName}\n`,
+      );
+      if (!summary.ok) {
+        ctx.io.stderr(
+          summary.fragmentsSent === 0
+            ? 'camlink: no fragment was sent\n'
+            : `camlink: ${summary.errors.length} fragment error(s), ${summary.fragmentsSent - acknowledged} fragment(s) not acknowledged\n`,
+        );
+        return 1;
+      }
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});
+
+function printProgress(
+  p: StreamProgress,
+  io: { stdout(text: string): void; stderr(text: string): void },
+): void {
+  if (p.kind === 'connected') {
+    io.stdout(`streaming to ${p.streamName} at ${p.dataEndpoint}\n`);
+    return;
+  }
+  if (p.kind !== 'ack' || !p.final) return;
+  const a = p.ack;
+  if (a.type === 'ERROR') {
+    io.stderr(
+      `fragment ERROR ${a.errorId ?? '?'} ${a.errorCode ?? ''} (timecode ${a.fragmentTimecode ?? '?'}, number ${a.fragmentNumber ?? '?'})\n`,
+    );
+    return;
+  }
+  io.stdout(
+    `fragment ${a.type} timecode ${a.fragmentTimecode ?? '?'} number ${a.fragmentNumber ?? '?'}: ` +
+      `${p.fragmentsAcknowledged}/${p.fragmentsSent} acknowledged, ${p.bytesSent} bytes sent\n`,
+  );
+}
