@@ -1,31 +1,39 @@
 /**
- * `streamToKvs` and `camlink camera stream` end to end, with the platform's IoT credentials provider
- * (real temporary credentials for a provisioned camera), ffmpeg's MKV, and a stand-in KVS
- * (test/helpers/fake-kvs.ts) until the platform's own PutMedia ingest is wired into `camlink up`.
+ * `streamToKvs` and `camlink camera stream` end to end against `camlink up`'s own video service: the
+ * camera gets temporary credentials from the IoT credentials provider (its certificate, its thing),
+ * finds its stream and data endpoint with the KVS SDK, and PutMedia's ffmpeg's live MKV; the platform's
+ * ingest acknowledges every fragment and ListFragments (official archived-media client) sees them. The
+ * camera role reaches only the camera's own stream; a source that is not MKV is refused with exit 1.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
-import type http from 'node:http';
+import https from 'node:https';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import {
+  KinesisVideoArchivedMediaClient,
+  ListFragmentsCommand,
+} from '@aws-sdk/client-kinesis-video-archived-media';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { streamToKvs, type StreamProgress } from '../../../src/device/video/stream.js';
+import type { RunningPlatform } from '../../../src/platform/platform.js';
 import { appWorld } from '../../helpers/app-world.js';
 import { cliProcess, errorCodeOf } from '../../helpers/cli.js';
-import { startFakeKvs } from '../../helpers/fake-kvs.js';
 import { startTestPlatform } from '../../helpers/platform.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-/** The stand-in checks what it can without the secret: the camera's temporary key and its token. */
-function cameraSigned(req: http.IncomingMessage): void {
-  const auth = req.headers.authorization ?? '';
-  if (
-    !/^AWS4-HMAC-SHA256 Credential=ASIA[A-Z2-7]{16}\/\d{8}\/us-east-1\/kinesisvideo\/aws4_request, /.test(
-      auth,
-    )
-  ) {
-    throw new Error(`not signed by a camera: ${auth}`);
-  }
-  if (req.headers['x-amz-security-token'] === undefined) throw new Error('no session token');
+/** The operator's clients (the platform's own key pair) for the video service. */
+function operatorClients(platform: RunningPlatform, ca: Buffer) {
+  const e = platform.endpoints;
+  const options = {
+    endpoint: e.kvs ?? '',
+    region: e.region,
+    credentials: { accessKeyId: e.credentials.accessKeyId, secretAccessKey: e.credentials.secretAccessKey },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca }) }),
+  };
+  return { kvs: new KinesisVideoClient(options), archived: new KinesisVideoArchivedMediaClient(options) };
 }
 
 test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment acknowledged', async (t) => {
@@ -33,14 +41,12 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
   const { platform } = await startTestPlatform(t, join(dir, 'platform'));
   const world = await appWorld(t, platform);
   const cam = await world.provision('cam-stream');
-  const kvs = await startFakeKvs(t, {
-    streams: { 'cam-stream': { retentionHours: 24 } },
-    verify: cameraSigned,
-    onFragment: (n, ack) => {
-      ack('RECEIVED', n);
-      ack('PERSISTED', n);
-    },
+  const { kvs, archived } = operatorClients(platform, world.ca);
+  t.after(() => {
+    kvs.destroy();
+    archived.destroy();
   });
+  await kvs.send(new CreateStreamCommand({ StreamName: 'cam-stream', DataRetentionInHours: 24 }));
   const progress: StreamProgress[] = [];
   const summary = await streamToKvs({
     deviceId: cam.deviceId,
@@ -49,7 +55,7 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
     ca: world.ca,
     credentialsUrl: platform.endpoints.iotCredentials ?? '',
     region: platform.endpoints.region,
-    kvsEndpoint: kvs.url,
+    kvsEndpoint: platform.endpoints.kvs ?? '',
     durationSeconds: 3,
     realtime: false,
     onProgress: (p) => progress.push(p),
@@ -59,12 +65,11 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
   assert.equal(summary.fragmentsPersisted, 3);
   assert.deepEqual(summary.errors, []);
   assert.ok(summary.ok);
-  const put = kvs.seen.find((r) => r.path === '/putMedia');
-  assert.equal(put?.bytes, summary.bytesSent);
-  assert.equal(put.headers['x-amzn-stream-name'], 'cam-stream');
-  assert.deepEqual(
-    kvs.seen.map((r) => r.path),
-    ['/describeStream', '/getDataEndpoint', '/putMedia'],
+  const { Fragments } = await archived.send(new ListFragmentsCommand({ StreamName: 'cam-stream' }));
+  assert.equal(Fragments?.length, 3);
+  assert.equal(
+    Fragments?.reduce((n, f) => n + (f.FragmentLengthInMilliseconds ?? 0), 0),
+    3000,
   );
   const finals = progress.filter((p) => p.kind === 'ack' && p.final);
   assert.equal(finals.length, 3);
@@ -80,7 +85,7 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
       ca: world.ca,
       credentialsUrl: platform.endpoints.iotCredentials ?? '',
       region: platform.endpoints.region,
-      kvsEndpoint: kvs.url,
+      kvsEndpoint: platform.endpoints.kvs ?? '',
       durationSeconds: 1,
       realtime: false,
     }),
@@ -92,23 +97,15 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
   );
 });
 
-test('camlink camera stream: progress lines and a summary; exit 1 when a fragment is refused', async (t) => {
+test('camlink camera stream: progress lines and a summary; exit 1 on a bad source or a wrong thing', async (t) => {
   const dir = await tempDir(t);
   const { platform } = await startTestPlatform(t, join(dir, 'platform'));
   const world = await appWorld(t, platform);
   const cam = await world.provision('cam-stream-cli');
-  let refuse = false;
-  const kvs = await startFakeKvs(t, {
-    streams: { 'cam-stream-cli': { retentionHours: 0 } },
-    verify: cameraSigned,
-    onFragment: (n, ack) =>
-      refuse && n === 2
-        ? ack('ERROR', n, { ErrorId: 4006, ErrorCode: 'INVALID_MKV_DATA' })
-        : ack('RECEIVED', n),
-  });
-  const endpoints = JSON.parse(await readFile(platform.endpointsPath, 'utf8')) as Record<string, unknown>;
-  const endpointsPath = join(dir, 'endpoints.json');
-  await writeFile(endpointsPath, JSON.stringify({ ...endpoints, kvs: kvs.url }), { mode: 0o600 });
+  const { kvs } = operatorClients(platform, world.ca);
+  t.after(() => kvs.destroy());
+  await kvs.send(new CreateStreamCommand({ StreamName: 'cam-stream-cli', DataRetentionInHours: 0 }));
+  const endpointsPath = platform.endpointsPath;
   await writeFile(join(dir, 'cam.cert.pem'), cam.certificatePem);
   await writeFile(join(dir, 'cam.key.pem'), cam.keyPem, { mode: 0o600 });
   const argv = [
@@ -129,7 +126,7 @@ test('camlink camera stream: progress lines and a summary; exit 1 when a fragmen
   const ok = await cliProcess(argv, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   assert.equal(ok.code, 0, ok.stderr);
   const lines = ok.stdout.trim().split('\n');
-  assert.match(lines[0] ?? '', /^streaming to cam-stream-cli at http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(lines[0] ?? '', /^streaming to cam-stream-cli at https:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(
     lines.filter((l) => /^fragment RECEIVED timecode \d+ number \d+: \d\/\d acknowledged/.test(l)).length,
     2,
@@ -139,11 +136,14 @@ test('camlink camera stream: progress lines and a summary; exit 1 when a fragmen
     /^done: 2 fragment\(s\) sent, 2 acknowledged \(0 persisted\), 0 error\(s\), \d+ bytes/,
   );
 
-  refuse = true;
-  const bad = await cliProcess(argv, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+  // A source that is not Matroska: refused before anything is sent, with ffmpeg's reason.
+  const junk = join(dir, 'junk.mkv');
+  await writeFile(junk, Buffer.alloc(4096, 7));
+  const bad = await cliProcess([...argv, '--source', junk], {
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /fragment ERROR 4006 INVALID_MKV_DATA/);
-  assert.match(bad.stdout, /done: 2 fragment\(s\) sent, 1 acknowledged \(0 persisted\), 1 error\(s\)/);
+  assert.equal(errorCodeOf(bad), 'DEVICE_SOURCE_FAILED');
 
   // The credentials provider refuses a thing name that is not the certificate's.
   const wrong = await cliProcess(
