@@ -83,11 +83,10 @@ export const cameraStreamCommand = defineCommand({
         throw new CamlinkError('FILE_UNREADABLE', `cannot read ${source}`, { cause: err });
       });
     }
-    const [certificatePem, keyPem, ca] = await Promise.all([
-      read(certFile),
-      read(keyFile),
-      read(endpoints.caPath),
-    ]);
+    // One at a time, so the error names the first file that is missing (the user's own before the CA).
+    const certificatePem = await read(certFile);
+    const keyPem = await read(keyFile);
+    const ca = await read(endpoints.caPath);
 
     const abort = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
