@@ -83,8 +83,27 @@ export class BackendClient {
   provisionDevice(
     deviceId: string,
     csr: string,
-  ): Promise<{ device: { deviceId: string }; certificatePem: string; certificateArn: string }> {
+  ): Promise<{
+    device: { deviceId: string };
+    certificatePem: string;
+    certificateArn: string;
+    /** The camera's Kinesis video stream, when the backend could create it. */
+    videoStream: string | null;
+  }> {
     return this.call('POST', '/v1/devices/provision', { deviceId, csr });
+  }
+
+  /** An HLS session URL for a camera's video (LIVE, or ON_DEMAND for a time range). */
+  videoHls(
+    deviceId: string,
+    request: { mode: 'LIVE' } | { mode: 'ON_DEMAND'; start: Date; end: Date } = { mode: 'LIVE' },
+  ): Promise<{ hls: { url: string; mode: string; expiresAt: string; deviceId: string } }> {
+    const q = new URLSearchParams({ mode: request.mode });
+    if (request.mode === 'ON_DEMAND') {
+      q.set('start', request.start.toISOString());
+      q.set('end', request.end.toISOString());
+    }
+    return this.call('GET', `/v1/devices/${encodeURIComponent(deviceId)}/video/hls?${q.toString()}`);
   }
 
   /** Operator: create a user; the answer holds the user's first token (shown once). */

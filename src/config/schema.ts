@@ -307,6 +307,7 @@ export const backendConfigSchema = z.strictObject({
       s3Endpoint: z.url().optional(),
       sqsEndpoint: z.url().optional(),
       iotEndpoint: z.url().optional(),
+      kvsEndpoint: z.url().optional(),
       /** Shared-credentials profile; the SDK's default chain when unset. */
       profile: z.string().min(1).max(128).optional(),
     })
@@ -316,6 +317,17 @@ export const backendConfigSchema = z.strictObject({
    * events). One session per identity: with several replicas, give each its own thing or enable one.
    */
   mqttSession: z.boolean().default(true),
+  /** Video (Kinesis Video Streams): a stream per camera, HLS URLs for its owner. */
+  video: z
+    .strictObject({
+      /** Create each provisioned camera's stream and serve HLS URLs. */
+      enabled: z.boolean().default(true),
+      /** DataRetentionInHours of new camera streams (HLS needs > 0). */
+      retentionHours: z.number().int().min(1).max(87_600).default(24),
+      /** How long an HLS session URL works (KVS: 300-43200 s). */
+      hlsExpiresSeconds: z.number().int().min(300).max(43_200).default(300),
+    })
+    .prefault({}),
   reconciler: z
     .strictObject({
       /** Consume upload notifications from the queue. Off: another replica (or nothing) does it. */

@@ -218,6 +218,11 @@ export const errorRegistry = {
     retryable: false,
     summary: 'An upload notification names an unknown, foreign, expired or mismatching upload.',
   },
+  VIDEO_NOT_AVAILABLE: {
+    status: 404,
+    retryable: true,
+    summary: 'The camera has no video stream, or no video in the time asked for (LIVE: the last 30 s).',
+  },
   UPSTREAM_FAILED: {
     status: 502,
     retryable: true,

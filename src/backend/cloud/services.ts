@@ -31,6 +31,7 @@ import { createS3Presigner } from '../../presign/s3.js';
 import type { Presigner } from '../../presign/presigner.js';
 import type { Clock } from '../../util/clock.js';
 import { IotDeviceDirectory } from './devices.js';
+import { KvsVideoStreams } from './video.js';
 import { upstream } from './upstream.js';
 import type { BackendMqttIdentity, BackendServices, ObjectHead, ObjectStore } from './types.js';
 
@@ -49,6 +50,7 @@ interface Resolved {
   s3Endpoint: string | undefined;
   sqsEndpoint: string | undefined;
   iotEndpoint: string | undefined;
+  kvsEndpoint: string | undefined;
   uploadQueueUrl: string;
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   profile: string | undefined;
@@ -103,6 +105,7 @@ async function resolveSources(
       s3Endpoint: aws.s3Endpoint,
       sqsEndpoint: aws.sqsEndpoint,
       iotEndpoint: aws.iotEndpoint,
+      kvsEndpoint: aws.kvsEndpoint,
       uploadQueueUrl: aws.uploadQueueUrl,
       credentials: undefined,
       profile: aws.profile,
@@ -128,6 +131,7 @@ async function resolveSources(
     s3Endpoint: endpoints.s3,
     sqsEndpoint: endpoints.sqs,
     iotEndpoint: endpoints.iot,
+    kvsEndpoint: endpoints.kvs,
     uploadQueueUrl: endpoints.uploadQueueUrl,
     credentials: {
       accessKeyId: endpoints.credentials.accessKeyId,
@@ -185,6 +189,14 @@ export async function createBackendServices(
   });
   const sqs = new SQSClient({ ...common, ...(r.sqsEndpoint ? { endpoint: r.sqsEndpoint } : {}) });
   const iot = new IoTClient({ ...common, ...(r.iotEndpoint ? { endpoint: r.iotEndpoint } : {}) });
+  const videoSettings = config.backend.video;
+  const video = videoSettings.enabled
+    ? new KvsVideoStreams(
+        { ...common, ...(r.kvsEndpoint ? { endpoint: r.kvsEndpoint } : {}) },
+        videoSettings,
+        options.clock,
+      )
+    : undefined;
 
   let presigner: Presigner;
   let physical: (bucket: string) => string;
@@ -261,7 +273,9 @@ export async function createBackendServices(
     sqs,
     uploadQueueUrl: r.uploadQueueUrl,
     mqtt: r.mqtt,
+    video,
     close() {
+      video?.close();
       s3.destroy();
       sqs.destroy();
       iot.destroy();

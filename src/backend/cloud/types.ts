@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Presigner } from '../../presign/presigner.js';
+import type { VideoStreams } from './video.js';
 
 export interface ObjectHead {
   readonly size: number;
@@ -68,5 +69,7 @@ export interface BackendServices {
   readonly uploadQueueUrl: string;
   /** The backend's own MQTT session (user events, upload-URL requests); absent when not configured. */
   readonly mqtt: BackendMqttIdentity | undefined;
+  /** Camera video streams (Kinesis Video Streams); absent when backend.video is disabled. */
+  readonly video: VideoStreams | undefined;
   close(): void;
 }

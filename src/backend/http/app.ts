@@ -20,6 +20,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { pairingRoutes } from './routes/pairing.js';
+import { videoRoutes } from './routes/video.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { userRoutes } from './routes/users.js';
 import { installZodValidation } from './validation.js';
@@ -87,6 +88,7 @@ export async function buildBackendApp(
       deviceRoutes(v1, deps);
       pairingRoutes(v1, deps);
       uploadRoutes(v1, deps);
+      videoRoutes(v1, deps);
       eventRoutes(v1, deps);
       done();
     },

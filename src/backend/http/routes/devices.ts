@@ -122,10 +122,17 @@ export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
         { deviceId: body.deviceId, certificateId: provisioned.certificateId },
         deps.clock.now().getTime(),
       );
+      // The camera's video stream; a failure here does not undo the provisioning (retry with
+      // POST /v1/devices/{id}/video/stream).
+      const video = await deps.services.video?.ensureStream(body.deviceId).catch((err: unknown) => {
+        deps.logger.warn({ err, deviceId: body.deviceId }, 'creating the video stream failed');
+        return null;
+      });
       return reply.code(201).send({
         device: deviceView(device),
         certificatePem: provisioned.certificatePem,
         certificateArn: provisioned.certificateArn,
+        videoStream: video ? video.streamName : null,
       });
     },
   );
