@@ -63,3 +63,16 @@ export class InMemoryCredentialStore implements CredentialStore {
     return removed;
   }
 }
+
+/** Looks a key up in each store in turn (e.g. the object store's own keys, then the platform's). */
+export function chainCredentialStores(...stores: readonly CredentialStore[]): CredentialStore {
+  return {
+    lookup(accessKeyId) {
+      for (const store of stores) {
+        const found = store.lookup(accessKeyId);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    },
+  };
+}

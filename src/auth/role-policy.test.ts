@@ -1,20 +1,12 @@
 /** The camera role's permission policy as the embedded services enforce it for temporary credentials. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CAMERA_ROLE_SERVICES, cameraRoleArn, cameraRolePolicyTemplate } from '../contracts/camera-role.js';
-import { renderPolicyTemplate } from '../iot/policy/arn.js';
-import { parsePolicyDocument } from '../iot/policy/document.js';
+import { cameraRoleArn, cameraRolePolicy } from '../contracts/camera-role.js';
 import { RolePolicies } from './role-policy.js';
 
 const scope = { partition: 'aws', region: 'us-east-1', account: '000000000000' } as const;
 const roleArn = cameraRoleArn('aws', scope.account);
-const policies = new RolePolicies().define(roleArn, [
-  parsePolicyDocument(
-    'camlink-camera',
-    renderPolicyTemplate(cameraRolePolicyTemplate, scope),
-    CAMERA_ROLE_SERVICES,
-  ),
-]);
+const policies = new RolePolicies().define(roleArn, [cameraRolePolicy(scope, 'camlink-media')]);
 const stream = (name: string) => `arn:aws:kinesisvideo:us-east-1:000000000000:stream/${name}/1700000000000`;
 const session = (variables: Record<string, string>, arn = roleArn) => ({
   accessKeyId: 'ASIAEXAMPLE',
@@ -30,7 +22,23 @@ test('a camera may stream to its own stream only', () => {
   assert.equal(policies.authorize(cam, 'kinesisvideo:PutMedia', stream('cam-2')), false);
   assert.equal(policies.authorize(cam, 'kinesisvideo:DeleteStream', stream('cam-1')), false);
   assert.equal(policies.authorize(cam, 'kinesisvideo:PutMedia', stream('cam-1*')), false);
-  assert.equal(policies.authorize(cam, 's3:PutObject', 'arn:aws:s3:::camlink-media/devices/cam-1/x'), false);
+  assert.equal(
+    policies.authorize(cam, 's3:PutObject', 'arn:aws:s3:::camlink-media/devices/cam-1/x.jpg'),
+    true,
+  );
+  assert.equal(
+    policies.authorize(cam, 's3:GetObject', 'arn:aws:s3:::camlink-media/devices/cam-1/x.jpg'),
+    true,
+  );
+  assert.equal(
+    policies.authorize(cam, 's3:PutObject', 'arn:aws:s3:::camlink-media/devices/cam-2/x.jpg'),
+    false,
+  );
+  assert.equal(
+    policies.authorize(cam, 's3:DeleteObject', 'arn:aws:s3:::camlink-media/devices/cam-1/x.jpg'),
+    false,
+  );
+  assert.equal(policies.authorize(cam, 's3:ListBucket', 'arn:aws:s3:::camlink-media'), false);
 });
 
 test('without a thing name, or for an unknown role, nothing is allowed; long-lived keys are not restricted here', () => {

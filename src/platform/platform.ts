@@ -25,16 +25,9 @@ import { startIotApi, type RunningIotApi } from '../iot/api/server.js';
 import { CredentialsProvider } from '../iot/credentials/provider.js';
 import { startCredentialsServer } from '../iot/credentials/server.js';
 import { RolePolicies } from '../auth/role-policy.js';
-import {
-  CAMERA_ROLE_NAME,
-  CAMERA_ROLE_SERVICES,
-  cameraRoleArn,
-  cameraRolePolicyTemplate,
-} from '../contracts/camera-role.js';
-import { parsePolicyDocument } from '../iot/policy/document.js';
-import { renderPolicyTemplate } from '../iot/policy/arn.js';
+import { cameraRoleArn, cameraRolePolicy } from '../contracts/camera-role.js';
 import { startVideoServer } from '../video/server.js';
-import { InMemoryCredentialStore } from '../auth/credentials.js';
+import { chainCredentialStores, InMemoryCredentialStore } from '../auth/credentials.js';
 import { startQueueServer } from '../queue/server.js';
 import { startStorageServer } from '../storage/server.js';
 import { RulesEngine } from '../iot/rules/index.js';
@@ -84,6 +77,10 @@ export async function startPlatform(
     const operatorCaId = await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
     const credentials = await loadOrCreateLocalCredentials(config.dataDir, config.iot.region);
     const credentialStore = new InMemoryCredentialStore([credentials]);
+    // What temporary credentials (the credentials provider's) may do: the camera role's policy.
+    const rolePolicies = new RolePolicies().define(cameraRoleArn(scope.partition, scope.account), [
+      cameraRolePolicy(scope, config.backend.uploads.bucket),
+    ]);
     const identity = new RegistryIdentityResolver(registry, logger.child({ component: 'iot' }), [
       DEVICE_POLICY_NAME,
     ]);
@@ -142,7 +139,16 @@ export async function startPlatform(
       host: config.storage.host,
       port: config.storage.port,
       // The platform's key pair plus storage.accessKeys (e.g. a COS SecretId for local COS-signed URLs).
-      credentials: new InMemoryCredentialStore([credentials, ...config.storage.accessKeys]),
+      credentials: chainCredentialStores(
+        new InMemoryCredentialStore([credentials, ...config.storage.accessKeys]),
+        credentialStore,
+      ),
+      authorizeSession: (credential, action, bucket, key) =>
+        rolePolicies.authorize(
+          credential,
+          action,
+          `arn:${scope.partition}:s3:::${bucket ?? ''}${key === undefined ? '' : `/${key}`}`,
+        ),
       region: config.storage.region,
       virtualHostDomains: config.storage.virtualHostDomains,
       limits: config.storage,
@@ -229,13 +235,6 @@ export async function startPlatform(
     });
 
     // Video: the KVS-compatible service; cameras reach it with the credentials provider's temporary keys.
-    const rolePolicies = new RolePolicies().define(cameraRoleArn(scope.partition, scope.account), [
-      parsePolicyDocument(
-        CAMERA_ROLE_NAME,
-        renderPolicyTemplate(cameraRolePolicyTemplate, scope),
-        CAMERA_ROLE_SERVICES,
-      ),
-    ]);
     const video = await startVideoServer({
       config: config.video,
       dataDir: config.dataDir,

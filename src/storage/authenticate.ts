@@ -55,6 +55,7 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
       throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request (SigV4 or COS)');
     }
     checkScope(result, input);
+    checkSession(storage, result, input);
     return result;
   } catch (err) {
     if (err instanceof AuthError) throw new S3Error(err.code, err.message);
@@ -70,5 +71,33 @@ function checkScope(result: AuthResult, input: AuthInput): void {
   const prefix = slash < 0 ? '' : scope.slice(slash + 1);
   if (input.bucket !== bucket || (prefix !== '' && !(input.key ?? '').startsWith(prefix))) {
     throw new S3Error('AccessDenied', 'These credentials do not grant access to this resource');
+  }
+}
+
+/** The IAM action of a request, coarsely by method on an object or a bucket. */
+function s3Action(method: string, key: string | undefined): `s3:${string}` {
+  if (key === undefined)
+    return method === 'GET' || method === 'HEAD' ? 's3:ListBucket' : `s3:${method}Bucket`;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return 's3:GetObject';
+    case 'PUT':
+    case 'POST':
+      return 's3:PutObject';
+    case 'DELETE':
+      return 's3:DeleteObject';
+    default:
+      return `s3:${method}Object`;
+  }
+}
+
+/** Temporary credentials of an assumed role reach only what the role's policy allows. */
+function checkSession(storage: StorageContext, result: AuthResult, input: AuthInput): void {
+  const credential = result.kind === 'sigv4' ? result.sigv4.credential : result.cos.credential;
+  if (credential.session === undefined) return;
+  const action = s3Action(input.method, input.key);
+  if (storage.authorizeSession?.(credential, action, input.bucket, input.key) !== true) {
+    throw new S3Error('AccessDenied', `The role of these credentials does not allow ${action} here`);
   }
 }

@@ -1,7 +1,7 @@
 /** What every S3 operation handler receives: the store, the server options and the parsed request. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
-import type { CredentialStore } from '../auth/credentials.js';
+import type { CredentialRecord, CredentialStore } from '../auth/credentials.js';
 import type { QueryParam } from '../auth/sigv4/encoding.js';
 import type { HeaderMap } from '../auth/sigv4/headers.js';
 import type { Clock } from '../util/clock.js';
@@ -21,10 +21,22 @@ export interface StorageLimits {
   clockSkewSeconds: number;
 }
 
+/**
+ * May these temporary credentials (an assumed role's, from the IoT credentials provider) do `action`
+ * (s3:GetObject, s3:PutObject, ...) on this bucket and key? Without a hook they may do nothing.
+ */
+export type SessionAuthorizer = (
+  credential: CredentialRecord,
+  action: `s3:${string}`,
+  bucket: string | undefined,
+  key: string | undefined,
+) => boolean;
+
 export interface StorageContext {
   store: DiskStore;
   multipart: MultipartStore;
   credentials: CredentialStore;
+  authorizeSession?: SessionAuthorizer | undefined;
   clock: Clock;
   region: string;
   virtualHostDomains: readonly string[];

@@ -15,6 +15,7 @@ import { storageConfigSchema } from '../config/schema.js';
 import { CamlinkError } from '../errors/camlink-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { CredentialStore } from '../auth/credentials.js';
+import type { SessionAuthorizer } from './context.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { StorageContext, StorageLimits } from './context.js';
 import { DiskStore } from './disk-layout.js';
@@ -32,6 +33,8 @@ export interface StorageServerOptions {
   /** 0 picks a free port (tests). */
   port?: number;
   credentials: CredentialStore;
+  /** What temporary credentials (an assumed role's) may do; without it they may do nothing. */
+  authorizeSession?: SessionAuthorizer;
   region?: string;
   virtualHostDomains?: readonly string[];
   limits?: Partial<StorageLimits>;
@@ -93,6 +96,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     store,
     multipart: new MultipartStore(store),
     credentials: options.credentials,
+    authorizeSession: options.authorizeSession,
     clock: options.clock ?? systemClock,
     region: options.region ?? defaults.region,
     virtualHostDomains: options.virtualHostDomains ?? defaults.virtualHostDomains,

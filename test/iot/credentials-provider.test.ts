@@ -2,7 +2,8 @@
  * The IoT credentials provider of `camlink up`, as a camera and curl reach it: mutual TLS with the
  * device certificate, `x-amzn-iot-thingname`, the camlink-camera role alias (created at start, seen
  * through @aws-sdk/client-iot). Refusals: another thing, an unknown alias, an INACTIVE certificate, no
- * client certificate. The temporary credentials cannot call the IoT API or SQS.
+ * client certificate. The temporary credentials cannot call the IoT API or SQS, and reach only the
+ * camera's own keys in the media bucket.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -23,6 +24,13 @@ import {
   UpdateRoleAliasCommand,
 } from '@aws-sdk/client-iot';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CAMERA_ROLE_ALIAS } from '../../src/contracts/camera-role.js';
 import { certificateIdOf } from '../../src/broker/identity.js';
 import { appWorld, type ProvisionedCamera } from '../helpers/app-world.js';
@@ -128,6 +136,22 @@ test('the credentials provider issues a camera temporary credentials for its rol
   const sqs = new SQSClient(sdkOptions(e.sqs, world.ca, temporary));
   t.after(() => sqs.destroy());
   await assert.rejects(sqs.send(new ListQueuesCommand({})), (err: Error) => /AccessDenied/.test(err.name));
+
+  // The object store takes them for the camera's own media keys only.
+  const s3 = new S3Client({ ...sdkOptions(e.s3, world.ca, temporary), forcePathStyle: true });
+  t.after(() => s3.destroy());
+  const own = { Bucket: 'camlink-media', Key: 'devices/cam-creds/direct.jpg' };
+  await s3.send(new PutObjectCommand({ ...own, Body: 'bytes', ContentType: 'image/jpeg' }));
+  const got = await s3.send(new GetObjectCommand(own));
+  assert.equal(await got.Body?.transformToString(), 'bytes');
+  await assert.rejects(
+    s3.send(new PutObjectCommand({ Bucket: 'camlink-media', Key: 'devices/cam-other/x.jpg', Body: 'x' })),
+    { name: 'AccessDenied' },
+  );
+  await assert.rejects(s3.send(new DeleteObjectCommand(own)), { name: 'AccessDenied' });
+  await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: 'camlink-media' })), {
+    name: 'AccessDenied',
+  });
 
   // Refusals.
   assert.equal((await ask(url, world.ca, cam, CAMERA_ROLE_ALIAS, 'cam-other')).status, 403);

@@ -114,7 +114,6 @@ export class CredentialsProvider {
       secretAccessKey: Buffer.from(this.options.random(30)).toString('base64'),
       sessionToken: Buffer.from(this.options.random(96)).toString('base64'),
       expiresAt,
-      scope: `rolealias/${roleAlias}`,
       session: { roleArn: alias.role_arn, variables },
     };
     this.admit(certificateId, record.accessKeyId);

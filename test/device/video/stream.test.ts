@@ -10,7 +10,12 @@ import https from 'node:https';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import {
+  DeleteStreamCommand,
+  DescribeStreamCommand,
+  KinesisVideoClient,
+  UpdateDataRetentionCommand,
+} from '@aws-sdk/client-kinesis-video';
 import {
   KinesisVideoArchivedMediaClient,
   ListFragmentsCommand,
@@ -46,7 +51,7 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
     kvs.destroy();
     archived.destroy();
   });
-  await kvs.send(new CreateStreamCommand({ StreamName: 'cam-stream', DataRetentionInHours: 24 }));
+  // Provisioning created the camera's stream (retention 24 h).
   const progress: StreamProgress[] = [];
   const summary = await streamToKvs({
     deviceId: cam.deviceId,
@@ -77,6 +82,8 @@ test('streamToKvs: credentials, endpoint, ffmpeg and PutMedia, every fragment ac
 
   // A camera whose stream does not exist gets its name in the error.
   const other = await world.provision('cam-nostream');
+  const gone = await kvs.send(new DescribeStreamCommand({ StreamName: 'cam-nostream' }));
+  await kvs.send(new DeleteStreamCommand({ StreamARN: gone.StreamInfo?.StreamARN }));
   await assert.rejects(
     streamToKvs({
       deviceId: other.deviceId,
@@ -104,7 +111,16 @@ test('camlink camera stream: progress lines and a summary; exit 1 on a bad sourc
   const cam = await world.provision('cam-stream-cli');
   const { kvs } = operatorClients(platform, world.ca);
   t.after(() => kvs.destroy());
-  await kvs.send(new CreateStreamCommand({ StreamName: 'cam-stream-cli', DataRetentionInHours: 0 }));
+  // Keep nothing: the fragments are RECEIVED, not PERSISTED.
+  const info = await kvs.send(new DescribeStreamCommand({ StreamName: 'cam-stream-cli' }));
+  await kvs.send(
+    new UpdateDataRetentionCommand({
+      StreamName: 'cam-stream-cli',
+      CurrentVersion: info.StreamInfo?.Version,
+      Operation: 'DECREASE_DATA_RETENTION',
+      DataRetentionChangeInHours: info.StreamInfo?.DataRetentionInHours,
+    }),
+  );
   const endpointsPath = platform.endpointsPath;
   await writeFile(join(dir, 'cam.cert.pem'), cam.certificatePem);
   await writeFile(join(dir, 'cam.key.pem'), cam.keyPem, { mode: 0o600 });
