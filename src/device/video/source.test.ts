@@ -24,7 +24,14 @@ test('ffmpegArguments: -re only when realtime; a file is copied', () => {
   const live = ffmpegArguments({});
   assert.ok(live.includes('-re'));
   assert.ok(!live.includes('-t'));
-  assert.deepEqual(live.slice(-7), ['-write_crc32', '0', '-f', 'matroska', '-live', '1', 'pipe:1']);
+  assert.deepEqual(live.slice(-5), ['-f', 'matroska', '-live', '1', 'pipe:1']);
+  // Clusters at key frames only: no 32 KiB or time splits inside a GOP.
+  assert.deepEqual(live.slice(live.indexOf('-cluster_size_limit'), live.indexOf('-cluster_size_limit') + 4), [
+    '-cluster_size_limit',
+    '50000000',
+    '-cluster_time_limit',
+    '2000',
+  ]);
   const file = ffmpegArguments({ file: 'in.mkv', realtime: false, durationSeconds: 3 });
   assert.ok(!file.includes('-re'));
   assert.deepEqual(file.slice(file.indexOf('-i'), file.indexOf('-i') + 4), ['-i', 'in.mkv', '-t', '3']);

@@ -48,7 +48,11 @@ export function ffmpegArguments(options: VideoSourceOptions): string[] {
   } else {
     args.push('-map', '0:v:0', '-c:v', 'copy');
   }
-  args.push('-an', '-write_crc32', '0', '-f', 'matroska', '-live', '1', 'pipe:1');
+  // In live mode ffmpeg's muxer starts a new Cluster every 32 KiB, i.e. fragments that do not start
+  // with a key frame; with these limits Clusters start at key frames (one fragment per GOP), as the
+  // KVS producers cut them.
+  args.push('-an', '-write_crc32', '0', '-cluster_size_limit', '50000000', '-cluster_time_limit', '2000');
+  args.push('-f', 'matroska', '-live', '1', 'pipe:1');
   return args;
 }
 
