@@ -13,7 +13,8 @@
  *    PutMedia'd 10 times one after another on one stream (RELATIVE timecodes, each call's producer start
  *    20 s after the previous one's, so fragments never go back in time), then 4 streams in parallel,
  *    each doing 5 calls one after another. Figures: fragments/s, MB/s (10^6 bytes of MKV per second),
- *    RECEIVED -> PERSISTED per fragment as the client sees the two acks arrive (p50/p99).
+ *    RECEIVED -> PERSISTED per fragment as the client sees the two acks arrive (p50/p99), and the
+ *    process's event-loop delay (p99/max) while it runs.
  * 2. Live latency: the 360p file paced in real time, each frame's bytes written when its timecode says
  *    (a Cluster's header goes with its first frame), on a fresh stream; a LIVE HLS session opened after
  *    the first fragment, its media playlist polled every 20 ms over HTTPS. Per fragment, from writing the
@@ -33,7 +34,7 @@ import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -255,6 +256,8 @@ async function ingest(label: string, mkv: Buffer, streams: number, calls: number
   const dataEndpoints = await Promise.all(names.map(createStream));
   const persistMs: number[] = [];
   let persisted = 0;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const t0 = performance.now();
   await Promise.all(
     names.map(async (name, i) => {
@@ -266,6 +269,7 @@ async function ingest(label: string, mkv: Buffer, streams: number, calls: number
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  loop.disable();
   const bytes = mkv.length * streams * calls;
   const sorted = ascending(persistMs);
   const shape = `${label} ${streams} stream(s) x ${calls} PutMedia`;
@@ -274,6 +278,9 @@ async function ingest(label: string, mkv: Buffer, streams: number, calls: number
   );
   console.log(
     `ingest ${shape}: RECEIVED -> PERSISTED p50 ${ms(percentile(sorted, 0.5))} p99 ${ms(percentile(sorted, 0.99))}`,
+  );
+  console.log(
+    `ingest ${shape}: event-loop delay (client and service share the process) p99 ${ms(loop.percentile(99) / 1e6)} max ${ms(loop.max / 1e6)}`,
   );
 }
 
