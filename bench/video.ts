@@ -11,7 +11,7 @@
  * Fixed workload (BENCH_SCALE=0.2 for a smoke run), streams with 1 h retention:
  * 1. Ingest, as fast as the client can write (not real time), waiting for every PERSISTED ack: each file
  *    PutMedia'd 10 times one after another on one stream (RELATIVE timecodes, each call's producer start
- *    20 s after the previous one's, so fragments never go back in time), then 4 streams in parallel,
+ *    21 s after the previous one's, so fragments never go back in time), then 4 streams in parallel,
  *    each doing 5 calls one after another. Figures: fragments/s, MB/s (10^6 bytes of MKV per second),
  *    RECEIVED -> PERSISTED per fragment as the client sees the two acks arrive (p50/p99), and the
  *    process's event-loop delay (p99/max) while it runs.
