@@ -11,7 +11,10 @@ import {
   DescribeCACertificateCommand,
   IoTClient,
   ListCACertificatesCommand,
+  UpdateCACertificateCommand,
+  UpdateRoleAliasCommand,
 } from '@aws-sdk/client-iot';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CAMERA_ROLE_ALIAS } from '../../src/contracts/camera-role.js';
 import { JITP_TEMPLATE_BODY } from '../../src/contracts/jitp-template.js';
 import { sdkOptions } from '../helpers/aws.js';
@@ -181,6 +184,64 @@ test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a de
   assert.equal(checks.get('ca-registration'), 'MISSING');
   assert.equal(checks.get('upload-queue'), 'MISSING');
   assert.ok(['MISSING', 'UNCHECKED'].includes(checks.get('bucket-cors') ?? ''));
+});
+
+test('doctor reports DIFFERENT: inactive CA, policy of another account, foreign role, queue without DLQ', async (t) => {
+  const dir = await tempDir(t);
+  const platformDir = join(dir, 'platform');
+  const { platform } = await startTestPlatform(t, platformDir);
+  const e = platform.endpoints;
+  const ca = await readFile(e.caPath);
+  const iot = new IoTClient(sdkOptions(e.iot, ca, e.credentials));
+  const sqs = new SQSClient(sdkOptions(e.sqs, ca, e.credentials));
+  t.after(() => {
+    iot.destroy();
+    sqs.destroy();
+  });
+  const own = JSON.parse(
+    (await cli(['aws', 'register-ca', '--data-dir', platformDir, '--embedded', '--json'])).stdout,
+  ) as JsonRegistration;
+  await iot.send(
+    new UpdateCACertificateCommand({ certificateId: own['certificate id'], newStatus: 'INACTIVE' }),
+  );
+  await iot.send(
+    new UpdateRoleAliasCommand({
+      roleAlias: CAMERA_ROLE_ALIAS,
+      roleArn: `arn:aws:iam::${e.accountId}:role/something-else`,
+    }),
+  );
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'no-dlq' }));
+
+  const run = await cli([
+    'aws',
+    'doctor',
+    '--data-dir',
+    platformDir,
+    '--embedded',
+    '--queue-url',
+    QueueUrl ?? '',
+  ]);
+  assert.equal(run.code, 1);
+  assert.equal(errorCodeOf(run), 'AWS_CHECK_FAILED');
+  assert.match(run.stdout, /^DIFFERENT +ca-registration +.*status INACTIVE, not ACTIVE/m);
+  assert.match(run.stdout, /^DIFFERENT +role-alias +camlink-camera -> .*something-else, not /m);
+  assert.match(run.stdout, /^DIFFERENT +upload-queue +.*no-dlq has no redrive policy/m);
+  assert.match(run.stdout, /^OK +device-policy /m);
+
+  // The contract rendered for another account is not what the platform holds.
+  const other = await cli([
+    'aws',
+    'doctor',
+    '--data-dir',
+    platformDir,
+    '--embedded',
+    '--account',
+    '111111111111',
+  ]);
+  assert.match(
+    other.stdout,
+    /^DIFFERENT +device-policy +camlink-device for arn:aws:iot:us-east-1:111111111111/m,
+  );
 });
 
 test('aws usage errors are one coded line, before any network call', async (t) => {
