@@ -228,6 +228,23 @@ export const errorRegistry = {
     retryable: true,
     summary: 'A call to an AWS-compatible service (S3, SQS, IoT) failed.',
   },
+  AWS_REQUEST_REFUSED: {
+    status: 400,
+    retryable: false,
+    summary:
+      'AWS (or the AWS-compatible endpoint) refused a request (4xx); the message names the operation and error.',
+  },
+  AWS_CREDENTIALS_MISSING: {
+    status: 401,
+    retryable: false,
+    summary:
+      'No AWS credentials were found (pass --profile, set AWS_PROFILE / AWS_ACCESS_KEY_ID, or use --embedded).',
+  },
+  AWS_CHECK_FAILED: {
+    status: 412,
+    retryable: false,
+    summary: '`camlink aws doctor`: at least one check is MISSING, DIFFERENT or ERROR.',
+  },
   TOO_MANY_STREAMS: {
     status: 429,
     retryable: true,

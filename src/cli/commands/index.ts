@@ -8,6 +8,7 @@ import { demoCommand } from './demo.js';
 import { cameraCommand } from './camera.js';
 import { storageCommand } from './storage.js';
 import { appCommand } from './app.js';
+import { awsCommand } from './aws.js';
 
 export const rootCommand = defineGroup(
   '',
@@ -20,6 +21,7 @@ export const rootCommand = defineGroup(
     backendCommand,
     cameraCommand,
     appCommand,
+    awsCommand,
     demoCommand,
   ],
 );

@@ -1,0 +1,297 @@
+/**
+ * `camlink aws register-ca` and `camlink aws doctor` against the embedded platform's IoT, S3 and SQS
+ * APIs (in-process CLI, official SDK clients to look at the result).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DeleteRoleAliasCommand,
+  DescribeCACertificateCommand,
+  IoTClient,
+  ListCACertificatesCommand,
+  UpdateCACertificateCommand,
+  UpdateRoleAliasCommand,
+} from '@aws-sdk/client-iot';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CAMERA_ROLE_ALIAS } from '../../src/contracts/camera-role.js';
+import { JITP_TEMPLATE_BODY } from '../../src/contracts/jitp-template.js';
+import { sdkOptions } from '../helpers/aws.js';
+import { cli, errorCodeOf } from '../helpers/cli.js';
+import { startTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+interface JsonRegistration {
+  result: string;
+  'certificate id': string;
+  'certificate ARN': string;
+  status: string;
+  'certificate mode': string;
+  'auto-registration': string;
+  'JITP template': string;
+}
+
+interface JsonDoctor {
+  target: string;
+  checks: { check: string; status: string; detail: string }[];
+}
+
+async function newCa(dir: string): Promise<void> {
+  const run = await cli(['ca', 'init', '--data-dir', dir]);
+  assert.equal(run.code, 0, run.stderr);
+}
+
+test('register-ca registers another operator CA with JITP, idempotently; --sni-only sends no verification', async (t) => {
+  const dir = await tempDir(t);
+  const { platform } = await startTestPlatform(t, join(dir, 'platform'));
+  const e = platform.endpoints;
+  const iot = new IoTClient(sdkOptions(e.iot, await readFile(e.caPath), e.credentials));
+  t.after(() => iot.destroy());
+
+  const second = join(dir, 'second');
+  await newCa(second);
+  const first = await cli([
+    'aws',
+    'register-ca',
+    '--data-dir',
+    second,
+    '--endpoints',
+    platform.endpointsPath,
+    '--json',
+  ]);
+  assert.equal(first.code, 0, first.stderr);
+  const registered = JSON.parse(first.stdout) as JsonRegistration;
+  assert.equal(registered.result, 'registered');
+  assert.match(registered['certificate id'], /^[0-9a-f]{64}$/);
+  assert.equal(registered.status, 'ACTIVE');
+  assert.equal(registered['certificate mode'], 'DEFAULT');
+
+  const described = await iot.send(
+    new DescribeCACertificateCommand({ certificateId: registered['certificate id'] }),
+  );
+  assert.equal(described.certificateDescription?.status, 'ACTIVE');
+  assert.equal(described.certificateDescription?.autoRegistrationStatus, 'ENABLE');
+  assert.equal(described.certificateDescription?.certificateMode, 'DEFAULT');
+  assert.equal(described.registrationConfig?.templateBody, JITP_TEMPLATE_BODY);
+  assert.equal(described.registrationConfig?.roleArn, `arn:aws:iam::${e.accountId}:role/camlink-jitp`);
+  assert.equal(
+    described.certificateDescription?.certificatePem?.trim(),
+    (await readFile(join(second, 'pki', 'ca.cert.pem'), 'utf8')).trim(),
+  );
+
+  // Again: reported, nothing registered twice, exit 0.
+  const again = await cli([
+    'aws',
+    'register-ca',
+    '--data-dir',
+    second,
+    '--endpoints',
+    platform.endpointsPath,
+  ]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /already registered/);
+  assert.match(again.stdout, /status\s+ACTIVE/);
+  assert.match(again.stdout, new RegExp(registered['certificate id']));
+  const listed = await iot.send(new ListCACertificatesCommand({}));
+  assert.equal(
+    listed.certificates?.filter((c) => c.certificateId === registered['certificate id']).length,
+    1,
+  );
+
+  // A third CA in SNI_ONLY mode, without JITP.
+  const third = join(dir, 'third');
+  await newCa(third);
+  const sni = await cli([
+    'aws',
+    'register-ca',
+    '--data-dir',
+    third,
+    '--endpoints',
+    platform.endpointsPath,
+    '--sni-only',
+    '--no-jitp',
+    '--json',
+  ]);
+  assert.equal(sni.code, 0, sni.stderr);
+  const sniResult = JSON.parse(sni.stdout) as JsonRegistration;
+  const sniDescribed = await iot.send(
+    new DescribeCACertificateCommand({ certificateId: sniResult['certificate id'] }),
+  );
+  assert.equal(sniDescribed.certificateDescription?.certificateMode, 'SNI_ONLY');
+  assert.equal(sniDescribed.certificateDescription?.status, 'ACTIVE');
+  assert.equal(sniDescribed.certificateDescription?.autoRegistrationStatus, 'DISABLE');
+  assert.equal(sniDescribed.registrationConfig, undefined);
+  assert.equal(sniResult['JITP template'], 'none');
+
+  // The platform's own CA (registered at start) is reported as already registered.
+  const own = await cli(['aws', 'register-ca', '--data-dir', join(dir, 'platform'), '--embedded']);
+  assert.equal(own.code, 0, own.stderr);
+  assert.match(own.stdout, /already registered/);
+});
+
+test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a deleted role alias fails it', async (t) => {
+  const dir = await tempDir(t);
+  const platformDir = join(dir, 'platform');
+  const { platform } = await startTestPlatform(t, platformDir);
+  const e = platform.endpoints;
+
+  const ok = await cli(['aws', 'doctor', '--data-dir', platformDir, '--embedded']);
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout);
+  const lines = ok.stdout.trim().split('\n');
+  assert.equal(lines.length, 7);
+  for (const line of lines) assert.match(line, /^(OK|UNCHECKED) +\S+ +\S/);
+  assert.match(ok.stdout, /^OK +data-endpoint +iot:Data-ATS /m);
+  assert.match(ok.stdout, /^OK +ca-registration +CA [0-9a-f]{12}… \(DEFAULT mode\) ACTIVE/m);
+  assert.match(ok.stdout, /^OK +device-policy +camlink-device for arn:aws:iot:/m);
+  assert.match(ok.stdout, /^UNCHECKED +upload-rule +this IoT API does not serve GetTopicRule/m);
+  assert.match(ok.stdout, /^OK +role-alias +camlink-camera -> arn:aws:iam::\d{12}:role\/camlink-camera/m);
+  assert.match(ok.stdout, /^UNCHECKED +bucket-cors +this object store does not implement bucket CORS/m);
+  assert.match(ok.stdout, /^OK +upload-queue +.* -> arn:aws:sqs:.*camlink-uploads-dlq after \d+ receives/m);
+
+  const iot = new IoTClient(sdkOptions(e.iot, await readFile(e.caPath), e.credentials));
+  t.after(() => iot.destroy());
+  await iot.send(new DeleteRoleAliasCommand({ roleAlias: CAMERA_ROLE_ALIAS }));
+
+  const failed = await cli(['aws', 'doctor', '--data-dir', platformDir, '--embedded', '--json']);
+  assert.equal(failed.code, 1);
+  assert.equal(errorCodeOf(failed), 'AWS_CHECK_FAILED');
+  assert.match(failed.stderr, /1 of 7 checks failed: role-alias/);
+  const report = JSON.parse(failed.stdout) as JsonDoctor;
+  assert.equal(report.target, 'embedded');
+  const byName = new Map(report.checks.map((c) => [c.check, c]));
+  assert.equal(byName.get('role-alias')?.status, 'MISSING');
+  assert.equal(byName.get('device-policy')?.status, 'OK');
+
+  // An unknown bucket and queue are MISSING; another data dir's (unregistered) CA is MISSING.
+  const other = join(dir, 'other');
+  await newCa(other);
+  const missing = await cli([
+    'aws',
+    'doctor',
+    '--data-dir',
+    other,
+    '--endpoints',
+    platform.endpointsPath,
+    '--bucket',
+    'no-such-bucket',
+    '--queue-url',
+    `${e.sqs}/000000000000/no-such-queue`,
+    '--json',
+  ]);
+  assert.equal(missing.code, 1, missing.stderr);
+  const checks = new Map((JSON.parse(missing.stdout) as JsonDoctor).checks.map((c) => [c.check, c.status]));
+  assert.equal(checks.get('ca-registration'), 'MISSING');
+  assert.equal(checks.get('upload-queue'), 'MISSING');
+  assert.ok(['MISSING', 'UNCHECKED'].includes(checks.get('bucket-cors') ?? ''));
+});
+
+test('doctor reports DIFFERENT: inactive CA, policy of another account, foreign role, queue without DLQ', async (t) => {
+  const dir = await tempDir(t);
+  const platformDir = join(dir, 'platform');
+  const { platform } = await startTestPlatform(t, platformDir);
+  const e = platform.endpoints;
+  const ca = await readFile(e.caPath);
+  const iot = new IoTClient(sdkOptions(e.iot, ca, e.credentials));
+  const sqs = new SQSClient(sdkOptions(e.sqs, ca, e.credentials));
+  t.after(() => {
+    iot.destroy();
+    sqs.destroy();
+  });
+  const own = JSON.parse(
+    (await cli(['aws', 'register-ca', '--data-dir', platformDir, '--embedded', '--json'])).stdout,
+  ) as JsonRegistration;
+  await iot.send(
+    new UpdateCACertificateCommand({ certificateId: own['certificate id'], newStatus: 'INACTIVE' }),
+  );
+  await iot.send(
+    new UpdateRoleAliasCommand({
+      roleAlias: CAMERA_ROLE_ALIAS,
+      roleArn: `arn:aws:iam::${e.accountId}:role/something-else`,
+    }),
+  );
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'no-dlq' }));
+
+  const run = await cli([
+    'aws',
+    'doctor',
+    '--data-dir',
+    platformDir,
+    '--embedded',
+    '--queue-url',
+    QueueUrl ?? '',
+  ]);
+  assert.equal(run.code, 1);
+  assert.equal(errorCodeOf(run), 'AWS_CHECK_FAILED');
+  assert.match(run.stdout, /^DIFFERENT +ca-registration +.*status INACTIVE, not ACTIVE/m);
+  assert.match(run.stdout, /^DIFFERENT +role-alias +camlink-camera -> .*something-else, not /m);
+  assert.match(run.stdout, /^DIFFERENT +upload-queue +.*no-dlq has no redrive policy/m);
+  assert.match(run.stdout, /^OK +device-policy /m);
+
+  // The contract rendered for another account is not what the platform holds.
+  const other = await cli([
+    'aws',
+    'doctor',
+    '--data-dir',
+    platformDir,
+    '--embedded',
+    '--account',
+    '111111111111',
+  ]);
+  assert.match(
+    other.stdout,
+    /^DIFFERENT +device-policy +camlink-device for arn:aws:iot:us-east-1:111111111111/m,
+  );
+});
+
+test('aws usage errors are one coded line, before any network call', async (t) => {
+  const dir = await tempDir(t);
+  await newCa(dir);
+  const cases: [string[], string, RegExp][] = [
+    [['aws', 'register-ca', '--data-dir', dir, '--region', 'us-east-1'], 'CLI_USAGE', /--role-arn/],
+    [['aws', 'register-ca', '--data-dir', dir, '--region', 'nowhere'], 'CLI_USAGE', /region/],
+    [['aws', 'register-ca', '--data-dir', dir, '--role-arn', 'nope'], 'CLI_USAGE', /IAM role ARN/],
+    [
+      [
+        'aws',
+        'register-ca',
+        '--data-dir',
+        dir,
+        '--no-jitp',
+        '--role-arn',
+        'arn:aws:iam::123456789012:role/x',
+      ],
+      'CLI_USAGE',
+      /exclude/,
+    ],
+    [['aws', 'register-ca', '--data-dir', dir, '--no-jitp'], 'CLI_USAGE', /no AWS region/],
+    [
+      ['aws', 'doctor', '--data-dir', dir, '--region', 'eu-west-1', '--account', '12'],
+      'CLI_USAGE',
+      /12 digits/,
+    ],
+    [
+      ['aws', 'doctor', '--data-dir', dir, '--region', 'eu-west-1', '--endpoint', 'ftp://x'],
+      'CLI_USAGE',
+      /URL/,
+    ],
+    [['aws', 'doctor', '--data-dir', dir, '--embedded'], 'FILE_UNREADABLE', /endpoints\.json/],
+    [['aws', 'doctor', '--data-dir', dir, '--bogus'], 'CLI_USAGE', /bogus/],
+    [
+      ['aws', 'register-ca', '--data-dir', join(dir, 'empty'), '--region', 'cn-north-1', '--no-jitp'],
+      'PKI_CA_NOT_FOUND',
+      /ca init/,
+    ],
+  ];
+  for (const [argv, code, message] of cases) {
+    const run = await cli(argv);
+    assert.equal(errorCodeOf(run), code, `${argv.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+    assert.equal(run.code, code === 'CLI_USAGE' ? 2 : 1);
+  }
+  const help = await cli(['aws', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /register-ca/);
+  assert.match(help.stdout, /doctor/);
+});
