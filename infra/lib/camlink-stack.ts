@@ -51,7 +51,7 @@ export class CamlinkStack extends Stack {
     this.iot = new CamlinkIot(this, 'Iot', {
       uploadQueue: this.uploads.queue,
       deadLetterQueue: this.uploads.deadLetterQueue,
-      mediaBucketName: this.media.bucket.bucketName,
+      mediaBucketName: this.media.bucketName,
     });
     this.video = new CamlinkVideo(this, 'Video');
     this.backend = new CamlinkBackendAccess(this, 'Backend', {

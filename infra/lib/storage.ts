@@ -42,6 +42,11 @@ export interface CamlinkMediaBucketProps {
 
 export class CamlinkMediaBucket extends Construct {
   readonly bucket: s3.Bucket;
+  /**
+   * The bucket's name as configured (literal when the stack's account is): policies that name the
+   * bucket use it, so they read as plain ARNs rather than references.
+   */
+  readonly bucketName: string;
 
   constructor(scope: Construct, id: string, props: CamlinkMediaBucketProps = {}) {
     super(scope, id);
@@ -50,8 +55,9 @@ export class CamlinkMediaBucket extends Construct {
     if (expiration !== undefined && (!Number.isInteger(expiration) || expiration < 1)) {
       throw new Error(`expirationDays must be a whole number of days >= 1, got ${expiration}`);
     }
+    this.bucketName = props.bucketName ?? `${DEFAULT_MEDIA_BUCKET_PREFIX}-${stack.account}-${stack.region}`;
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName ?? `${DEFAULT_MEDIA_BUCKET_PREFIX}-${stack.account}-${stack.region}`,
+      bucketName: this.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
