@@ -25,9 +25,9 @@ import { policyJson, stackArnScope } from './arn-scope.js';
 export const UPLOAD_RULE_SQL_VERSION = '2016-03-23';
 
 /**
- * Service principals. Both are the same in aws-cn: AWS standardised service principals on
- * `<service>.amazonaws.com` in every partition (CDK's ServicePrincipal no longer rewrites them, and the
- * China IoT guide's JITP and credentials-provider roles trust these same names).
+ * Service principals, the same in aws-cn: CDK v2 writes `<service>.amazonaws.com` in every partition
+ * (its `.amazonaws.com.cn` region facts are deprecated) and we found no China-specific principal for
+ * IoT or its credentials provider. Unverified against a live China account (docs/infra.md).
  */
 export const IOT_SERVICE_PRINCIPAL = 'iot.amazonaws.com';
 export const CREDENTIALS_PROVIDER_PRINCIPAL = 'credentials.iot.amazonaws.com';
