@@ -6,7 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../../src/platform/platform.js';
+import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../../src/contracts/upload-queue.js';
 
 export interface CamlinkUploadQueueProps {
   /**

@@ -33,9 +33,9 @@ import { startStorageServer } from '../storage/server.js';
 import { RulesEngine } from '../iot/rules/index.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../contracts/upload-rule.js';
 
-/** The queue the upload rule feeds, and its dead-letter queue. */
-export const UPLOAD_QUEUE_NAME = 'camlink-uploads';
-export const UPLOAD_DLQ_NAME = 'camlink-uploads-dlq';
+import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../contracts/upload-queue.js';
+
+export { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME };
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
 import { bootstrapBackendIdentity, ensureMediaBucket } from './backend-bootstrap.js';
 import { startBackend, type RunningBackend } from '../backend/server.js';

@@ -22,7 +22,7 @@ import {
   cameraRoleArn,
   cameraRolePolicyTemplate,
 } from '../../src/contracts/camera-role.js';
-import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../../src/platform/platform.js';
+import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../../src/contracts/upload-queue.js';
 import { ICP_REQUIRED_MESSAGE } from '../../infra/lib/domain.js';
 import {
   ACCOUNT,
