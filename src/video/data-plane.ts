@@ -54,6 +54,9 @@ export function createDataPlaneRouter(controlPlane: Handler, options: DataPlaneO
     if (path === '/putMedia' && req.method === 'POST') {
       handlePutMedia(req, res, putMedia, options.ingest).catch(fail);
     } else if (path.startsWith('/hls/v1/')) {
+      // The session token is the only credential, so any page may play the URL (a browser player on
+      // the dashboard's origin, as with KVS): simple GETs, no preflight needed.
+      res.setHeader('access-control-allow-origin', '*');
       serveHls(req, res, options.archive).catch(fail);
     } else if (archiveOperationByPath.has(path) && req.method === 'POST') {
       archived(req, res, options, requestId).catch(fail);

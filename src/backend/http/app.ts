@@ -1,6 +1,6 @@
 /**
- * The CC backend's HTTP app (fastify 5): /v1 behind bearer tokens, /healthz, /metrics and the OpenAPI
- * document at /docs. Built from injected dependencies and never listening by itself, so tests drive it
+ * The CC backend's HTTP app (fastify 5): /v1 behind bearer tokens, /healthz, /metrics, the OpenAPI
+ * document at /docs and the web dashboard at / (dashboard.ts). Built from injected dependencies and never listening by itself, so tests drive it
  * with inject() and `camlink backend` (or `camlink up`) decides where it listens.
  */
 import https from 'node:https';
@@ -13,6 +13,7 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import type { Registry } from 'prom-client';
 import { requireAuth } from './auth.js';
+import { dashboardRoutes } from './dashboard.js';
 import type { BackendDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
@@ -32,6 +33,8 @@ export interface BackendAppOptions {
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer } | undefined;
   /** The /metrics registry, when other parts of the backend (the upload consumer) add to it. */
   readonly metricsRegistry?: Registry;
+  /** The built web dashboard served at `/` (default: web/dist of this checkout). */
+  readonly dashboardDir?: string;
 }
 
 export async function buildBackendApp(
@@ -81,6 +84,7 @@ export async function buildBackendApp(
   });
 
   opsRoutes(app, deps, metrics);
+  dashboardRoutes(app, options.dashboardDir);
   await app.register(
     (v1, _opts, done) => {
       requireAuth(v1, deps.store, deps.clock);
