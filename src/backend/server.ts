@@ -112,7 +112,18 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         concurrency,
         logger: reconcilerLog,
         registry: metricsRegistry,
-        reconcile: (body) => reconcile({ store, clock, logger: reconcilerLog, services, events }, body),
+        reconcile: (body) =>
+          reconcile(
+            {
+              store,
+              clock,
+              logger: reconcilerLog,
+              services,
+              events,
+              ...(config.backend.thumbnails.enabled ? { thumbnails: config.backend.thumbnails } : {}),
+            },
+            body,
+          ),
       });
       consumer.start();
       // Stopped first: in-flight notifications finish while the store and the S3 client still work.

@@ -317,6 +317,18 @@ export const backendConfigSchema = z.strictObject({
    * events). One session per identity: with several replicas, give each its own thing or enable one.
    */
   mqttSession: z.boolean().default(true),
+  /** Server-side thumbnails of uploaded pictures (the dashboard's gallery). */
+  thumbnails: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** The longer edge of a thumbnail, in pixels. */
+      maxEdgePixels: z.number().int().min(32).max(2048).default(320),
+      /** Pictures larger than this get no thumbnail (the gallery shows the picture). */
+      maxSourceBytes: z.number().int().min(1024).max(268_435_456).default(26_214_400),
+      /** Decoded size limit (width x height) against decompression bombs. */
+      maxSourcePixels: z.number().int().min(1024).max(1_000_000_000).default(50_000_000),
+    })
+    .prefault({}),
   /** Video (Kinesis Video Streams): a stream per camera, HLS URLs for its owner. */
   video: z
     .strictObject({

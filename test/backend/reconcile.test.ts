@@ -461,6 +461,7 @@ test('upstream failures are retried and leave the row as it was; a failed delete
           deleted++;
           return Promise.reject(failing);
         },
+        put: () => Promise.reject(failing),
         objectUrl: (bucket: string, key: string) => `https://s3.example/${bucket}/${key}`,
       },
     },

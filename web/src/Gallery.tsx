@@ -2,8 +2,8 @@ import { formatTime } from './api';
 import type { UploadsState } from './DevicePage';
 
 /**
- * The camera's finished photos, newest first. Thumbnails are the full images behind their pre-signed
- * GET URLs, scaled by CSS (object-fit); server-side thumbnails are a later step.
+ * The camera's finished photos, newest first: the backend's thumbnails (JPEG, 320 px), linking to the
+ * full picture; a photo without a thumbnail (too large, not decodable) shows the picture itself.
  */
 export function Gallery({ deviceId, uploads }: { deviceId: string; uploads: UploadsState }) {
   const photos =
@@ -27,7 +27,11 @@ export function Gallery({ deviceId, uploads }: { deviceId: string; uploads: Uplo
               <figure>
                 <a href={photo.get?.url} target="_blank" rel="noreferrer noopener">
                   <img
-                    src={photo.get?.url}
+                    src={photo.thumbnail?.url ?? photo.get?.url}
+                    onError={(e) => {
+                      const full = photo.get?.url;
+                      if (full !== undefined && e.currentTarget.src !== full) e.currentTarget.src = full;
+                    }}
                     alt={`Photo ${photo.uploadId} from ${deviceId}, ${formatTime(photo.completedAt)}`}
                     loading="lazy"
                     decoding="async"

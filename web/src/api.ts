@@ -17,6 +17,8 @@ export interface Upload {
   completedAt: string | null;
   url: string;
   get?: { url: string; expiresAt: string };
+  /** The server-made JPEG thumbnail (may be missing: then the picture itself is shown). */
+  thumbnail?: { url: string; expiresAt: string };
 }
 
 export interface Me {

@@ -15,6 +15,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -261,6 +262,15 @@ export async function createBackendServices(
       } catch (err) {
         if (isNotFound(err)) return;
         throw upstream('S3 DeleteObject', err);
+      }
+    },
+    async put(bucket, key, body, contentType): Promise<void> {
+      try {
+        await s3.send(
+          new PutObjectCommand({ Bucket: physical(bucket), Key: key, Body: body, ContentType: contentType }),
+        );
+      } catch (err) {
+        throw upstream('S3 PutObject', err);
       }
     },
     objectUrl,

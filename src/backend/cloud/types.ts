@@ -24,6 +24,8 @@ export interface ObjectStore {
   get(bucket: string, key: string): Promise<Readable | undefined>;
   /** Deletes the object; deleting a missing object succeeds, as in S3. */
   delete(bucket: string, key: string): Promise<void>;
+  /** Stores a small object the backend made itself (thumbnails). */
+  put(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
   /** The object's address without a signature (what cameras announce). */
   objectUrl(bucket: string, key: string): string;
 }

@@ -46,6 +46,8 @@ export interface UploadView {
   url: string;
   /** A short-lived pre-signed GET, for done uploads only. */
   get?: { url: string; expiresAt: string };
+  /** A pre-signed GET of its JPEG thumbnail (done pictures, thumbnails enabled; may be missing). */
+  thumbnail?: { url: string; expiresAt: string };
 }
 
 const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : iso(ms));
@@ -54,6 +56,7 @@ export function uploadView(
   upload: Upload,
   url: string,
   get: { url: string; expiresAt: Date } | undefined,
+  thumbnail?: { url: string; expiresAt: Date },
 ): UploadView {
   return {
     uploadId: upload.uploadId,
@@ -69,5 +72,8 @@ export function uploadView(
     rejectedReason: upload.rejectedReason ?? null,
     url,
     ...(get === undefined ? {} : { get: { url: get.url, expiresAt: get.expiresAt.toISOString() } }),
+    ...(thumbnail === undefined
+      ? {}
+      : { thumbnail: { url: thumbnail.url, expiresAt: thumbnail.expiresAt.toISOString() } }),
   };
 }

@@ -9,6 +9,7 @@
  * the message stays on the queue and the dead-letter queue ends the attempts). docs/events.md has the
  * full rule table.
  */
+import { createThumbnail, type ThumbnailSettings } from './thumbnails.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
@@ -66,6 +67,8 @@ export interface ReconcileDeps {
   readonly logger: Logger;
   readonly services: { readonly objects: ObjectStore };
   readonly events: Pick<EventHub, 'publish'>;
+  /** Thumbnails of pictures, made before the completion is announced (best effort). */
+  readonly thumbnails?: ThumbnailSettings;
 }
 
 export async function reconcile(deps: ReconcileDeps, messageBody: string): Promise<ReconcileOutcome> {
@@ -182,6 +185,9 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
       return reject('unknown-upload');
     case 'completed':
       break;
+  }
+  if (deps.thumbnails !== undefined) {
+    await createThumbnail(objects, upload, deps.thumbnails, deps.logger);
   }
   if (userId !== undefined) {
     deps.events.publish(userId, 'upload.completed', {

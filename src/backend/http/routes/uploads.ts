@@ -13,6 +13,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { Upload } from '../../store/types.js';
 import { decodeCursor, encodeCursor } from '../../uploads/cursor.js';
 import { issueUpload } from '../../uploads/issue.js';
+import { hasThumbnail, thumbnailKey } from '../../uploads/thumbnails.js';
 import { bearerSecurity, principalOf } from '../auth.js';
 import type { BackendDeps } from '../deps.js';
 import { zodSchema } from '../validation.js';
@@ -78,7 +79,16 @@ export function uploadRoutes(app: FastifyInstance, deps: BackendDeps): void {
             expiresInSeconds: limits.getUrlTtlSeconds,
           })
         : undefined;
-    return uploadView(upload, services.objects.objectUrl(upload.bucket, upload.key), get);
+    const thumbnail =
+      upload.status === 'done' && hasThumbnail(upload.contentType, deps.config.backend.thumbnails)
+        ? await services.presigner.presign({
+            method: 'GET',
+            bucket: upload.bucket,
+            key: thumbnailKey(upload.key),
+            expiresInSeconds: limits.getUrlTtlSeconds,
+          })
+        : undefined;
+    return uploadView(upload, services.objects.objectUrl(upload.bucket, upload.key), get, thumbnail);
   }
 
   app.post(
@@ -191,6 +201,9 @@ export function uploadRoutes(app: FastifyInstance, deps: BackendDeps): void {
       // The object first: if that fails the row stays visible and the delete can be retried; hiding the
       // row first could leave an object nobody can see or delete any more.
       await services.objects.delete(upload.bucket, upload.key);
+      if (hasThumbnail(upload.contentType, deps.config.backend.thumbnails)) {
+        await services.objects.delete(upload.bucket, thumbnailKey(upload.key));
+      }
       if (!(await store.markUploadDeleted(uploadId, now))) {
         throw new CamlinkError('NOT_FOUND', `no upload ${uploadId}`);
       }

@@ -1,0 +1,92 @@
+/**
+ * Server-side thumbnails through the whole flow on `camlink up`: a camera uploads a 1000x750 JPEG by the
+ * app's hand-off; once reconciled, the upload view carries a pre-signed thumbnail URL whose object is
+ * a 320x240 JPEG next to the picture. A picture libvips cannot decode is still recorded done; it just
+ * has no thumbnail (the gallery shows the picture itself).
+ */
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { CameraLink } from '../../src/app/camera-link.js';
+import { uploadThroughCamera } from '../../src/app/upload-flow.js';
+import { startSimulatedCamera } from '../../src/device/camera.js';
+import { createLogger } from '../../src/log/logger.js';
+import { appWorld } from '../helpers/app-world.js';
+import { startTestPlatform } from '../helpers/platform.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function getBytes(url: string, ca: Buffer): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
+
+test('a reconciled picture gets a 320 px JPEG thumbnail; an undecodable one is still recorded', async (t) => {
+  const dir = await tempDir(t);
+  const { platform } = await startTestPlatform(t, join(dir, 'platform'), {
+    extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
+  });
+  const world = await appWorld(t, platform);
+  const cam = await world.provision('cam-thumb');
+  const pictures = join(dir, 'pictures');
+  await mkdir(pictures);
+  const photo = await sharp({
+    create: { width: 1000, height: 750, channels: 3, background: { r: 200, g: 40, b: 40 } },
+  })
+    .jpeg()
+    .toBuffer();
+  await writeFile(join(pictures, 'IMG_0001.JPG'), photo);
+  // SOI ... EOI around garbage: the camera takes it for a JPEG, libvips cannot decode it.
+  await writeFile(
+    join(pictures, 'IMG_0002.JPG'),
+    Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(2048, 0x55), Buffer.from([0xff, 0xd9])]),
+  );
+  const camera = await startSimulatedCamera({
+    deviceId: cam.deviceId,
+    certificatePem: cam.certificatePem,
+    keyPem: cam.keyPem,
+    mqttUrl: platform.endpoints.mqtt,
+    ca: world.ca,
+    dir: join(dir, 'camera'),
+    picturesDir: pictures,
+    httpsAgent: world.httpsAgent,
+    ptpPort: 0,
+    logger: createLogger({ level: 'silent' }),
+  });
+  t.after(() => camera.close());
+  await camera.agent.waitConnected();
+  const alice = await world.user('Alice');
+  const link = await CameraLink.connect('127.0.0.1', camera.responder.port);
+  t.after(() => link.close());
+  await link.pair(alice.client);
+  const handleOf = (name: string) => camera.storage.files().find((f) => f.filename === name)?.handle;
+
+  const good = await uploadThroughCamera(alice.client, link, { handle: handleOf('IMG_0001.JPG') ?? 0 });
+  const view = (await alice.client.getUpload(good.target.uploadId)).upload as typeof good.upload & {
+    thumbnail?: { url: string };
+  };
+  assert.equal(view.status, 'done');
+  assert.ok(view.thumbnail, 'a done picture has a thumbnail URL');
+  assert.match(view.thumbnail.url, /\.thumb\.jpg\?/);
+  const thumb = await getBytes(view.thumbnail.url, world.ca);
+  assert.equal(thumb.status, 200);
+  const meta = await sharp(thumb.body).metadata();
+  assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 320, 240]);
+  assert.ok(thumb.body.length < photo.length);
+
+  const bad = await uploadThroughCamera(alice.client, link, { handle: handleOf('IMG_0002.JPG') ?? 0 });
+  const badView = (await alice.client.getUpload(bad.target.uploadId)).upload as typeof bad.upload & {
+    thumbnail?: { url: string };
+  };
+  assert.equal(badView.status, 'done');
+  assert.equal((await getBytes(badView.thumbnail?.url ?? '', world.ca)).status, 404);
+});
