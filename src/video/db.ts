@@ -3,12 +3,9 @@
  * committed stream or fragment row is on disk when the call returns. Schema changes are numbered
  * migrations applied in order, one transaction each, recorded in PRAGMA user_version.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { CamlinkError } from '../errors/camlink-error.js';
+import { openMigratedDb, type Db } from '../util/sqlite.js';
 
-export type Db = Database.Database;
+export type { Db };
 
 export const migrations: readonly string[] = [
   // 1: streams, their tags, their fragments, and the fragment-number counter.
@@ -52,43 +49,5 @@ export const migrations: readonly string[] = [
 ];
 
 export function openVideoDb(path: string): Db {
-  let db: Db;
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-  } catch (err) {
-    throw new CamlinkError('VIDEO_STORE_UNAVAILABLE', `cannot open the video database ${path}`, {
-      cause: err,
-    });
-  }
-  try {
-    migrate(db);
-  } catch (err) {
-    db.close();
-    if (err instanceof CamlinkError) throw err;
-    throw new CamlinkError('VIDEO_STORE_UNAVAILABLE', `cannot migrate the video database ${path}`, {
-      cause: err,
-    });
-  }
-  return db;
-}
-
-function migrate(db: Db): void {
-  const version = Number(db.pragma('user_version', { simple: true }));
-  if (version > migrations.length) {
-    throw new CamlinkError(
-      'VIDEO_STORE_UNAVAILABLE',
-      `the video database has schema version ${version}; this camlink knows up to ${migrations.length}`,
-    );
-  }
-  for (let v = version; v < migrations.length; v += 1) {
-    db.transaction(() => {
-      db.exec(migrations[v] ?? '');
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+  return openMigratedDb(path, migrations, { code: 'VIDEO_STORE_UNAVAILABLE', what: 'video' });
 }
