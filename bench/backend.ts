@@ -29,6 +29,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import mqtt from 'mqtt';
 import { loadConfig } from '../src/config/load.js';
+import { withEphemeralPorts } from '../src/config/ephemeral-ports.js';
 import { createLogger } from '../src/log/logger.js';
 import { startPlatform } from '../src/platform/platform.js';
 import { privateKeyToPem, subtle } from '../src/pki/keys.js';
@@ -44,18 +45,12 @@ const BODY = Buffer.alloc(1024, 7);
 const SHA = createHash('sha256').update(BODY).digest('hex');
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'camlink-bench-backend-'));
-const config = loadConfig({
-  env: process.env, // CAMLINK_* variables tune the platform under test, e.g. CAMLINK_BACKEND__RECONCILER__CONCURRENCY
-  flags: {
-    dataDir,
-    broker: { port: 0, limits: { publishesPerSecond: 10_000 } },
-    iot: { api: { port: 0 }, credentials: { port: 0 } },
-    video: { port: 0 },
-    storage: { port: 0 },
-    queue: { port: 0 },
-    backend: { port: 0 },
-  },
-});
+const config = withEphemeralPorts(
+  loadConfig({
+    env: process.env, // CAMLINK_* variables tune the platform under test, e.g. CAMLINK_BACKEND__RECONCILER__CONCURRENCY
+    flags: { dataDir, broker: { limits: { publishesPerSecond: 10_000 } } },
+  }),
+);
 const platform = await startPlatform(config, createLogger({ level: 'warn' }));
 const { endpoints } = platform;
 const ca = await readFile(endpoints.caPath);

@@ -25,6 +25,7 @@ import { BackendClient, type IssuedUpload } from '../src/app/backend-client.js';
 import { CameraLink } from '../src/app/camera-link.js';
 import { uploadThroughCamera } from '../src/app/upload-flow.js';
 import { loadConfig } from '../src/config/load.js';
+import { withEphemeralPorts } from '../src/config/ephemeral-ports.js';
 import { startSimulatedCamera, type SimulatedCamera } from '../src/device/camera.js';
 import { sizedJpeg } from '../src/device/sample-images.js';
 import { createLogger } from '../src/log/logger.js';
@@ -43,18 +44,7 @@ const SEQUENTIAL = [
 const FLEET_UPLOADS_PER_CAMERA = Math.max(1, Math.round(5 * SCALE));
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'camlink-bench-upload-'));
-const config = loadConfig({
-  env: process.env,
-  flags: {
-    dataDir,
-    broker: { port: 0 },
-    iot: { api: { port: 0 }, credentials: { port: 0 } },
-    video: { port: 0 },
-    storage: { port: 0 },
-    queue: { port: 0 },
-    backend: { port: 0 },
-  },
-});
+const config = withEphemeralPorts(loadConfig({ env: process.env, flags: { dataDir } }));
 const logger = createLogger({ level: 'warn' });
 const platform = await startPlatform(config, logger);
 const { endpoints } = platform;

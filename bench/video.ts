@@ -48,6 +48,7 @@ import {
   KinesisVideoArchivedMediaClient,
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import { loadConfig } from '../src/config/load.js';
+import { withEphemeralPorts } from '../src/config/ephemeral-ports.js';
 import type { PutMediaAck } from '../src/device/video/ack-lines.js';
 import { putMedia } from '../src/device/video/put-media.js';
 import { createLogger } from '../src/log/logger.js';
@@ -162,18 +163,7 @@ const fixtures = [
   { label: '1080p', mkv: large, layout: largeLayout },
 ];
 
-const config = loadConfig({
-  env: process.env,
-  flags: {
-    dataDir,
-    broker: { port: 0 },
-    iot: { api: { port: 0 }, credentials: { port: 0 } },
-    video: { port: 0 },
-    storage: { port: 0 },
-    queue: { port: 0 },
-    backend: { port: 0 },
-  },
-});
+const config = withEphemeralPorts(loadConfig({ env: process.env, flags: { dataDir } }));
 const platform = await startPlatform(config, createLogger({ level: 'warn' }));
 const { endpoints } = platform;
 const ca = await readFile(endpoints.caPath);

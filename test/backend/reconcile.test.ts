@@ -16,6 +16,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { loadConfig } from '../../src/config/load.js';
+import { withEphemeralPorts } from '../../src/config/ephemeral-ports.js';
 import { startPlatform } from '../../src/platform/platform.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -507,19 +508,13 @@ test('upstream failures are retried and leave the row as it was; a failed delete
 
 test("the platform's backend consumes the upload queue, counts outcomes on /metrics and stops promptly", async (t) => {
   const dataDir = await tempDir(t);
-  const config = loadConfig({
-    env: {},
-    flags: {
-      dataDir,
-      broker: { port: 0 },
-      iot: { api: { port: 0 }, credentials: { port: 0 } },
-      video: { port: 0 },
-      storage: { port: 0 },
-      queue: { port: 0 },
+  const config = withEphemeralPorts(
+    loadConfig({
+      env: {},
       // The default 20 s long poll: stopping must abort it, not wait for it.
-      backend: { port: 0, reconciler: { enabled: true, waitTimeSeconds: 20 } },
-    },
-  });
+      flags: { dataDir, backend: { reconciler: { enabled: true, waitTimeSeconds: 20 } } },
+    }),
+  );
   let onHandled: (entry: Record<string, unknown>) => void = () => undefined;
   const handled = new Promise<Record<string, unknown>>((resolve) => (onHandled = resolve));
   const sink = new Writable({

@@ -1,5 +1,6 @@
 /** The embedded platform (`camlink up` in-process) on free ports in a test's own data dir. */
 import type { TestContext } from 'node:test';
+import { withEphemeralPorts } from '../../src/config/ephemeral-ports.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { CamlinkConfig, ConfigInput } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -8,24 +9,9 @@ import type { Clock } from '../../src/util/clock.js';
 
 /** The platform's configuration with every listener on port 0; `extra` sections are merged in. */
 export function platformConfig(dataDir: string, extra: ConfigInput = {}): CamlinkConfig {
-  return loadConfig({
-    env: {},
-    flags: {
-      ...extra,
-      dataDir,
-      log: { level: 'silent', ...extra.log },
-      broker: { ...extra.broker, port: 0 },
-      iot: {
-        ...extra.iot,
-        api: { ...extra.iot?.api, port: 0 },
-        credentials: { ...extra.iot?.credentials, port: 0 },
-      },
-      video: { ...extra.video, port: 0 },
-      storage: { ...extra.storage, port: 0 },
-      queue: { ...extra.queue, port: 0 },
-      backend: { ...extra.backend, port: 0 },
-    },
-  });
+  return withEphemeralPorts(
+    loadConfig({ env: {}, flags: { ...extra, dataDir, log: { level: 'silent', ...extra.log } } }),
+  );
 }
 
 export async function startTestPlatform(

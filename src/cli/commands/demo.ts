@@ -1,4 +1,5 @@
 /** `camlink demo`: the whole direct-upload flow on a fresh temporary embedded platform. */
+import { withEphemeralPorts } from '../../config/ephemeral-ports.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -20,23 +21,11 @@ export const demoCommand = defineCommand({
   async run(ctx) {
     const base = ctx.config();
     const dataDir = await mkdtemp(join(os.tmpdir(), 'camlink-demo-'));
+    const free = withEphemeralPorts({ ...base, dataDir });
     const config = {
-      ...base,
-      dataDir,
-      iot: {
-        ...base.iot,
-        api: { ...base.iot.api, port: 0 },
-        credentials: { ...base.iot.credentials, port: 0 },
-      },
-      video: { ...base.video, port: 0 },
-      storage: { ...base.storage, port: 0 },
-      queue: { ...base.queue, port: 0 },
-      backend: { ...base.backend, port: 0, reconciler: { ...base.backend.reconciler, waitTimeSeconds: 1 } },
-      broker: {
-        ...base.broker,
-        port: 0,
-        devPlaintext: { ...base.broker.devPlaintext, enabled: false, port: 0 },
-      },
+      ...free,
+      backend: { ...free.backend, reconciler: { ...free.backend.reconciler, waitTimeSeconds: 1 } },
+      broker: { ...free.broker, devPlaintext: { ...free.broker.devPlaintext, enabled: false } },
     };
     const level = ctx.options['log-level'] === undefined ? 'warn' : config.log.level;
     const logger = createLogger({ level, name: 'camlink-demo' });

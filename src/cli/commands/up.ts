@@ -1,4 +1,5 @@
 /** `camlink up`: start the embedded platform and keep it running until SIGINT/SIGTERM. */
+import { withEphemeralPorts } from '../../config/ephemeral-ports.js';
 import { once } from 'node:events';
 import { createLogger } from '../../log/logger.js';
 import { startPlatform } from '../../platform/platform.js';
@@ -19,25 +20,14 @@ export const upCommand = defineCommand({
   },
   async run(ctx) {
     const base = ctx.config();
-    const ephemeral = ctx.options['ephemeral-ports'] === true;
+    const chosen = ctx.options['ephemeral-ports'] === true ? withEphemeralPorts(base) : base;
     const config = {
-      ...base,
-      iot: {
-        ...base.iot,
-        api: { ...base.iot.api, ...(ephemeral ? { port: 0 } : {}) },
-        credentials: { ...base.iot.credentials, ...(ephemeral ? { port: 0 } : {}) },
-      },
-      video: { ...base.video, ...(ephemeral ? { port: 0 } : {}) },
-      storage: { ...base.storage, ...(ephemeral ? { port: 0 } : {}) },
-      queue: { ...base.queue, ...(ephemeral ? { port: 0 } : {}) },
-      backend: { ...base.backend, ...(ephemeral ? { port: 0 } : {}) },
+      ...chosen,
       broker: {
-        ...base.broker,
-        ...(ephemeral ? { port: 0 } : {}),
+        ...chosen.broker,
         devPlaintext: {
-          ...base.broker.devPlaintext,
+          ...chosen.broker.devPlaintext,
           ...(ctx.options['dev-plaintext'] ? { enabled: true } : {}),
-          ...(ephemeral ? { port: 0 } : {}),
         },
       },
     };
