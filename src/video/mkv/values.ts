@@ -3,6 +3,7 @@
  * 8 bytes), ASCII and UTF-8 strings (possibly zero-padded), binary; and element encoding for the writer.
  * Decoders are strict: a wrong length is MKV_INVALID, a string over the limit is MKV_LIMIT.
  */
+import { concatBytes as concat } from '../../util/bytes.js';
 import { MkvError } from './errors.js';
 import { encodeId, encodeSize } from './vint.js';
 
@@ -90,14 +91,4 @@ export function stringElement(id: number, value: string): Uint8Array {
   return element(id, new TextEncoder().encode(value));
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat };

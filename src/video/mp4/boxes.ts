@@ -3,6 +3,7 @@
  * field's range, `box` and `fullBox` (§4.2) that prefix a size and four-character type (switching to
  * a 64-bit largesize past 4 GiB), and a bounded reader of a box sequence for checks and tests.
  */
+import { concatBytes as concat } from '../../util/bytes.js';
 import { Mp4Error } from './errors.js';
 
 function checked(v: number, max: number, what: string): number {
@@ -95,17 +96,7 @@ export class FieldWriter {
   }
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat };
 
 /** The header of a box whose payload is `payloadSize` bytes: 8 bytes, or 16 with a largesize. */
 export function boxHeader(type: string, payloadSize: number): Uint8Array {
