@@ -5,30 +5,16 @@
  * has no thumbnail (the gallery shows the picture itself).
  */
 import assert from 'node:assert/strict';
-import https from 'node:https';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { CameraLink } from '../../src/app/camera-link.js';
 import { uploadThroughCamera } from '../../src/app/upload-flow.js';
-import { startSimulatedCamera } from '../../src/device/camera.js';
-import { createLogger } from '../../src/log/logger.js';
 import { appWorld } from '../helpers/app-world.js';
+import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
-
-function getBytes(url: string, ca: Buffer): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      })
-      .on('error', reject);
-  });
-}
 
 test('a reconciled picture gets a 320 px JPEG thumbnail; an undecodable one is still recorded', async (t) => {
   const dir = await tempDir(t);
@@ -50,20 +36,7 @@ test('a reconciled picture gets a 320 px JPEG thumbnail; an undecodable one is s
     join(pictures, 'IMG_0002.JPG'),
     Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(2048, 0x55), Buffer.from([0xff, 0xd9])]),
   );
-  const camera = await startSimulatedCamera({
-    deviceId: cam.deviceId,
-    certificatePem: cam.certificatePem,
-    keyPem: cam.keyPem,
-    mqttUrl: platform.endpoints.mqtt,
-    ca: world.ca,
-    dir: join(dir, 'camera'),
-    picturesDir: pictures,
-    httpsAgent: world.httpsAgent,
-    ptpPort: 0,
-    logger: createLogger({ level: 'silent' }),
-  });
-  t.after(() => camera.close());
-  await camera.agent.waitConnected();
+  const camera = await world.startCamera(cam, join(dir, 'camera'), pictures);
   const alice = await world.user('Alice');
   const link = await CameraLink.connect('127.0.0.1', camera.responder.port);
   t.after(() => link.close());
@@ -77,7 +50,7 @@ test('a reconciled picture gets a 320 px JPEG thumbnail; an undecodable one is s
   assert.equal(view.status, 'done');
   assert.ok(view.thumbnail, 'a done picture has a thumbnail URL');
   assert.match(view.thumbnail.url, /\.thumb\.jpg\?/);
-  const thumb = await getBytes(view.thumbnail.url, world.ca);
+  const thumb = await rawRequest(world.httpsAgent, view.thumbnail.url, { method: 'GET' });
   assert.equal(thumb.status, 200);
   const meta = await sharp(thumb.body).metadata();
   assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 320, 240]);
@@ -88,5 +61,8 @@ test('a reconciled picture gets a 320 px JPEG thumbnail; an undecodable one is s
     thumbnail?: { url: string };
   };
   assert.equal(badView.status, 'done');
-  assert.equal((await getBytes(badView.thumbnail?.url ?? '', world.ca)).status, 404);
+  assert.equal(
+    (await rawRequest(world.httpsAgent, badView.thumbnail?.url ?? '', { method: 'GET' })).status,
+    404,
+  );
 });

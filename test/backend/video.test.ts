@@ -15,24 +15,9 @@ import type { CamlinkError } from '../../src/errors/camlink-error.js';
 import { streamToKvs } from '../../src/device/video/stream.js';
 import { CameraLink } from '../../src/app/camera-link.js';
 import { appWorld } from '../helpers/app-world.js';
+import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
-import { startSimulatedCamera } from '../../src/device/camera.js';
-import { createLogger } from '../../src/log/logger.js';
-
-function getText(url: string, ca: Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}`)),
-        );
-      })
-      .on('error', reject);
-  });
-}
 
 test('a provisioned camera streams video; its owner gets HLS URLs from the backend', async (t) => {
   const dir = await tempDir(t);
@@ -42,18 +27,7 @@ test('a provisioned camera streams video; its owner gets HLS URLs from the backe
   const e = platform.endpoints;
 
   // Pair Alice with the camera the product's way (the camera signs over PTP/IP).
-  const simulated = await startSimulatedCamera({
-    deviceId: cam.deviceId,
-    certificatePem: cam.certificatePem,
-    keyPem: cam.keyPem,
-    mqttUrl: e.mqtt,
-    ca: world.ca,
-    dir: join(dir, 'camera'),
-    httpsAgent: world.httpsAgent,
-    ptpPort: 0,
-    logger: createLogger({ level: 'silent' }),
-  });
-  t.after(() => simulated.close());
+  const simulated = await world.startCamera(cam, join(dir, 'camera'));
   const alice = await world.user('Alice');
   const link = await CameraLink.connect('127.0.0.1', simulated.responder.port);
   t.after(() => link.close());
@@ -81,7 +55,10 @@ test('a provisioned camera streams video; its owner gets HLS URLs from the backe
 
   const live = await alice.client.videoHls('cam-video');
   assert.equal(live.hls.mode, 'LIVE');
-  assert.match(await getText(live.hls.url, world.ca), /^#EXTM3U/);
+  assert.match(
+    (await rawRequest(world.httpsAgent, live.hls.url, { method: 'GET' })).body.toString(),
+    /^#EXTM3U/,
+  );
 
   // Producer time starts when the camera started streaming; a range around it holds both fragments.
   const onDemand = await alice.client.videoHls('cam-video', {

@@ -12,9 +12,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CameraLink } from '../../src/app/camera-link.js';
-import { startSimulatedCamera } from '../../src/device/camera.js';
 import { sizedJpeg } from '../../src/device/sample-images.js';
-import { createLogger } from '../../src/log/logger.js';
 import { appWorld } from '../helpers/app-world.js';
 import { CAMLINK_BIN, cli, errorCodeOf } from '../helpers/cli.js';
 import { startTestPlatform } from '../helpers/platform.js';
@@ -34,20 +32,7 @@ test('camlink app: create-user, pair, upload with progress, watch as a process',
   await mkdir(pictures);
   const picture = sizedJpeg(PICTURE_SIZE, randomBytes);
   await writeFile(join(pictures, 'IMG_0001.JPG'), picture);
-  const camera = await startSimulatedCamera({
-    deviceId: cam.deviceId,
-    certificatePem: cam.certificatePem,
-    keyPem: cam.keyPem,
-    mqttUrl: platform.endpoints.mqtt,
-    ca: world.ca,
-    dir: join(dir, 'camera'),
-    picturesDir: pictures,
-    httpsAgent: world.httpsAgent,
-    ptpPort: 0,
-    logger: createLogger({ level: 'silent' }),
-  });
-  t.after(() => camera.close());
-  await camera.agent.waitConnected();
+  const camera = await world.startCamera(cam, join(dir, 'camera'), pictures);
   const address = `127.0.0.1:${camera.responder.port}`;
   const base = ['--data-dir', dataDir];
 

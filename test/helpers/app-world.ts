@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { TestContext } from 'node:test';
 import { BackendClient } from '../../src/app/backend-client.js';
+import { startSimulatedCamera, type SimulatedCamera } from '../../src/device/camera.js';
+import { createLogger } from '../../src/log/logger.js';
 import { createDeviceKeyAndCsr } from '../../src/pki/csr.js';
 import type { RunningPlatform } from '../../src/platform/platform.js';
 
@@ -24,6 +26,11 @@ export interface AppWorld {
   provision(deviceId: string): Promise<ProvisionedCamera>;
   /** A new user and a client holding their token. */
   user(name: string): Promise<{ id: string; client: BackendClient }>;
+  /**
+   * A provisioned camera running as the simulator (MQTT to the platform, PTP/IP on a free port, its
+   * files under `dir`, pictures in `picturesDir` if given), connected, closed with the test.
+   */
+  startCamera(camera: ProvisionedCamera, dir: string, picturesDir?: string): Promise<SimulatedCamera>;
 }
 
 export async function appWorld(t: TestContext, platform: RunningPlatform): Promise<AppWorld> {
@@ -45,6 +52,23 @@ export async function appWorld(t: TestContext, platform: RunningPlatform): Promi
       const keys = await createDeviceKeyAndCsr(deviceId);
       const { certificatePem } = await operator.provisionDevice(deviceId, keys.csrPem);
       return { deviceId, keyPem: keys.keyPem, key: createPrivateKey(keys.keyPem), certificatePem };
+    },
+    async startCamera(camera, dir, picturesDir) {
+      const simulated = await startSimulatedCamera({
+        deviceId: camera.deviceId,
+        certificatePem: camera.certificatePem,
+        keyPem: camera.keyPem,
+        mqttUrl: e.mqtt,
+        ca,
+        dir,
+        ...(picturesDir === undefined ? {} : { picturesDir }),
+        httpsAgent,
+        ptpPort: 0,
+        logger: createLogger({ level: 'silent' }),
+      });
+      t.after(() => simulated.close());
+      await simulated.agent.waitConnected();
+      return simulated;
     },
     async user(name) {
       const { user, token } = await operator.createUser(name);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import https from 'node:https';
+import type { Agent } from 'node:https';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -20,6 +20,7 @@ import {
   ListFragmentsCommand,
 } from '@aws-sdk/client-kinesis-video-archived-media';
 import { MkvReader } from '../../src/video/mkv/reader.js';
+import { rawRequest } from '../helpers/https.js';
 import { EXAMPLE_KEYS } from '../helpers/queue.js';
 import { putMedia } from '../helpers/put-media.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,23 +29,12 @@ import { startTestVideo } from '../helpers/video.js';
 const run = promisify(execFile);
 const FRAMES = 75;
 
-function getBytes(url: string, ca: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(url, { ca }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(Buffer.concat(chunks))
-            : reject(new Error(`GET ${url}: ${res.statusCode}`)),
-        );
-      })
-      .on('error', reject);
-  });
+async function getBytes(url: string, agent: Agent): Promise<Buffer> {
+  const res = await rawRequest(agent, url, { method: 'GET' });
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status}`);
+  return res.body;
 }
-
-const getText = async (url: string, ca: Buffer) => (await getBytes(url, ca)).toString('utf8');
+const getText = async (url: string, agent: Agent) => (await getBytes(url, agent)).toString('utf8');
 
 async function fixture(dir: string): Promise<Buffer> {
   const path = join(dir, 'in.mkv');
@@ -142,15 +132,18 @@ test('PutMedia -> fragments -> HLS (LIVE, ON_DEMAND) and GetClip, read by ffprob
   );
   assert.match(live.HLSStreamingSessionURL ?? '', /\/hls\/v1\/getHLSMasterPlaylist\.m3u8\?SessionToken=/);
   const liveUrl = live.HLSStreamingSessionURL ?? '';
-  const master = await getText(liveUrl, video.ca);
+  const master = await getText(liveUrl, video.agent);
   assert.match(master, /CODECS="avc1\.42c0[0-9a-f]{2}",RESOLUTION=320x240/);
   const mediaUri = /^getHLSMediaPlaylist\.m3u8\?\S+$/m.exec(master)?.[0] ?? '';
-  const livePlaylist = await getText(new URL(mediaUri, liveUrl).href, video.ca);
+  const livePlaylist = await getText(new URL(mediaUri, liveUrl).href, video.agent);
   assert.match(livePlaylist, /#EXT-X-MAP:URI="getMP4InitFragment\.mp4/);
   assert.equal((livePlaylist.match(/^#EXTINF:1\.000,$/gm) ?? []).length, 3);
   assert.doesNotMatch(livePlaylist, /#EXT-X-ENDLIST/);
   // (A LIVE playlist never ends, so ffprobe would wait for more; ON_DEMAND below reads the same segments.)
-  const init = await getBytes(new URL(/URI="([^"]+)"/.exec(livePlaylist)?.[1] ?? '', liveUrl).href, video.ca);
+  const init = await getBytes(
+    new URL(/URI="([^"]+)"/.exec(livePlaylist)?.[1] ?? '', liveUrl).href,
+    video.agent,
+  );
   assert.equal(init.subarray(4, 8).toString('latin1'), 'ftyp');
 
   const onDemand = await archived.send(

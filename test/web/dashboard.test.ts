@@ -18,9 +18,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { BackendClient } from '../../src/app/backend-client.js';
 import { CameraLink } from '../../src/app/camera-link.js';
 import { uploadThroughCamera } from '../../src/app/upload-flow.js';
-import { startSimulatedCamera } from '../../src/device/camera.js';
 import { streamToKvs } from '../../src/device/video/stream.js';
-import { createLogger } from '../../src/log/logger.js';
 import { appWorld } from '../helpers/app-world.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -75,19 +73,7 @@ test('the dashboard: sign in, a new photo appears live, live video plays', async
   const world = await appWorld(t, platform);
   const e = platform.endpoints;
   const cam = await world.provision('cam-web');
-  const camera = await startSimulatedCamera({
-    deviceId: cam.deviceId,
-    certificatePem: cam.certificatePem,
-    keyPem: cam.keyPem,
-    mqttUrl: e.mqtt,
-    ca: world.ca,
-    dir: join(dir, 'camera'),
-    httpsAgent: world.httpsAgent,
-    ptpPort: 0,
-    logger: createLogger({ level: 'silent' }),
-  });
-  t.after(() => camera.close());
-  await camera.agent.waitConnected();
+  const camera = await world.startCamera(cam, join(dir, 'camera'));
   // Alice: her token is what she types into the dashboard; the app client pairs and uploads.
   const { token } = await world.operator.createUser('Alice');
   const alice = new BackendClient({ baseUrl: e.api, token: token.token, ca: world.ca });
