@@ -1,36 +1,10 @@
 /**
  * A PutMedia request as a producer sends it, for tests that need to control the body byte by byte:
- * signed by @smithy/signature-v4 (the SDK's signer) with the empty-body hash, body written as it comes,
+ * signed as the camera signs it (src/device/video/put-media-signing.ts), body written as it comes,
  * acknowledgement lines collected as they arrive.
  */
-import { createHash, createHmac } from 'node:crypto';
 import https from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
-
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-class NodeSha256 implements Checksum {
-  private hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    throw new Error('not used');
-  }
-}
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
+import { signPutMediaRequest } from '../../src/device/video/put-media-signing.js';
 
 export interface AckLine {
   EventType: string;
@@ -58,37 +32,20 @@ export async function putMedia(options: {
   stream: string;
   producerStartMs?: number;
 }): Promise<PutMediaCall> {
-  const url = new URL('/putMedia', options.endpoint);
-  const signer = new SignatureV4({
-    service: 'kinesisvideo',
+  // The camera's own signer (the SDK's SignatureV4 over the empty-body hash).
+  const { url, headers } = await signPutMediaRequest({
+    dataEndpoint: options.endpoint,
+    streamName: options.stream,
     region: 'us-east-1',
-    credentials: options.credentials,
-    sha256: NodeSha256,
-  });
-  const headers: Record<string, string> = {
-    host: url.host,
-    'x-amzn-stream-name': options.stream,
-    'x-amzn-fragment-acknowledgment-required': '1',
-    'x-amz-content-sha256': EMPTY_SHA256,
+    credentials: () => Promise.resolve(options.credentials),
     ...(options.producerStartMs === undefined
-      ? { 'x-amzn-fragment-timecode-type': 'ABSOLUTE' }
-      : {
-          'x-amzn-fragment-timecode-type': 'RELATIVE',
-          'x-amzn-producer-start-timestamp': (options.producerStartMs / 1000).toFixed(3),
-        }),
-  };
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    headers,
+      ? { timecodeType: 'ABSOLUTE' as const }
+      : { timecodeType: 'RELATIVE' as const, producerStartTime: new Date(options.producerStartMs) }),
   });
   const req = https.request(url, {
     method: 'POST',
     ca: options.ca,
-    headers: { ...signed.headers, 'transfer-encoding': 'chunked' },
+    headers,
     agent: false,
   });
   const acks: AckLine[] = [];
