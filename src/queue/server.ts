@@ -3,7 +3,6 @@
  * the camlink server certificate (`<dataDir>/pki/server/endpoint.*.pem`); plain HTTP only with the
  * explicit `devHttp` flag. Queue URLs are `<url>/<account>/<name>`.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { join } from 'node:path';
 import type { CredentialStore } from '../auth/credentials.js';
 import type { QueueConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { serverCertPaths } from '../pki/server-cert.js';
+import { loadServerCert, urlHost } from '../http/listener.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createQueueHandler } from './http.js';
 import { QueueStore } from './store.js';
@@ -94,16 +93,4 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Run
       await closed;
     },
   };
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-async function loadServerCert(dataDir: string): Promise<{ key: Buffer; cert: Buffer }> {
-  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
-  const [key, cert] = await Promise.all([readFile(keyPath), readFile(certPath)]);
-  return { key, cert };
 }

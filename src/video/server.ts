@@ -5,7 +5,6 @@
  * `devHttp` flag. GetDataEndpoint answers `dataEndpoint` when given, else this server's own URL (the
  * data APIs are meant to be served by the same listener later).
  */
-import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import type { CredentialStore } from '../auth/credentials.js';
 import type { VideoConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { serverCertPaths } from '../pki/server-cert.js';
+import { loadServerCert, urlHost } from '../http/listener.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createVideoHandler, type VideoAuthorizer } from './http.js';
 import { createDataPlaneRouter, type VideoActionAuthorizer } from './data-plane.js';
@@ -135,18 +134,6 @@ export async function startVideoServer(options: VideoServerOptions): Promise<Run
       store.close();
     },
   };
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-async function loadServerCert(dataDir: string): Promise<{ key: Buffer; cert: Buffer }> {
-  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
-  const [key, cert] = await Promise.all([readFile(keyPath), readFile(certPath)]);
-  return { key, cert };
 }
 
 /** The control plane's hook from the action authorizer: the stream's ARN, or the ARN it would get. */

@@ -1,0 +1,17 @@
+/** What the embedded HTTPS services share about their listener: the URL host and their certificate. */
+import { readFile } from 'node:fs/promises';
+import { serverCertPaths } from '../pki/server-cert.js';
+
+/** The host part of a listener's URL: a wildcard bind is reached on loopback; IPv6 in brackets. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The camlink server certificate "endpoint" of a data dir (key and chain, PEM). */
+export async function loadServerCert(dataDir: string): Promise<{ key: Buffer; cert: Buffer }> {
+  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
+  const [key, cert] = await Promise.all([readFile(keyPath), readFile(certPath)]);
+  return { key, cert };
+}
