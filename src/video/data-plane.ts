@@ -8,9 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CredentialRecord } from '../auth/credentials.js';
 import type { ServiceAction } from '../iot/policy/evaluate.js';
-import { BodyTooLargeError, readBody, sigv4RequestOf } from '../http/aws-request.js';
 import type { Logger } from '../log/logger.js';
-import { authenticateKvs, signatureMismatch, type KvsAuthOptions } from './auth.js';
+import { jsonObjectOf, readSignedBody, type KvsAuthOptions } from './auth.js';
 import { KvsError, invalidArgument } from './errors.js';
 import { serveHls } from './archive/hls.js';
 import {
@@ -72,30 +71,10 @@ async function archived(
   options: DataPlaneOptions,
   requestId: string,
 ): Promise<void> {
-  let body: Buffer;
-  try {
-    body = await readBody(req, options.maxRequestBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) {
-      throw new KvsError(
-        'RequestEntityTooLargeException',
-        `The request body is larger than ${err.limit} bytes.`,
-      );
-    }
-    throw err;
-  }
-  const request = sigv4RequestOf(req, body);
-  const { credential, payloadHash } = authenticateKvs(request, options);
-  if (payloadHash !== request.bodySha256) throw signatureMismatch();
-  let json: unknown;
-  try {
-    json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-  } catch {
-    throw invalidArgument('The request body is not valid JSON.');
-  }
+  const { credential, body } = await readSignedBody(req, options);
+  const json = jsonObjectOf(body);
   const operation = archiveOperationByPath.get((req.url ?? '/').split('?')[0] ?? '/');
-  if (operation === undefined || typeof json !== 'object' || json === null)
-    throw invalidArgument('Bad request.');
+  if (operation === undefined) throw invalidArgument('Bad request.');
   const stream = archiveStream(options.archive.store, json);
   if (!options.authorize(credential, `kinesisvideo:${operation}`, stream.arn)) {
     throw new KvsError('NotAuthorizedException', `The caller may not ${operation} on ${stream.name}.`);
