@@ -25,6 +25,7 @@ import { createDevice } from '../src/pki/device.js';
 import { issueServerCert } from '../src/pki/server-cert.js';
 import { pkiContext } from '../src/pki/context.js';
 import { cpuSeconds, rssBytes } from './lib/proc.js';
+import { describeBench, reportFigure } from './lib/report.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const CONNECTS = Math.round(1000 * SCALE);
@@ -32,6 +33,44 @@ const IDLE = Math.round(2000 * SCALE);
 const QOS1_DEVICES = 4;
 const QOS1_PER_DEVICE = Math.round(25_000 * SCALE);
 const WINDOW = 100;
+
+const WORKLOAD =
+  `${CONNECTS.toLocaleString('en')} mutual-TLS MQTT connects (ECDSA P-256 client certificates, 50 in flight); ` +
+  `${IDLE.toLocaleString('en')} idle connections with one subscription each (RSS growth / ${IDLE.toLocaleString('en')}); ` +
+  `${QOS1_DEVICES} devices x ${QOS1_PER_DEVICE.toLocaleString('en')} QoS 1 messages of 100 B, each device publishing to ` +
+  `its own status topic and receiving it back (${WINDOW} in flight per device). The same raw-socket load generator ` +
+  'drives both brokers, one after the other, each in its own process; broker CPU time from /proc/<pid>/stat.';
+const PEERS =
+  "Mosquitto (the machine's, Debian) configured equivalently: mutual TLS with require_certificate, the certificate " +
+  'CN as identity (use_identity_as_username), the CRL, an ACL pattern camlink/devices/%u/# (camlink: the device ' +
+  `policy on every CONNECT, PUBLISH, SUBSCRIBE and delivery), max_inflight_messages ${WINDOW}. The only quota ` +
+  "lifted is camlink's 100 publishes/s per connection (Mosquitto has none); AWS's one CONNECT per second per " +
+  'client id stays on (each phase uses its own devices).';
+
+/** Figure key -> how docs/benchmarks.md names it. */
+const FIGURES: Record<string, { label: string; unit: string; better: 'higher' | 'lower' }> = {
+  tls_connects_per_broker_core_s: {
+    label: 'mutual-TLS connects per broker core-second',
+    unit: 'conn/core-s',
+    better: 'higher',
+  },
+  tls_connects_per_s_wall: {
+    label: 'mutual-TLS connects per second, wall (generator-bound)',
+    unit: 'conn/s',
+    better: 'higher',
+  },
+  rss_per_idle_tls_connection: {
+    label: 'RSS per idle mutual-TLS connection (+1 subscription)',
+    unit: 'KB',
+    better: 'lower',
+  },
+  qos1_msgs_per_broker_core_s: {
+    label: 'QoS 1 messages per broker core-second (policies on)',
+    unit: 'msg/core-s',
+    better: 'higher',
+  },
+  qos1_msgs_per_s_wall: { label: 'QoS 1 messages per second, wall', unit: 'msg/s', better: 'higher' },
+};
 
 interface Device {
   id: string;
@@ -47,6 +86,8 @@ interface Target {
 }
 
 async function main(): Promise<void> {
+  describeBench('broker', { workload: WORKLOAD, peers: PEERS });
+  const mosquittoName = await mosquittoVersion();
   const dir = await mkdtemp(join(os.tmpdir(), 'camlink-bench-broker-'));
   try {
     const devicesNeeded = CONNECTS + IDLE + QOS1_DEVICES;
@@ -66,10 +107,30 @@ async function main(): Promise<void> {
       const a = cam[key] ?? NaN;
       const b = mos[key] ?? NaN;
       console.log(`ratio ${key}: camlink/mosquitto = ${(a / b).toFixed(2)}`);
+      const figure = FIGURES[key];
+      if (figure === undefined) throw new Error(`no description of figure ${key}`);
+      reportFigure({
+        bench: 'broker',
+        figure: figure.label,
+        unit: figure.unit,
+        value: a,
+        peer: { name: mosquittoName, value: b },
+        better: figure.better,
+      });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** "Mosquitto 2.0.11", from `mosquitto -h` (its first line names the version). */
+async function mosquittoVersion(): Promise<string> {
+  const child = spawn('mosquitto', ['-h'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+  await once(child, 'close');
+  const version = /mosquitto version (\S+)/.exec(text)?.[1];
+  return version === undefined ? 'Mosquitto' : `Mosquitto ${version}`;
 }
 
 async function preparePki(dir: string, count: number): Promise<{ ca: Buffer; devices: Device[] }> {

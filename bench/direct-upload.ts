@@ -31,6 +31,7 @@ import { sizedJpeg } from '../src/device/sample-images.js';
 import { createLogger } from '../src/log/logger.js';
 import { createDeviceKeyAndCsr } from '../src/pki/csr.js';
 import { startPlatform } from '../src/platform/platform.js';
+import { describeBench, reportFigure } from './lib/report.js';
 import { ascending, ms, percentile } from './lib/stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -42,6 +43,23 @@ const SEQUENTIAL = [
   { size: 10 * MIB, count: Math.max(2, Math.round(5 * SCALE)) },
 ];
 const FLEET_UPLOADS_PER_CAMERA = Math.max(1, Math.round(5 * SCALE));
+
+describeBench('upload', {
+  workload:
+    "The product's own path in one process, as `camlink up` + `camlink camera` + `camlink app` run it: the app asks " +
+    'the backend API for a pre-signed PUT sized for the picture and hands it to the camera over PTP/IP; the camera ' +
+    'streams the file from disk over HTTPS to the object store (SHA-256 and size signed and checked), records the ' +
+    'notification in its durable outbox and publishes it (mutual-TLS MQTT, QoS 1); the topic rule queues it; the ' +
+    'backend reconciles it (queue receive, HEAD, streamed SHA-256 check, record) and pushes upload.completed over ' +
+    'SSE. "PUT + announce" is from the hand-off to the camera\'s UploadComplete event; "reconciled" is from the ' +
+    'hand-off to the app receiving the event. Pictures are valid JPEGs padded with random bytes (incompressible). ' +
+    `One camera: ${SEQUENTIAL.map((s) => `${s.count} uploads of ${s.size / MIB} MiB`).join(', then ')}, one at a ` +
+    `time; then ${CAMERAS} cameras (each its own certificate, MQTT session, PTP/IP link and user) uploading ` +
+    `${FLEET_UPLOADS_PER_CAMERA} pictures of 1 MiB each, all cameras at once.`,
+  peers:
+    "The machine's raw upload path in the same run: a bare HTTPS PUT of the same bytes by the bench itself to the " +
+    'same store with a URL from the same API (no PTP/IP, no camera, no MQTT, no reconciliation).',
+});
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'camlink-bench-upload-'));
 const config = withEphemeralPorts(loadConfig({ env: process.env, flags: { dataDir } }));
@@ -151,6 +169,29 @@ try {
     console.log(
       `${label}: floor, bare HTTPS PUT to the store p50 ${ms(percentile(f, 0.5))} p99 ${ms(percentile(f, 0.99))} (${mbps(size, percentile(f, 0.5))})`,
     );
+    for (const [name, q] of [
+      ['p50', 0.5],
+      ['p99', 0.99],
+    ] as const) {
+      const peer = { name: `bare HTTPS PUT, ${name}`, value: percentile(f, q) };
+      const mib = size / MIB;
+      reportFigure({
+        bench: 'upload',
+        figure: `${mib} MiB: hand-off -> PUT + announce done, ${name}`,
+        unit: 'ms',
+        value: percentile(p, q),
+        peer,
+        better: 'lower',
+      });
+      reportFigure({
+        bench: 'upload',
+        figure: `${mib} MiB: hand-off -> reconciled (app has the event), ${name}`,
+        unit: 'ms',
+        value: percentile(rc, q),
+        peer,
+        better: 'lower',
+      });
+    }
   }
 
   const fleet: Rig[] = [solo];
@@ -172,6 +213,25 @@ try {
   console.log(
     `${fleet.length} cameras: hand-off -> reconciled p50 ${ms(percentile(sorted, 0.5))} p99 ${ms(percentile(sorted, 0.99))}`,
   );
+  const fleetLabel = `${fleet.length} cameras x ${FLEET_UPLOADS_PER_CAMERA} x 1 MiB at once`;
+  reportFigure({
+    bench: 'upload',
+    figure: `${fleetLabel}: uploads reconciled per second`,
+    unit: 'uploads/s',
+    value: total / seconds,
+    better: 'higher',
+  });
+  for (const [name, q] of [
+    ['p50', 0.5],
+    ['p99', 0.99],
+  ] as const)
+    reportFigure({
+      bench: 'upload',
+      figure: `${fleetLabel}: hand-off -> reconciled, ${name}`,
+      unit: 'ms',
+      value: percentile(sorted, q),
+      better: 'lower',
+    });
   for (const r of fleet) {
     r.link.close();
     r.app.close();

@@ -55,6 +55,7 @@ import { createLogger } from '../src/log/logger.js';
 import { serverCertPaths } from '../src/pki/server-cert.js';
 import { startPlatform } from '../src/platform/platform.js';
 import { MkvReader } from '../src/video/mkv/reader.js';
+import { describeBench, reportFigure } from './lib/report.js';
 import { ascending, ms, percentile } from './lib/stats.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -67,6 +68,27 @@ const FILE_SECONDS = 20;
 const POLL_MS = 20;
 const MB = 1e6;
 const run = promisify(execFile);
+
+describeBench('video', {
+  workload:
+    "Through the embedded platform as `camlink up` runs it (one process), with the camera's own PutMedia client " +
+    '(SigV4, waiting for PERSISTED) and the official KVS SDK clients for the control plane and HLS. Fixtures made ' +
+    `once with ffmpeg (not timed): ${FILE_SECONDS} s of testsrc2, libx264 baseline, zerolatency, no B-frames, 25 fps, ` +
+    '1 s GOP, MKV in live mode with one Cluster per GOP: 640x360 at 1 Mb/s and 1920x1080 at 4 Mb/s. Streams with 1 h ' +
+    `retention. Ingest, as fast as the client writes: each file PutMedia'd ${SEQUENTIAL_CALLS} times one after another ` +
+    `on one stream, then ${PARALLEL_STREAMS} streams in parallel, each ${PARALLEL_CALLS} calls; fragments/s counts ` +
+    'PERSISTED acks, MB/s is 10^6 bytes of MKV per second; RECEIVED -> PERSISTED as the client reads the acks; the ' +
+    `event-loop delay is the whole process's. Live latency: the first ${LIVE_FRAGMENTS} fragments of the 360p file ` +
+    `paced in real time on a fresh stream, a LIVE HLS media playlist polled every ${POLL_MS} ms; per fragment, from ` +
+    "writing the Cluster's last byte to its PERSISTED ack and to its appearance in the playlist; run with sized " +
+    'Clusters (as ffmpeg writes them) and with every Cluster size rewritten to "unknown" (as the KVS producer SDK ' +
+    'streams them).',
+  peers:
+    'The raw floor under the ingest, in the same sequential / parallel shapes: the same bytes written to disk in ' +
+    'fragment-sized chunks, one file per fragment (open + write + fsync + close), and the same bytes POSTed ' +
+    "(chunked) over loopback HTTPS, with the platform's server certificate, to a sink that discards them. The " +
+    'live-latency figures have no peer.',
+});
 
 const dataDir = await mkdtemp(join(os.tmpdir(), 'camlink-bench-video-'));
 
@@ -241,7 +263,16 @@ const claimStart = () => new Date((nextStart += (FILE_SECONDS + 1) * 1000));
 
 const rate = (bytes: number, seconds: number) => `${(bytes / MB / seconds).toFixed(1)} MB/s`;
 
-async function ingest(label: string, mkv: Buffer, streams: number, calls: number): Promise<void> {
+interface IngestFigures {
+  fragmentsPerS: number;
+  mbPerS: number;
+  persistP50: number;
+  persistP99: number;
+  loopP99: number;
+  loopMax: number;
+}
+
+async function ingest(label: string, mkv: Buffer, streams: number, calls: number): Promise<IngestFigures> {
   const names = Array.from({ length: streams }, (_, i) => `bench-${label}-${streams}x-${i}`);
   const dataEndpoints = await Promise.all(names.map(createStream));
   const persistMs: number[] = [];
@@ -272,10 +303,24 @@ async function ingest(label: string, mkv: Buffer, streams: number, calls: number
   console.log(
     `ingest ${shape}: event-loop delay (client and service share the process) p99 ${ms(loop.percentile(99) / 1e6)} max ${ms(loop.max / 1e6)}`,
   );
+  return {
+    fragmentsPerS: persisted / seconds,
+    mbPerS: bytes / MB / seconds,
+    persistP50: percentile(sorted, 0.5),
+    persistP99: percentile(sorted, 0.99),
+    loopP99: loop.percentile(99) / 1e6,
+    loopMax: loop.max / 1e6,
+  };
 }
 
 /** Peer: one file per fragment-sized chunk, open + write + fsync + close. */
-async function diskFloor(label: string, mkv: Buffer, l: Layout, streams: number, calls: number) {
+async function diskFloor(
+  label: string,
+  mkv: Buffer,
+  l: Layout,
+  streams: number,
+  calls: number,
+): Promise<{ filesPerS: number; mbPerS: number }> {
   const chunks = fragmentChunks(mkv, l);
   const dir = join(dataDir, 'floor', `${label}-${streams}`);
   await mkdir(dir, { recursive: true });
@@ -297,6 +342,7 @@ async function diskFloor(label: string, mkv: Buffer, l: Layout, streams: number,
   console.log(
     `peer disk ${label} ${streams} writer(s) x ${calls}: ${n} fragment files fsynced in ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(1)} files/s, ${rate(mkv.length * streams * calls, seconds)}`,
   );
+  return { filesPerS: n / seconds, mbPerS: (mkv.length * streams * calls) / MB / seconds };
 }
 
 const certPaths = serverCertPaths(dataDir, 'endpoint');
@@ -329,7 +375,7 @@ function postToSink(body: Buffer): Promise<void> {
 }
 
 /** Peer: the same bytes, chunked, over loopback HTTPS to a sink that drops them. */
-async function httpsFloor(label: string, mkv: Buffer, streams: number, calls: number) {
+async function httpsFloor(label: string, mkv: Buffer, streams: number, calls: number): Promise<number> {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: streams }, async () => {
@@ -340,6 +386,44 @@ async function httpsFloor(label: string, mkv: Buffer, streams: number, calls: nu
   console.log(
     `peer HTTPS sink ${label} ${streams} connection(s) x ${calls} POST: ${rate(mkv.length * streams * calls, seconds)}`,
   );
+  return (mkv.length * streams * calls) / MB / seconds;
+}
+
+/** Ingest of one fixture in one shape, with its two floors, as figures for docs/benchmarks.md. */
+function reportIngest(
+  shape: string,
+  f: IngestFigures,
+  disk: { filesPerS: number; mbPerS: number },
+  httpsMbPerS: number,
+): void {
+  const figure = (
+    name: string,
+    unit: string,
+    value: number,
+    better: 'higher' | 'lower',
+    peer?: { name: string; value: number },
+  ) =>
+    reportFigure({
+      bench: 'video',
+      figure: `${shape}: ${name}`,
+      unit,
+      value,
+      better,
+      ...(peer ? { peer } : {}),
+    });
+  figure('fragments PERSISTED per second', 'fragments/s', f.fragmentsPerS, 'higher', {
+    name: 'disk, one fsynced file per fragment',
+    value: disk.filesPerS,
+  });
+  figure('MB/s ingested', 'MB/s', f.mbPerS, 'higher', { name: 'HTTPS sink', value: httpsMbPerS });
+  figure('MB/s ingested', 'MB/s', f.mbPerS, 'higher', {
+    name: 'disk, one fsynced file per fragment',
+    value: disk.mbPerS,
+  });
+  figure('RECEIVED -> PERSISTED p50', 'ms', f.persistP50, 'lower');
+  figure('RECEIVED -> PERSISTED p99', 'ms', f.persistP99, 'lower');
+  figure('event-loop delay p99', 'ms', f.loopP99, 'lower');
+  figure('event-loop delay max', 'ms', f.loopMax, 'lower');
 }
 
 function getText(url: string): Promise<string> {
@@ -442,6 +526,21 @@ async function live(label: string, name: string, mkv: Buffer, l: Layout): Promis
   console.log(
     `live ${label}: Cluster's last byte written -> in the LIVE HLS media playlist p50 ${ms(percentile(h, 0.5))} p99 ${ms(percentile(h, 0.99))} (${h.length} fragments, polled every ${POLL_MS} ms)`,
   );
+  for (const [what, sorted] of [
+    ['PERSISTED', p],
+    ['in LIVE playlist', h],
+  ] as const)
+    for (const [name, q] of [
+      ['p50', 0.5],
+      ['p99', 0.99],
+    ] as const)
+      reportFigure({
+        bench: 'video',
+        figure: `live ${label}: last byte -> ${what}, ${name}`,
+        unit: 'ms',
+        value: percentile(sorted, q),
+        better: 'lower',
+      });
 }
 
 try {
@@ -449,12 +548,15 @@ try {
     `fixtures: 360p ${(small.length / MB).toFixed(2)} MB, 1080p ${(large.length / MB).toFixed(2)} MB, ${smallLayout.clusters.length} and ${largeLayout.clusters.length} fragments of 1 s`,
   );
   for (const { label, mkv, layout: l } of fixtures) {
-    await ingest(label, mkv, 1, SEQUENTIAL_CALLS);
-    await diskFloor(label, mkv, l, 1, SEQUENTIAL_CALLS);
-    await httpsFloor(label, mkv, 1, SEQUENTIAL_CALLS);
-    await ingest(label, mkv, PARALLEL_STREAMS, PARALLEL_CALLS);
-    await diskFloor(label, mkv, l, PARALLEL_STREAMS, PARALLEL_CALLS);
-    await httpsFloor(label, mkv, PARALLEL_STREAMS, PARALLEL_CALLS);
+    for (const [streams, calls] of [
+      [1, SEQUENTIAL_CALLS],
+      [PARALLEL_STREAMS, PARALLEL_CALLS],
+    ] as const) {
+      const figures = await ingest(label, mkv, streams, calls);
+      const disk = await diskFloor(label, mkv, l, streams, calls);
+      const sink = await httpsFloor(label, mkv, streams, calls);
+      reportIngest(`${label}, ${streams} stream${streams > 1 ? 's' : ''} x ${calls}`, figures, disk, sink);
+    }
   }
   const liveMkv = truncate(small, smallLayout, LIVE_FRAGMENTS);
   const liveLayout = layout(liveMkv);
