@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark in BENCHES, one after another (the machine has 2 cores), each as
- * a child process with its fixed workload and CAMLINK_BENCH_RESULTS pointing at a results file
+ * a child process with its fixed workload and BENCH_RESULTS_FILE pointing at a results file
  * (bench/lib/report.ts), shows which bench runs and for how long, then writes docs/benchmarks.md
  * (bench/lib/render.ts) with the machine, the versions and a section per bench. A bench that exits
  * non-zero, times out or reports no figure is written as failed and makes the exit code 1.

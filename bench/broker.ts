@@ -354,6 +354,7 @@ function qos1Loop(socket: tls.TLSSocket, topic: string): Promise<void> {
     });
     socket.on('data', (d: Buffer) => parser.parse(d));
     socket.once('close', () => reject(new Error(`closed after ${acked} acks, ${received} received`)));
+    socket.once('error', reject);
     send();
   });
 }
@@ -374,6 +375,8 @@ async function closeAll(sockets: tls.TLSSocket[]): Promise<void> {
   await Promise.all(
     sockets.splice(0).map(async (s) => {
       s.removeAllListeners('close');
+      // A reset while a measured phase is over (the broker closing on DISCONNECT first) changes nothing.
+      s.on('error', () => undefined);
       s.end(mqttPacket.generate({ cmd: 'disconnect' }));
       if (!s.closed) await once(s, 'close');
     }),

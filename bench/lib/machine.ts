@@ -5,13 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, statfs } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Environment } from './render.js';
 
 const run = promisify(execFile);
-const require = createRequire(import.meta.url);
 
 async function firstLine(command: string, args: string[]): Promise<string> {
   try {
@@ -24,9 +23,11 @@ async function firstLine(command: string, args: string[]): Promise<string> {
   }
 }
 
-function packageVersion(name: string): string {
+/** From node_modules/<name>/package.json (some packages' exports hide package.json from require). */
+async function packageVersion(root: string, name: string): Promise<string> {
   try {
-    return (require(`${name}/package.json`) as { version: string }).version;
+    const text = await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8');
+    return (JSON.parse(text) as { version: string }).version;
   } catch {
     return 'not installed';
   }
@@ -46,8 +47,8 @@ async function diskOf(path: string): Promise<string> {
   const rotational = name
     ? (await readFile(`/sys/block/${name}/queue/rotational`, 'utf8').catch(() => '')).trim()
     : '';
-  const kind = rotational === '0' ? 'non-rotational ' : rotational === '1' ? 'rotational ' : '';
-  return `temp directory ${path} on ${kind}${device} (${type}, ${size} GB, mounted at ${mountPoint})`;
+  const kind = rotational === '' ? '' : `, rotational=${rotational} per the kernel`;
+  return `temp directory ${path} on ${device} (${type}, ${size} GB, mounted at ${mountPoint}${kind})`;
 }
 
 async function osName(): Promise<string> {
@@ -87,10 +88,10 @@ export async function environment(cwd: string): Promise<Environment> {
       ['OpenSSL', process.versions.openssl],
       ['Mosquitto', mosquitto],
       ['ffmpeg', ffmpeg],
-      ['aedes', packageVersion('aedes')],
-      ['s3rver', packageVersion('s3rver')],
-      ['better-sqlite3', packageVersion('better-sqlite3')],
-      ['@aws-sdk/client-sqs', packageVersion('@aws-sdk/client-sqs')],
+      ['aedes', await packageVersion(cwd, 'aedes')],
+      ['s3rver', await packageVersion(cwd, 's3rver')],
+      ['better-sqlite3', await packageVersion(cwd, 'better-sqlite3')],
+      ['@aws-sdk/client-sqs', await packageVersion(cwd, '@aws-sdk/client-sqs')],
     ],
   };
 }

@@ -2,12 +2,12 @@
  * The results contract between a bench script and `npm run bench` (bench/all.ts): besides its printed
  * line per figure, a bench calls `describeBench` once (its workload and peers, kept as constants in the
  * script so docs/benchmarks.md cannot drift from the code) and `reportFigure` once per figure. When env
- * CAMLINK_BENCH_RESULTS names a file, each call appends one JSON line to it; otherwise they do nothing,
+ * BENCH_RESULTS_FILE names a file, each call appends one JSON line to it; otherwise they do nothing,
  * so `npm run bench:<name>` alone behaves as before.
  */
 import { appendFileSync } from 'node:fs';
 
-export const RESULTS_ENV = 'CAMLINK_BENCH_RESULTS';
+export const RESULTS_ENV = 'BENCH_RESULTS_FILE';
 
 /** One measured figure, with the peer measured in the same run where there is one. */
 export interface FigureRecord {
