@@ -354,7 +354,9 @@ function qos1Loop(socket: tls.TLSSocket, topic: string): Promise<void> {
     });
     socket.on('data', (d: Buffer) => parser.parse(d));
     socket.once('close', () => reject(new Error(`closed after ${acked} acks, ${received} received`)));
-    socket.once('error', reject);
+    socket.once('error', (err) =>
+      reject(new Error(`QoS 1 loop on ${topic}: ${err.message} after ${acked} acks, ${received} received`)),
+    );
     send();
   });
 }
