@@ -267,7 +267,13 @@ async function mqttConnect(
     servername: 'localhost',
   });
   socket.setNoDelay(true);
-  await once(socket, 'secureConnect');
+  // A reset before the session is up ends in 'close' (handled below); keep what caused it for the message.
+  let failure: Error | undefined;
+  const onError = (err: Error) => (failure = err);
+  await once(socket, 'secureConnect').catch((err: Error) => {
+    throw new Error(`${device.id}: TLS handshake: ${err.message}`);
+  });
+  socket.on('error', onError);
   const parser = mqttPacket.parser();
   const packets: mqttPacket.Packet[] = [];
   let wake: (() => void) | undefined;
@@ -284,7 +290,7 @@ async function mqttConnect(
       await Promise.race([
         new Promise<void>((r) => (wake = r)),
         once(socket, 'close').then(() => {
-          throw new Error(`closed waiting for ${cmd}`);
+          throw new Error(`${device.id}: closed waiting for ${cmd}: ${failure?.message ?? 'no error'}`);
         }),
       ]);
     }
@@ -308,6 +314,7 @@ async function mqttConnect(
     if (suback.granted[0] === 128) throw new Error(`subscription to ${subscribe} refused`);
   }
   socket.removeListener('data', onData);
+  socket.removeListener('error', onError);
   return socket;
 }
 
@@ -354,7 +361,7 @@ function qos1Loop(socket: tls.TLSSocket, topic: string): Promise<void> {
     });
     socket.on('data', (d: Buffer) => parser.parse(d));
     socket.once('close', () => reject(new Error(`closed after ${acked} acks, ${received} received`)));
-    socket.once('error', (err) =>
+    socket.once('error', (err: Error) =>
       reject(new Error(`QoS 1 loop on ${topic}: ${err.message} after ${acked} acks, ${received} received`)),
     );
     send();

@@ -179,7 +179,7 @@ function put(agent: Agent, url: string, body: Buffer): Promise<void> {
 async function measure(
   kind: ServerKind,
   base: string,
-  agent: Agent,
+  ca: Buffer,
   size: number,
   count: number,
   bodies: Buffer[],
@@ -203,11 +203,18 @@ async function measure(
     ),
   );
   process.stderr.write(`  ${kind} ${count} x ${size / MB} MB...\n`);
-  const started = process.hrtime.bigint();
-  for (const [i, { url }] of urls.entries())
-    await put(agent, url, bodies[i % bodies.length] ?? Buffer.alloc(0));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return (size * count) / MB / seconds;
+  // One keep-alive socket per batch: between batches a server may close an idle socket (Node's
+  // keepAliveTimeout is 5 s) and a reused stale socket fails with EPIPE on a loaded machine.
+  const agent = new Agent({ ca, keepAlive: true, maxSockets: 1 });
+  try {
+    const started = process.hrtime.bigint();
+    for (const [i, { url }] of urls.entries())
+      await put(agent, url, bodies[i % bodies.length] ?? Buffer.alloc(0));
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return (size * count) / MB / seconds;
+  } finally {
+    agent.destroy();
+  }
 }
 
 async function main(): Promise<void> {
@@ -227,7 +234,6 @@ async function main(): Promise<void> {
         `disk ${((fs.blocks * fs.bsize) / 1e9).toFixed(0)} GB at ${root}`,
     );
     const children = new Map<ServerKind, { child: ChildProcess; url: string }>();
-    const agent = new Agent({ ca: tls.ca, keepAlive: true, maxSockets: 1 });
     try {
       for (const kind of SERVERS) children.set(kind, await startChild(kind, join(root, kind), tlsDir));
       for (const workload of WORKLOADS) {
@@ -237,7 +243,7 @@ async function main(): Promise<void> {
           await measure(
             kind,
             children.get(kind)?.url ?? '',
-            agent,
+            tls.ca,
             10 * MB,
             2,
             bodies.map((b) => b.subarray(0, 10 * MB)),
@@ -247,7 +253,7 @@ async function main(): Promise<void> {
             const mbps = await measure(
               kind,
               children.get(kind)?.url ?? '',
-              agent,
+              tls.ca,
               workload.size,
               workload.count,
               bodies,
@@ -280,7 +286,6 @@ async function main(): Promise<void> {
           });
       }
     } finally {
-      agent.destroy();
       for (const { child } of children.values()) child.kill();
     }
   } finally {
