@@ -106,6 +106,7 @@ export class CameraFleet extends EventEmitter<FleetEvents> {
   /** Every camera's outbox is empty: each acknowledged PUT was announced and PUBACKed. */
   async outboxesEmpty(): Promise<boolean> {
     for (const agent of this.agents.values()) {
+      await agent.waitConnected();
       await agent.drain();
       if ((await agent.outbox.pending()).length > 0) return false;
     }
