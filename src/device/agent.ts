@@ -38,6 +38,8 @@ export interface AgentOptions {
   /** Upload-URL requests over MQTT fail after this long without an answer (default 10,000 ms). */
   readonly requestTimeoutMs?: number;
   readonly logger: Logger;
+  /** Called after the endpoint acknowledged (PUBACK) a notification, before it leaves the outbox. */
+  readonly onAnnounced?: (notification: UploadNotification) => void;
 }
 
 /** What the backend handed over (POST /v1/devices/{id}/uploads, or MQTT upload-url/accepted). */
@@ -143,9 +145,10 @@ export class CameraAgent {
     this.draining = this.draining.then(async () => {
       if (!this.session.connected) return;
       try {
-        const n = await this.outbox.drain((notification) =>
-          this.session.publish(topics.uploads(this.options.deviceId), JSON.stringify(notification), 1),
-        );
+        const n = await this.outbox.drain(async (notification) => {
+          await this.session.publish(topics.uploads(this.options.deviceId), JSON.stringify(notification), 1);
+          this.options.onAnnounced?.(notification);
+        });
         if (n > 0) this.options.logger.info({ published: n }, 'announced uploads');
       } catch (err) {
         this.options.logger.warn(

@@ -46,7 +46,7 @@ class DigestingFileSink extends Writable {
       return;
     }
     // The worker hashes while the file is written; wait for both (hashed is set only under backpressure).
-    Promise.all([this.handle.writev(buffers), hashed]).then(
+    Promise.all([writeAll(this.handle, buffers), hashed]).then(
       () => callback(),
       (err: Error) => callback(err),
     );
@@ -54,6 +54,36 @@ class DigestingFileSink extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this._writev([{ chunk }], callback);
+  }
+}
+
+/**
+ * writev() until every byte is down: a regular file may take fewer bytes than asked (a disk that fills
+ * up mid-call) without an error, and FileHandle.writev does not loop; ignoring that would commit a
+ * truncated object under the full size. A call that takes nothing is reported as the full disk it is.
+ */
+export async function writeAll(
+  handle: { writev(buffers: Buffer[]): Promise<{ bytesWritten: number }> },
+  buffers: readonly Buffer[],
+): Promise<void> {
+  let pending = buffers.filter((b) => b.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending);
+    if (bytesWritten <= 0) {
+      throw Object.assign(new Error('no space left on device: the file took no more bytes'), {
+        code: 'ENOSPC',
+      });
+    }
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    pending = rest;
   }
 }
 

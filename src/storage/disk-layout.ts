@@ -14,7 +14,18 @@
  * File names derive from a hash of the key, never from the key itself.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  statfs,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fsyncDir, PUBLIC_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
@@ -148,6 +159,12 @@ export class DiskStore {
     return index.sorted;
   }
 
+  /** Bytes an unprivileged writer may still use on the store's filesystem (statfs f_bavail). */
+  async freeBytes(): Promise<number> {
+    const fs = await statfs(this.root);
+    return fs.bavail * fs.bsize;
+  }
+
   async createTempFile(bucket: string): Promise<TempFile> {
     this.#index(bucket);
     const path = join(this.bucketDir(bucket), 'tmp', randomBytes(12).toString('hex'));
@@ -162,13 +179,21 @@ export class DiskStore {
     const dir = this.bucketDir(bucket);
     return this.#withKeyLock(`${bucket}/${meta.key}`, async () => {
       const dataFile = `${hash}-${randomBytes(8).toString('hex')}`;
-      await rename(tempPath, join(dir, 'data', dataFile));
-      await fsyncDir(join(dir, 'data'));
+      const dataPath = join(dir, 'data', dataFile);
       const full: ObjectMeta = { ...meta, dataFile };
-      await writeFileAtomic(join(dir, 'meta', `${hash}.json`), JSON.stringify(full), {
-        mode: PUBLIC_FILE_MODE,
-        overwrite: true,
-      });
+      try {
+        await rename(tempPath, dataPath);
+        await fsyncDir(join(dir, 'data'));
+        await writeFileAtomic(join(dir, 'meta', `${hash}.json`), JSON.stringify(full), {
+          mode: PUBLIC_FILE_MODE,
+          overwrite: true,
+        });
+      } catch (err) {
+        // Not committed (e.g. ENOSPC on the sidecar): the previous version stays, nothing is orphaned.
+        await unlink(tempPath).catch(() => undefined);
+        await unlink(dataPath).catch(() => undefined);
+        throw err;
+      }
       const previous = index.objects.get(meta.key);
       if (!index.objects.has(meta.key)) index.sorted = undefined;
       index.objects.set(meta.key, full);

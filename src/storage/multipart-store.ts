@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { systemErrorCode } from '../errors/camlink-error.js';
 import { fsyncDir, PUBLIC_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
 import { compositeChecksum, isChecksumAlgorithm, type Checksums } from './checksums.js';
+import { writeAll } from './body-sink.js';
 import type { DiskStore, NewObjectMeta } from './disk-layout.js';
 import { S3Error } from './s3-errors.js';
 import type { CompletedPart } from './xml.js';
@@ -174,7 +175,10 @@ export class MultipartStore {
         const sink = new Writable({
           highWaterMark: 1024 * 1024,
           writev: (chunks, cb) => {
-            temp.handle.writev(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
+            writeAll(
+              temp.handle,
+              chunks.map((c) => c.chunk as Buffer),
+            ).then(() => cb(), cb);
           },
         });
         for (const part of chosen) {

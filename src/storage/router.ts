@@ -104,6 +104,11 @@ export async function handleS3Request(
     const error = err instanceof S3Error ? err : toS3Error(err);
     if (error.code === 'InternalError')
       storage.logger.error({ requestId, method, resource, err }, 's3 internal error');
+    else if (error.code === 'InsufficientStorage')
+      storage.logger.error(
+        { requestId, method, resource, message: error.message },
+        'the store is out of space',
+      );
     else storage.logger.debug({ requestId, method, resource, code: error.code }, 's3 request refused');
     // Node detaches the socket once the response is done; a closed client gets no error document.
     const socket = req.socket as IncomingMessage['socket'] | null;
@@ -123,6 +128,10 @@ function toS3Error(err: unknown): S3Error {
   const code = err instanceof Error && 'code' in err ? String(err.code) : '';
   if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') {
     return new S3Error('IncompleteBody', 'The client closed the connection before the body was complete');
+  }
+  // The disk (or the quota) filled up while the body was written: the temp file is gone already.
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new S3Error('InsufficientStorage', 'The store ran out of disk space while writing this object');
   }
   return new S3Error('InternalError');
 }

@@ -32,6 +32,14 @@ export const s3ErrorTable = {
     status: 400,
     message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
   },
+  /**
+   * Not in S3's list (S3 never fills up); the WebDAV status (RFC 4918 §11.5) S3-compatible stores
+   * answer when their disk is full, as MinIO does with 507. Retryable: space may be freed.
+   */
+  InsufficientStorage: {
+    status: 507,
+    message: 'The store has not enough free space to store this object. Please retry later.',
+  },
   InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
   InvalidAccessKeyId: {
     status: 403,

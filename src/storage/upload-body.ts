@@ -67,6 +67,15 @@ export async function receiveUpload(
     );
   }
 
+  // Refuse before streaming when the declared body cannot fit (the write would end in ENOSPC anyway).
+  if (length > (await storage.store.freeBytes())) {
+    throw new S3Error(
+      'InsufficientStorage',
+      `Your proposed upload of ${length} bytes does not fit in the free space of the store`,
+      { ProposedSize: String(length) },
+    );
+  }
+
   const wanted = new Set<ChecksumAlgorithm>();
   let requested: ChecksumAlgorithm | undefined;
   const expected = new Map<ChecksumAlgorithm, string>();

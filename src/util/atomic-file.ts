@@ -28,12 +28,18 @@ export async function writeFileAtomic(
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   const handle = await open(tmp, 'wx', options.mode);
   try {
-    // open() honours the umask; chmod makes the mode exact (0600 stays 0600, 0644 is not narrowed).
-    await handle.chmod(options.mode);
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      // open() honours the umask; chmod makes the mode exact (0600 stays 0600, 0644 is not narrowed).
+      await handle.chmod(options.mode);
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    // A failed write (e.g. ENOSPC) leaves no torn temp file behind.
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
   try {
     if (options.overwrite) {

@@ -33,7 +33,10 @@ export interface AppWorld {
   startCamera(camera: ProvisionedCamera, dir: string, picturesDir?: string): Promise<SimulatedCamera>;
 }
 
-export async function appWorld(t: TestContext, platform: RunningPlatform): Promise<AppWorld> {
+export async function appWorld(
+  t: TestContext,
+  platform: Pick<RunningPlatform, 'endpoints' | 'operatorTokenFile'>,
+): Promise<AppWorld> {
   const e = platform.endpoints;
   const ca = await readFile(e.caPath);
   const httpsAgent = new https.Agent({ ca, keepAlive: true });

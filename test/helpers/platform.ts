@@ -17,10 +17,23 @@ export function platformConfig(dataDir: string, extra: ConfigInput = {}): Camlin
 export async function startTestPlatform(
   t: TestContext,
   dataDir: string,
-  options: { extra?: ConfigInput; clock?: Clock } = {},
+  options: {
+    extra?: ConfigInput;
+    clock?: Clock;
+    /** Receives every info-level log line of the platform, parsed (to wait on a logged event). */
+    onLog?: (line: Record<string, unknown>) => void;
+  } = {},
 ): Promise<{ platform: RunningPlatform; config: CamlinkConfig }> {
   const config = platformConfig(dataDir, options.extra);
-  const platform = await startPlatform(config, createLogger({ level: 'silent' }), {
+  const { onLog } = options;
+  const logger =
+    onLog === undefined
+      ? createLogger({ level: 'silent' })
+      : createLogger(
+          { level: 'info' },
+          { write: (line: string) => void onLog(JSON.parse(line) as Record<string, unknown>) },
+        );
+  const platform = await startPlatform(config, logger, {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   t.after(() => platform.close());

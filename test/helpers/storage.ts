@@ -32,8 +32,12 @@ export interface TestStore {
 
 export async function startTestStore(
   t: TestContext,
-  options: Partial<Omit<StorageServerOptions, 'dataDir' | 'tls' | 'credentials'>> = {},
+  options: Partial<Omit<StorageServerOptions, 'dataDir' | 'tls' | 'credentials'>> & {
+    /** Where the store keeps its files (default: under the test's PKI data dir). */
+    storeDir?: string;
+  } = {},
 ): Promise<TestStore> {
+  const { storeDir: chosenDir, ...serverOptions } = options;
   const { ctx, dataDir } = await testPki(t);
   await initCa(ctx, { force: false });
   await issueServerCert(ctx, dataDir, {
@@ -49,14 +53,14 @@ export async function startTestStore(
   const credentials = new InMemoryCredentialStore([
     { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
   ]);
-  const storeDir = join(dataDir, 'storage');
+  const storeDir = chosenDir ?? join(dataDir, 'storage');
   const server = await startStorageServer({
     dataDir: storeDir,
     tls: { key, cert },
     host: '127.0.0.1',
     port: 0,
     credentials,
-    ...options,
+    ...serverOptions,
   });
   t.after(() => server.close());
   // Every name (bucket.s3.localhost included) resolves to the loopback store.

@@ -182,10 +182,16 @@ export class UploadConsumer {
     this.notifications.inc({ outcome: outcome.kind });
     if (outcome.kind === 'rejected') this.rejections.inc({ reason: outcome.reason });
     const handled = { messageId: message.MessageId, receiveCount, outcome, deleted };
-    logger.debug(
-      { messageId: message.MessageId, receiveCount, outcome: outcome.kind, deleted },
-      'upload notification handled',
-    );
+    const uploadId = outcome.uploadId;
+    if (outcome.kind === 'duplicate') {
+      // Only faults make duplicates (a lost PUBACK or DeleteMessage, a crash mid-reconcile): worth a line.
+      logger.info({ messageId: message.MessageId, uploadId, receiveCount }, 'duplicate upload notification');
+    } else {
+      logger.debug(
+        { messageId: message.MessageId, uploadId, receiveCount, outcome: outcome.kind, deleted },
+        'upload notification handled',
+      );
+    }
     for (const listener of this.listeners) {
       try {
         listener(handled);
