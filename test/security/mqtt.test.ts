@@ -16,12 +16,7 @@ import { revokeDevice } from '../../src/pki/crl.js';
 import { pkiContext } from '../../src/pki/context.js';
 import { loadConfig } from '../../src/config/load.js';
 import { loadTlsServerMaterial } from '../../src/pki/tls-material.js';
-import {
-  closed,
-  nextMessage,
-  startTestEndpoint,
-  type TestEndpoint,
-} from '../helpers/endpoint.js';
+import { closed, nextMessage, startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
 import { surface } from './matrix.js';
 import { tlsHandshakeRefusal } from './observe.js';
