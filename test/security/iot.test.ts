@@ -18,6 +18,7 @@ import type { ProvisionedCamera } from '../helpers/app-world.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { rawRequest, type RawResponse } from '../helpers/https.js';
 import { surface } from './matrix.js';
+import { sdkRefusal } from './sdk.js';
 import { refusal, tlsRefusal } from './observe.js';
 import { securityWorld } from './world.js';
 
@@ -56,17 +57,6 @@ function providerRefusal(res: RawResponse, status: number, message: RegExp): str
   assert.equal(body.credentials, undefined, 'no credentials in a refusal');
   assert.match(body.message ?? '', message);
   return `${res.status} {"message"}`;
-}
-
-/** The SDK error of a refused call as `status name`. */
-async function sdkRefusal(attempt: Promise<unknown>, status: number, name: string): Promise<string> {
-  let observed = '';
-  await assert.rejects(attempt, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    observed = `${err.$metadata?.httpStatusCode ?? '?'} ${err.name}`;
-    return true;
-  });
-  assert.equal(observed, `${status} ${name}`);
-  return observed;
 }
 
 function client(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) {

@@ -12,6 +12,7 @@ import type { PresignInput } from '../../src/presign/presigner.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { rawRequest } from '../helpers/https.js';
 import { surface } from './matrix.js';
+import { sdkRefusal } from './sdk.js';
 import { refusal } from './observe.js';
 import { cameraSession, securityWorld, type SessionCredentials } from './world.js';
 
@@ -41,16 +42,6 @@ function send(url: string, method: string, headers: Record<string, string>, body
 function s3(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) {
   const { platform, world } = sw();
   return new S3Client({ ...sdkOptions(platform.endpoints.s3, world.ca, credentials), forcePathStyle: true });
-}
-
-async function sdkRefusal(attempt: Promise<unknown>, status: number, name: string): Promise<string> {
-  let observed = '';
-  await assert.rejects(attempt, (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    observed = `${err.$metadata?.httpStatusCode ?? '?'} ${err.name}`;
-    return true;
-  });
-  assert.equal(observed, `${status} ${name}`);
-  return observed;
 }
 
 async function camera(id: string): Promise<SessionCredentials> {
