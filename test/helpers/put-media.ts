@@ -4,6 +4,7 @@
  * acknowledgement lines collected as they arrive.
  */
 import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { signPutMediaRequest } from '../../src/device/video/put-media-signing.js';
 
 export interface AckLine {
@@ -21,7 +22,7 @@ export interface PutMediaCall {
   write(bytes: Uint8Array): void;
   end(): Promise<{ status: number }>;
   /** Resolves with the status once the response has ended. */
-  readonly done: Promise<{ status: number; body: string }>;
+  readonly done: Promise<{ status: number; body: string; headers: IncomingHttpHeaders }>;
   destroy(): void;
 }
 
@@ -50,31 +51,33 @@ export async function putMedia(options: {
   });
   const acks: AckLine[] = [];
   const waiters: { test: (a: AckLine) => boolean; resolve: (a: AckLine) => void }[] = [];
-  const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let buffered = '';
-      let body = '';
-      res.on('data', (d: Buffer) => {
-        body += d.toString();
-        buffered += d.toString();
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line === '') continue;
-          const a = JSON.parse(line) as AckLine;
-          acks.push(a);
-          for (const w of waiters.splice(0)) {
-            if (w.test(a)) w.resolve(a);
-            else waiters.push(w);
+  const done = new Promise<{ status: number; body: string; headers: IncomingHttpHeaders }>(
+    (resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let buffered = '';
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+          buffered += d.toString();
+          let nl: number;
+          while ((nl = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line === '') continue;
+            const a = JSON.parse(line) as AckLine;
+            acks.push(a);
+            for (const w of waiters.splice(0)) {
+              if (w.test(a)) w.resolve(a);
+              else waiters.push(w);
+            }
           }
-        }
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', reject);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-  });
+    },
+  );
   done.catch(() => undefined);
   req.flushHeaders();
   return {

@@ -61,10 +61,14 @@ export function dashboardRoutes(app: FastifyInstance, dir: string = DEFAULT_DASH
     try {
       html = await readFile(join(root, 'index.html'));
     } catch {
+      // The same security headers as the page: whatever `/` answers is never framed or sniffed.
       return reply
         .code(503)
         .type('text/plain; charset=utf-8')
         .header('cache-control', 'no-store')
+        .header('content-security-policy', DASHBOARD_CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
         .send(NOT_BUILT);
     }
     return reply

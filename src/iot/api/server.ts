@@ -95,7 +95,7 @@ async function handle(
       );
     }
   } catch (err) {
-    if (err instanceof AuthError) return sendError(res, authError(err));
+    if (err instanceof AuthError) return sendError(res, authError(err, isUnsigned(req)));
     throw err;
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -138,7 +138,13 @@ async function handle(
   }
 }
 
-function authError(err: AuthError): IotApiError {
+/** Neither an Authorization header nor a pre-signed query: no attempt at signing at all. */
+function isUnsigned(req: http.IncomingMessage): boolean {
+  return req.headers.authorization === undefined && !/[?&]X-Amz-Signature=/i.test(req.url ?? '');
+}
+
+function authError(err: AuthError, unsigned: boolean): IotApiError {
+  if (unsigned) return new IotApiError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   switch (err.code) {
     case 'InvalidAccessKeyId':
     case 'InvalidToken':

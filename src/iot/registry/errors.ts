@@ -11,6 +11,8 @@ export const iotErrorStatus = {
   ForbiddenException: 403,
   UnrecognizedClientException: 403,
   InvalidSignatureException: 403,
+  /** No Authorization header and no X-Amz-Signature: AWS's front end answers "Missing Authentication Token". */
+  MissingAuthenticationTokenException: 403,
   ResourceNotFoundException: 404,
   CertificateStateException: 406,
   ResourceAlreadyExistsException: 409,
