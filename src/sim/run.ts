@@ -139,7 +139,8 @@ export async function runSim(options: SimOptions): Promise<SimResult> {
       brokerMemory = (await processMemory(platform.pid)) ?? brokerMemory;
       if (tracker.outstanding > 0) {
         options.status(`waiting up to ${options.graceSeconds} s for ${tracker.outstanding} reconciliations`);
-        await tracker.settled(options.graceSeconds * 1000, signal);
+        // Also after an interrupt: what was acknowledged deserves its chance to be reconciled.
+        await tracker.settled(options.graceSeconds * 1000);
       }
     }
     const lost = await tracker.finalCheck(operator);
