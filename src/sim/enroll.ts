@@ -41,24 +41,39 @@ export async function enrollFleet(options: EnrollOptions): Promise<BackendClient
       const identity = todo[next++];
       if (identity === undefined) break;
       if (!registered.has(identity.deviceId)) {
-        await options.operator
-          .registerDevice(identity.deviceId, identity.certificateId)
-          .catch((err: unknown) => {
-            if (!(isCamlinkError(err) && err.code === 'CONFLICT')) throw err;
-          });
+        await retried(() => options.operator.registerDevice(identity.deviceId, identity.certificateId));
       }
-      const challenge = await user.createChallenge(identity.deviceId);
-      const signature = sign(
-        'sha256',
-        Buffer.from(challenge.signingInput, 'base64'),
-        createPrivateKey(identity.keyPem),
-      );
-      await user.pair(challenge.challengeId, signature);
+      await retried(async () => {
+        const challenge = await user.createChallenge(identity.deviceId);
+        const signature = sign(
+          'sha256',
+          Buffer.from(challenge.signingInput, 'base64'),
+          createPrivateKey(identity.keyPem),
+        );
+        await user.pair(challenge.challengeId, signature);
+      });
       options.progress(++done, todo.length);
     }
   };
   await Promise.all(Array.from({ length: ENROLL_CONCURRENCY }, worker));
   return user;
+}
+
+/**
+ * Runs `call` again (at most 3 times) after a transport failure: the backend closes idle keep-alive
+ * connections (Node's 5 s default), and a request racing that close fails with a reset. CONFLICT (the
+ * device already registered, or already paired by an attempt whose answer was lost) is success here.
+ */
+async function retried(call: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await call();
+      return;
+    } catch (err) {
+      if (isCamlinkError(err) && err.code === 'CONFLICT') return;
+      if (!(isCamlinkError(err) && err.code === 'UPSTREAM_FAILED') || attempt >= 3) throw err;
+    }
+  }
 }
 
 async function simUser(options: EnrollOptions): Promise<BackendClient> {
