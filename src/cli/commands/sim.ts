@@ -14,7 +14,7 @@ import { phaseProgress } from '../progress.js';
 export const SIM_LIMITS = {
   cameras: [1, 50_000, undefined],
   duration: [1, 3_600, 60],
-  rate: [0.1, 5_000, 200],
+  rate: [0.1, 5_000, 20],
   grace: [1, 600, 30],
   'connect-concurrency': [1, 2_000, 200],
   'connect-timeout': [5, 600, 120],
@@ -56,7 +56,7 @@ export const simCommand = defineCommand({
       valueName: 'S',
       description: 'upload phase in seconds, 1-3,600 (default 60)',
     },
-    rate: { type: 'string', valueName: 'R', description: 'uploads per second, 0.1-5,000 (default 200)' },
+    rate: { type: 'string', valueName: 'R', description: 'uploads per second, 0.1-5,000 (default 20)' },
     grace: {
       type: 'string',
       valueName: 'S',
