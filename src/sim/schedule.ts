@@ -4,7 +4,7 @@
  * without the app: an upload-URL request over MQTT (request/response topics), the PUT of a small real
  * JPEG to the pre-signed URL, the notification through the agent's durable outbox (QoS 1). The schedule
  * never runs ahead of itself: when `maxInFlight` uploads are under way, due uploads wait, and the
- * achieved rate (not the asked one) is what the sim reports.
+ * achieved rate (not the asked one) is what the sim reports, with how many due uploads never started.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -38,7 +38,7 @@ export interface UploadCounters {
   /** Failed before the store acknowledged anything; by error code. */
   failed: number;
   readonly failures: Map<string, number>;
-  /** Due uploads that waited for a free slot or camera. */
+  /** Uploads due by the end of the schedule that never started (no free slot or idle camera). */
   deferred: number;
 }
 
@@ -88,6 +88,8 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
       const now = performance.now();
       const elapsed = now - start;
       if (elapsed >= options.durationMs || options.signal.aborted) {
+        const dueByNow = Math.floor((Math.min(elapsed, options.durationMs) / 1000) * options.rate);
+        counters.deferred = Math.max(0, dueByNow - counters.started);
         clearInterval(timer);
         resolve();
         return;
@@ -95,10 +97,7 @@ export async function runSchedule(options: ScheduleOptions): Promise<ScheduleRes
       const due = Math.floor((elapsed / 1000) * options.rate) - counters.started;
       for (let i = 0; i < due; i++) {
         const camera = inFlight.size < options.maxInFlight ? pickCamera() : undefined;
-        if (camera === undefined) {
-          counters.deferred += due - i;
-          break;
-        }
+        if (camera === undefined) break;
         launch(camera);
       }
       if (now - lastReport >= 1000) {

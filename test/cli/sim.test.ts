@@ -6,25 +6,13 @@
  * uploads reach the store and the queue, nobody records them, and the sim must call them lost.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CAMLINK_BIN, cli, cliProcess, errorCodeOf } from '../helpers/cli.js';
+import { cli, cliProcess, errorCodeOf } from '../helpers/cli.js';
+import { summary } from '../helpers/sim.js';
 import { tempDir } from '../helpers/tmp.js';
-
-function summary(stdout: string): Record<string, string> {
-  const lines = stdout.trimEnd().split('\n');
-  const last = lines[lines.length - 1] ?? '';
-  assert.match(last, /^sim /, `the last stdout line is the summary: ${stdout}`);
-  return Object.fromEntries(
-    last
-      .slice(4)
-      .split(' ')
-      .map((kv) => kv.split('=') as [string, string]),
-  );
-}
 
 test('camlink sim: 20 cameras upload, every acknowledged upload is reconciled; a rerun reuses the identities; without a reconciler uploads are lost', async (t) => {
   const dataDir = await tempDir(t, 'camlink-sim-');
@@ -76,48 +64,4 @@ test('camlink sim refuses out-of-range flags with CLI_USAGE before doing anythin
   const help = await cli(['sim', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /lost=N/);
-});
-
-test('camlink sim on SIGINT stops the schedule, still reconciles what was acknowledged, reports and stops its platform', async (t) => {
-  const dataDir = await tempDir(t, 'camlink-sim-int-');
-  const child = spawn(
-    process.execPath,
-    [
-      CAMLINK_BIN,
-      'sim',
-      '--cameras',
-      '3',
-      '--duration',
-      '600',
-      '--rate',
-      '2',
-      '--grace',
-      '60',
-      '--data-dir',
-      dataDir,
-    ],
-    { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  // The first progress line of the upload phase: the schedule is running.
-  await new Promise<void>((resolve) => {
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-      if (/^uploads \d+ acknowledged/m.test(stderr)) resolve();
-    });
-  });
-  child.kill('SIGINT');
-  const code = await exited;
-  const s = summary(stdout);
-  assert.equal(s['interrupted'], '1', stdout);
-  assert.equal(s['connected'], '3');
-  assert.equal(s['lost'], '0');
-  assert.equal(s['reconciled'], s['uploads']);
-  assert.equal(code, 130, stderr);
-  assert.match(stderr, /^interrupted: finishing up/m);
-  assert.ok(!existsSync(join(dataDir, 'endpoints.json')), 'the platform child was stopped');
 });

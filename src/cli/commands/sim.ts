@@ -133,7 +133,9 @@ export const simCommand = defineCommand({
         ctx.io.stderr(`${result.failed} uploads failed before the store acknowledged them: ${why}\n`);
       }
       if (result.deferred > 0) {
-        ctx.io.stderr(`the schedule fell behind: ${result.deferred} due uploads waited for a free slot\n`);
+        ctx.io.stderr(
+          `the schedule fell behind: ${result.deferred} due uploads never started (all slots or cameras busy)\n`,
+        );
       }
       ctx.io.stdout(`${summaryLine(result)}\n`);
       if (result.lost > 0) {
