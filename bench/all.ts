@@ -37,6 +37,7 @@ const BENCHES: BenchSpec[] = [
   },
   { id: 'upload', title: 'Direct upload end to end', script: 'bench/direct-upload.ts' },
   { id: 'video', title: 'Video: PutMedia ingest and live HLS latency', script: 'bench/video.ts' },
+  { id: 'sim', title: 'Fleet simulation (camlink sim)', script: 'bench/sim.ts' },
 ];
 
 interface BenchSpec {

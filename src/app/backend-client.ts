@@ -93,6 +93,19 @@ export class BackendClient {
     return this.call('POST', '/v1/devices/provision', { deviceId, csr });
   }
 
+  /** Operator: register a device id with the backend (its certificate id when known). */
+  registerDevice(deviceId: string, certificateId?: string): Promise<{ device: { deviceId: string } }> {
+    return this.call('POST', '/v1/devices', {
+      deviceId,
+      ...(certificateId === undefined ? {} : { certificateId }),
+    });
+  }
+
+  /** The caller's devices (the operator: all of them). */
+  listDevices(): Promise<{ devices: { deviceId: string; certificateId: string | null }[] }> {
+    return this.call('GET', '/v1/devices');
+  }
+
   /** An HLS session URL for a camera's video (LIVE, or ON_DEMAND for a time range). */
   videoHls(
     deviceId: string,

@@ -223,6 +223,16 @@ export const errorRegistry = {
     retryable: true,
     summary: 'The camera has no video stream, or no video in the time asked for (LIVE: the last 30 s).',
   },
+  SIM_LOST: {
+    status: 500,
+    retryable: false,
+    summary: 'camlink sim: uploads the store acknowledged were not reconciled by the backend in time.',
+  },
+  SIM_INTERRUPTED: {
+    status: 500,
+    retryable: true,
+    summary: 'camlink sim was interrupted before its fleet was ready.',
+  },
   UPSTREAM_FAILED: {
     status: 502,
     retryable: true,

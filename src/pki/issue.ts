@@ -29,10 +29,15 @@ export interface IssuedCertificate {
   certificateId: string;
 }
 
+/**
+ * `taken`, when given, answers "was this serial issued?" instead of a read of the whole index: a batch
+ * (camlink sim issuing thousands of identities under one lock) reads the index once, not per certificate.
+ */
 export async function issueCertificate(
   ctx: PkiContext,
   ca: CaMaterial,
   request: IssueRequest,
+  taken?: (serial: string) => boolean,
 ): Promise<IssuedCertificate> {
   const now = ctx.clock.now();
   const notAfter = new Date(now.getTime() + request.validityDays * DAY_MS);
@@ -43,8 +48,12 @@ export async function issueCertificate(
         `after the CA expires (${ca.cert.notAfter.toISOString()})`,
     );
   }
-  const issued = await ctx.store.certificates();
-  const serial = newSerial(ctx.random, (s) => issued.has(s));
+  let isTaken = taken;
+  if (isTaken === undefined) {
+    const issued = await ctx.store.certificates();
+    isTaken = (s) => issued.has(s);
+  }
+  const serial = newSerial(ctx.random, isTaken);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial,
     subject: [{ CN: [request.commonName] }],

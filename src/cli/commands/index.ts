@@ -9,6 +9,7 @@ import { cameraCommand } from './camera.js';
 import { storageCommand } from './storage.js';
 import { appCommand } from './app.js';
 import { awsCommand } from './aws.js';
+import { simCommand } from './sim.js';
 
 export const rootCommand = defineGroup(
   '',
@@ -23,5 +24,6 @@ export const rootCommand = defineGroup(
     appCommand,
     awsCommand,
     demoCommand,
+    simCommand,
   ],
 );
