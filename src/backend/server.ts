@@ -23,6 +23,7 @@ import { issueUpload } from './uploads/issue.js';
 import { openMqttSession } from './mqtt/session.js';
 import { startUploadUrlResponder } from './mqtt/upload-url-responder.js';
 import { userEventRepublisher } from './mqtt/user-events.js';
+import { startPresenceTracker } from './presence/tracker.js';
 import { reconcile } from './uploads/reconcile.js';
 
 export interface StartBackendOptions {
@@ -151,11 +152,18 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         const republisher = userEventRepublisher(session, mqttLog);
         const detach = events.onPublish((event, userId) => void republisher.forward(userId, event));
         closers.unshift(detach);
+        // Presence is optional: a policy from before it was added refuses the subscription.
+        await startPresenceTracker(session, { store, events, logger: mqttLog }).catch((err: unknown) =>
+          mqttLog.error(
+            { err: err instanceof Error ? err.message : String(err) },
+            'device presence is off: the backend cannot follow the lifecycle events',
+          ),
+        );
       } catch (err) {
         // The HTTP API and the reconciler work without it; say loudly what is missing.
         mqttLog.error(
           { err: err instanceof Error ? err.message : String(err), url: services.mqtt.url },
-          'the backend MQTT session did not start: upload-URL requests over MQTT and MQTT user events are off',
+          'the backend MQTT session did not start: upload-URL requests over MQTT, MQTT user events and device presence are off',
         );
       }
     }

@@ -1,7 +1,8 @@
 /**
  * The backend's own MQTT identity and policy (backend-policy.json), used by the embedded platform and by
  * the CDK app: the backend answers upload-URL requests of every device and publishes user events; it
- * cannot read devices' uploads or status (those reach it through the topic rule and the queue).
+ * cannot read devices' uploads or status (those reach it through the topic rule and the queue). It
+ * follows the lifecycle (presence) events, which is how the dashboard knows which cameras are online.
  * Client ids start with camlink-backend, so replicas connect as camlink-backend-<n> under one policy.
  */
 import { readFileSync } from 'node:fs';

@@ -31,4 +31,7 @@ export const topicFilters = {
   allUploads: `${DEVICE_TOPIC_ROOT}/+/uploads`,
   allUploadUrlRequests: `${DEVICE_TOPIC_ROOT}/+/upload-url/request`,
   allPresence: '$aws/events/presence/+/+',
+  /** What the backend subscribes to for device presence (backend-policy.json allows exactly these). */
+  presenceConnected: '$aws/events/presence/connected/+',
+  presenceDisconnected: '$aws/events/presence/disconnected/+',
 } as const;

@@ -88,5 +88,10 @@ test('the app client pairs, gets an upload URL and sees the upload recorded on i
   );
   abort.abort();
   await watching;
-  assert.equal(events.length, 1);
+  // One completion; the stream also carries the camera's presence (device.presence) since it connected.
+  assert.equal(events.filter((ev) => ev.type === 'upload.completed').length, 1);
+  assert.deepEqual(
+    [...new Set(events.map((ev) => ev.type))].filter((type) => type !== 'device.presence'),
+    ['upload.completed'],
+  );
 });

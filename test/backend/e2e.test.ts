@@ -89,12 +89,15 @@ function eventStream(
   });
 }
 
-function nextOn(client: MqttClient, topic: string): Promise<Record<string, unknown>> {
+/** The next message on `topic` (whose JSON `type` is `type`, when given: user events also carry presence). */
+function nextOn(client: MqttClient, topic: string, type?: string): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     const onMessage = (got: string, payload: Buffer) => {
       if (got !== topic) return;
+      const body = JSON.parse(payload.toString()) as Record<string, unknown>;
+      if (type !== undefined && body['type'] !== type) return;
       client.removeListener('message', onMessage);
-      resolve(JSON.parse(payload.toString()) as Record<string, unknown>);
+      resolve(body);
     };
     client.on('message', onMessage);
   });
@@ -241,7 +244,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       contentType: 'image/jpeg',
       size: photo1.length,
     });
-    const viaMqtt1 = nextOn(app, `camlink/users/${user.id}/events`);
+    const viaMqtt1 = nextOn(app, `camlink/users/${user.id}/events`, 'upload.completed');
     await shoot(issued, photo1);
     const sse1 = await events.next(issued.uploadId);
     assert.equal(sse1.type, 'upload.completed');

@@ -102,7 +102,19 @@ backendTest(
     assert.equal(paired.statusCode, 200, paired.body);
     assert.deepEqual(paired.json(), { device: cam.device, pairedAt: b.clock.now().toISOString() });
     const list = await b.call('GET', '/v1/devices', { token: alice.token });
-    assert.deepEqual(list.json<{ devices: DeviceBody[] }>().devices, [cam.device]);
+    // The list adds presence (this backend runs no MQTT session: unknown) and the certificate's state.
+    type Listed = DeviceBody & { presence?: unknown; certificate?: unknown };
+    const [listed, ...others] = list.json<{ devices: Listed[] }>().devices;
+    assert.deepEqual(others, []);
+    assert.ok(listed);
+    const { presence, certificate, ...stored } = listed;
+    assert.deepEqual(stored, cam.device);
+    assert.deepEqual(presence, { state: 'unknown', since: null });
+    assert.equal((certificate as { status?: string } | undefined)?.status, 'ACTIVE');
+    assert.equal(
+      (certificate as { certificateId?: string } | undefined)?.certificateId,
+      cam.device.certificateId,
+    );
     const one = await b.call('GET', '/v1/devices/cam-1', { token: alice.token });
     assert.equal(one.json<{ pairedAt: string }>().pairedAt, b.clock.now().toISOString());
   },

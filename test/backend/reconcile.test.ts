@@ -149,7 +149,9 @@ backendTest(
     await kit.put(upload, bytes);
     assert.equal((await b.services.objects.head(upload.bucket, upload.key))?.sha256, undefined);
     await kit.send(kit.notification(upload, bytes));
-    const event = await rec.event((e) => e.data.uploadId === upload.uploadId);
+    const event = await rec.event(
+      (e) => e.type === 'upload.completed' && e.data.uploadId === upload.uploadId,
+    );
     assert.equal((await b.store.findUpload(upload.uploadId))?.sha256, sha256(bytes));
     assert.deepEqual(rec.events, [{ userId: alice.id, event }]);
   },

@@ -52,9 +52,9 @@ export function App() {
         </button>
       </header>
       <main>
-        {route.page === 'fleet' && <Fleet token={token} />}
+        {route.page === 'fleet' && <Fleet token={token} me={me} />}
         {route.page === 'device' && (
-          <DevicePage key={route.deviceId} token={token} deviceId={route.deviceId} />
+          <DevicePage key={route.deviceId} token={token} deviceId={route.deviceId} me={me} />
         )}
         {route.page === 'unknown' && (
           <section>

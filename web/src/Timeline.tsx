@@ -1,6 +1,7 @@
 import { formatSize, formatTime } from './api';
-import type { UploadsState } from './DevicePage';
 import type { StreamState } from './events';
+import { LoadMore } from './LoadMore';
+import type { UploadList } from './uploads';
 
 const STREAM_TEXT: Record<StreamState | 'failed', string> = {
   connecting: 'Connecting to live updates…',
@@ -11,15 +12,17 @@ const STREAM_TEXT: Record<StreamState | 'failed', string> = {
 
 const STATUS_TEXT = { pending: 'uploading', done: 'uploaded', rejected: 'rejected' } as const;
 
-/** Every upload of the camera with its state, refreshed on each upload.completed event. */
+/** Every upload of the camera with its state, in pages, refreshed on each upload.completed event. */
 export function Timeline({
-  uploads,
+  list,
   stream,
   fresh,
+  onLoadMore,
 }: {
-  uploads: UploadsState;
+  list: UploadList;
   stream: StreamState | 'failed';
   fresh: ReadonlySet<string>;
+  onLoadMore: () => void;
 }) {
   return (
     <section aria-labelledby="timeline-heading" className="panel">
@@ -27,11 +30,16 @@ export function Timeline({
       <p role="status" className={`stream stream-${stream}`}>
         {STREAM_TEXT[stream]}
       </p>
-      {uploads.kind === 'ready' && uploads.uploads.length === 0 && <p className="empty">No uploads yet.</p>}
-      {uploads.kind === 'ready' && uploads.uploads.length > 0 && (
-        <ol className="timeline" aria-live="polite">
-          {uploads.uploads.map((u) => (
-            <li key={u.uploadId} className={`upload upload-${u.status}`}>
+      {list.kind === 'error' && (
+        <p role="alert" className="error">
+          The uploads could not be loaded: {list.message}
+        </p>
+      )}
+      {list.kind === 'ready' && list.uploads.length === 0 && <p className="empty">No uploads yet.</p>}
+      {list.kind === 'ready' && list.uploads.length > 0 && (
+        <ol className="timeline" aria-label="Uploads, newest first" aria-live="polite">
+          {list.uploads.map((u) => (
+            <li key={u.uploadId} className={`upload upload-${u.status}`} data-upload-id={u.uploadId}>
               <time dateTime={u.completedAt ?? u.createdAt}>{formatTime(u.completedAt ?? u.createdAt)}</time>
               <span className="status">{STATUS_TEXT[u.status]}</span>
               {fresh.has(u.uploadId) && <span className="badge">new</span>}
@@ -42,6 +50,7 @@ export function Timeline({
           ))}
         </ol>
       )}
+      {list.kind === 'ready' && <LoadMore list={list} what="uploads" onLoadMore={onLoadMore} />}
     </section>
   );
 }

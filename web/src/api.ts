@@ -1,9 +1,42 @@
 /** The backend's REST API (docs/api.md) from the browser: same origin, `Authorization: Bearer`. */
 
+export interface Presence {
+  /** unknown: the backend has seen no connect or disconnect of the camera yet. */
+  state: 'online' | 'offline' | 'unknown';
+  since: string | null;
+}
+
+export interface Certificate {
+  certificateId: string | null;
+  /** ACTIVE, INACTIVE, REVOKED, ...; UNKNOWN when the registry could not be asked. */
+  status: string;
+  expiresAt: string | null;
+}
+
 export interface Device {
   deviceId: string;
   certificateId: string | null;
   createdAt: string;
+  /** Absent from backends older than the presence feature. */
+  presence?: Presence;
+  /** null: no certificate attached; absent from older backends. */
+  certificate?: Certificate | null;
+}
+
+/** A page of uploads: `next` is the cursor of the following (older) page. */
+export interface UploadPage {
+  uploads: Upload[];
+  next: string | null;
+}
+
+/** What POST /v1/devices/{id}/uploads answers: where and how to PUT one object. */
+export interface IssuedUpload {
+  uploadId: string;
+  deviceId: string;
+  bucket: string;
+  key: string;
+  url: string;
+  put: { url: string; method: string; headers: Record<string, string>; expiresAt: string };
 }
 
 export interface Upload {
@@ -71,6 +104,32 @@ export async function apiGet<T>(token: string, path: string, signal?: AbortSigna
   }
   if (!res.ok) throw await errorOf(res);
   return (await res.json()) as T;
+}
+
+/** POST/DELETE with an optional JSON body; resolves to the JSON answer (undefined for 204). */
+export async function apiSend<T>(
+  token: string,
+  method: 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T | undefined> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      cache: 'no-store',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'the backend cannot be reached');
+  }
+  if (!res.ok) throw await errorOf(res);
+  return res.status === 204 ? undefined : ((await res.json()) as T);
 }
 
 export const devicePath = (deviceId: string): string => `/v1/devices/${encodeURIComponent(deviceId)}`;

@@ -1,7 +1,8 @@
 /**
  * The device directory over the AWS IoT control plane (@aws-sdk/client-iot), embedded or AWS: operator
  * provisioning from a CSR, and the certificates a pairing signature is checked against. A device's
- * certificates are the principals attached to its thing; only ACTIVE ones count.
+ * certificates are the principals attached to its thing; only ACTIVE ones count. The fleet view reads
+ * a device's certificate state (ACTIVE, REVOKED...) and expiry through certificateStatus.
  */
 import type { IoTClient } from '@aws-sdk/client-iot';
 import {
@@ -17,7 +18,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { DEVICE_POLICY_NAME } from '../../contracts/device-policy.js';
 import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
-import type { DeviceCertificate, DeviceDirectory, ProvisionedDevice } from './types.js';
+import type { CertificateStatus, DeviceCertificate, DeviceDirectory, ProvisionedDevice } from './types.js';
 import { upstream } from './upstream.js';
 
 const CERT_ARN = /:cert\/([0-9a-f]{64})$/;
@@ -67,6 +68,52 @@ export class IotDeviceDirectory implements DeviceDirectory {
     deviceId: string,
     certificateId: string | undefined,
   ): Promise<DeviceCertificate[]> {
+    const ids = (await this.certificateIds(deviceId)).filter(
+      (id) => certificateId === undefined || id === certificateId,
+    );
+    const found: DeviceCertificate[] = [];
+    for (const id of ids) {
+      const out = await this.call('DescribeCertificate', () =>
+        this.iot.send(new DescribeCertificateCommand({ certificateId: id })),
+      );
+      const description = out.certificateDescription;
+      if (description?.status === 'ACTIVE' && description.certificatePem) {
+        found.push({ certificateId: id, pem: description.certificatePem });
+      }
+    }
+    return found;
+  }
+
+  async certificateStatus(
+    deviceId: string,
+    certificateId: string | undefined,
+  ): Promise<CertificateStatus | null> {
+    const ids = await this.certificateIds(deviceId);
+    const described: { status: CertificateStatus; created: number }[] = [];
+    for (const id of ids) {
+      const out = await this.call('DescribeCertificate', () =>
+        this.iot.send(new DescribeCertificateCommand({ certificateId: id })),
+      );
+      const d = out.certificateDescription;
+      const notAfter = d?.validity?.notAfter;
+      described.push({
+        status: {
+          certificateId: id,
+          status: d?.status ?? 'UNKNOWN',
+          expiresAt: notAfter instanceof Date ? notAfter.toISOString() : null,
+        },
+        created: d?.creationDate instanceof Date ? d.creationDate.getTime() : 0,
+      });
+    }
+    const pick =
+      described.find((c) => c.status.certificateId === certificateId) ??
+      described.find((c) => c.status.status === 'ACTIVE') ??
+      described.sort((a, b) => b.created - a.created)[0];
+    return pick?.status ?? null;
+  }
+
+  /** The ids of the certificates attached to the thing; none when there is no such thing. */
+  private async certificateIds(deviceId: string): Promise<string[]> {
     const principals: string[] = [];
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_PRINCIPAL_PAGES; page++) {
@@ -80,22 +127,7 @@ export class IotDeviceDirectory implements DeviceDirectory {
       }
       if (!nextToken) break;
     }
-    const ids = principals
-      .map((arn) => CERT_ARN.exec(arn)?.[1])
-      .filter(
-        (id): id is string => id !== undefined && (certificateId === undefined || id === certificateId),
-      );
-    const found: DeviceCertificate[] = [];
-    for (const id of ids) {
-      const out = await this.call('DescribeCertificate', () =>
-        this.iot.send(new DescribeCertificateCommand({ certificateId: id })),
-      );
-      const description = out.certificateDescription;
-      if (description?.status === 'ACTIVE' && description.certificatePem) {
-        found.push({ certificateId: id, pem: description.certificatePem });
-      }
-    }
-    return found;
+    return principals.map((arn) => CERT_ARN.exec(arn)?.[1]).filter((id): id is string => id !== undefined);
   }
 
   private async thingExists(thingName: string): Promise<boolean> {

@@ -41,6 +41,15 @@ export interface DeviceCertificate {
   readonly pem: string;
 }
 
+/** A device certificate's state in the IoT registry (DescribeCertificate), for the fleet view. */
+export interface CertificateStatus {
+  readonly certificateId: string;
+  /** ACTIVE, INACTIVE, REVOKED, PENDING_TRANSFER, REGISTER_INACTIVE or PENDING_ACTIVATION. */
+  readonly status: string;
+  /** validity.notAfter as ISO 8601; null when the registry does not say. */
+  readonly expiresAt: string | null;
+}
+
 export interface DeviceDirectory {
   /**
    * Operator provisioning through the IoT control plane: creates the thing, a certificate from the CSR
@@ -52,6 +61,11 @@ export interface DeviceDirectory {
    * every ACTIVE certificate attached to the thing when no id is known.
    */
   activeCertificates(deviceId: string, certificateId: string | undefined): Promise<DeviceCertificate[]>;
+  /**
+   * The state of the device's certificate (ListThingPrincipals + DescribeCertificate): the given id when
+   * it is attached, else the attached ACTIVE one, else the newest attached; null when none is attached.
+   */
+  certificateStatus(deviceId: string, certificateId: string | undefined): Promise<CertificateStatus | null>;
 }
 
 export interface BackendMqttIdentity {

@@ -26,11 +26,33 @@ test('ids start at the hub start time in microseconds and increase by one', () =
   assert.deepEqual(a, { id: a.id, type: 'upload.completed', at: '2026-03-01T12:00:00.000Z', data: data(1) });
 });
 
+/** The upload id of an upload event, the device id of a presence event. */
+const idOf = (e: BackendEvent): string => (e.type === 'upload.completed' ? e.data.uploadId : e.data.deviceId);
+
+test('an event of no user (an unpaired device) goes to the operator only, not to publish listeners', () => {
+  const hub = new EventHub(clock, 4);
+  const got: string[] = [];
+  const published: string[] = [];
+  hub.subscribe({ userId: 'u1' }, (e) => got.push(`u1:${idOf(e)}`));
+  hub.subscribe('all', (e, userId) => got.push(`all:${userId ?? '-'}:${idOf(e)}`));
+  hub.onPublish((e, userId) => published.push(`${userId}:${idOf(e)}`));
+  const presence = { state: 'online', since: clock.now().toISOString(), versionNumber: 0 } as const;
+  const first = hub.publish(undefined, 'device.presence', { deviceId: 'cam-free', ...presence });
+  hub.publish('u1', 'device.presence', { deviceId: 'cam-1', ...presence });
+  assert.deepEqual(got, ['all:-:cam-free', 'u1:cam-1', 'all:u1:cam-1']);
+  assert.deepEqual(published, ['u1:cam-1']);
+  // Replay keeps the audience: the user does not get the operator-only event.
+  const noop = () => undefined;
+  const before = String(Number(first.id) - 1);
+  assert.deepEqual(hub.subscribe({ userId: 'u1' }, noop, before).replay.map(idOf), ['cam-1']);
+  assert.deepEqual(hub.subscribe('all', noop, before).replay.map(idOf), ['cam-free', 'cam-1']);
+});
+
 test('a user gets only their events; "all" gets everyone\'s; unsubscribe stops delivery', () => {
   const hub = new EventHub(clock, 4);
   const got: Record<string, string[]> = { u1: [], all: [] };
-  const s1 = hub.subscribe({ userId: 'u1' }, (e) => got.u1?.push(e.data.uploadId));
-  hub.subscribe('all', (e, userId) => got.all?.push(`${userId}:${e.data.uploadId}`));
+  const s1 = hub.subscribe({ userId: 'u1' }, (e) => got.u1?.push(idOf(e)));
+  hub.subscribe('all', (e, userId) => got.all?.push(`${userId}:${idOf(e)}`));
   hub.publish('u1', 'upload.completed', data(1));
   hub.publish('u2', 'upload.completed', data(2));
   s1.unsubscribe();
@@ -43,7 +65,7 @@ test('replay: buffered events after Last-Event-ID, oldest first, only the last r
   const events: BackendEvent[] = [];
   for (let n = 1; n <= 5; n++)
     events.push(hub.publish(n % 2 === 0 ? 'u2' : 'u1', 'upload.completed', data(n)));
-  const ids = (s: { replay: readonly BackendEvent[] }) => s.replay.map((e) => e.data.uploadId);
+  const ids = (s: { replay: readonly BackendEvent[] }) => s.replay.map(idOf);
   const noop = () => undefined;
   // Buffered: 3, 4, 5 (1 and 2 were overwritten).
   assert.deepEqual(ids(hub.subscribe('all', noop, events[0]?.id)), ['up-3', 'up-4', 'up-5']);

@@ -27,9 +27,19 @@ export interface UploadCompletedData {
   readonly completedAt: string;
 }
 
+/** A device went online or offline (its newest AWS IoT lifecycle event, see presence/order.ts). */
+export interface DevicePresenceData {
+  readonly deviceId: string;
+  readonly state: 'online' | 'offline';
+  /** ISO 8601 time of the lifecycle event. */
+  readonly since: string;
+  readonly versionNumber: number;
+}
+
 /** Event type -> its `data`. */
 export interface BackendEventData {
   'upload.completed': UploadCompletedData;
+  'device.presence': DevicePresenceData;
 }
 
 export type BackendEventType = keyof BackendEventData;
@@ -48,7 +58,10 @@ export type BackendEvent = {
 /** Whose events a subscriber gets: one user's, or everyone's (the operator). */
 export type EventAudience = { readonly userId: string } | 'all';
 
-export type EventListener = (event: BackendEvent, userId: string) => void;
+/** userId undefined: an event of no user (e.g. an unpaired device's presence), for the operator only. */
+export type EventListener = (event: BackendEvent, userId: string | undefined) => void;
+/** Publish listeners see users' events only. */
+export type UserEventListener = (event: BackendEvent, userId: string) => void;
 
 export interface EventSubscription {
   /** Buffered events newer than the subscription's Last-Event-ID, oldest first. */
@@ -58,7 +71,7 @@ export interface EventSubscription {
 
 interface Entry {
   readonly seq: number;
-  readonly userId: string;
+  readonly userId: string | undefined;
   readonly event: BackendEvent;
 }
 
@@ -71,7 +84,7 @@ export class EventHub {
   private head = 0;
   private readonly byUser = new Map<string, Set<EventListener>>();
   private readonly everyone = new Set<EventListener>();
-  private readonly publishListeners = new Set<EventListener>();
+  private readonly publishListeners = new Set<UserEventListener>();
 
   constructor(
     private readonly clock: Clock,
@@ -81,7 +94,12 @@ export class EventHub {
     this.buffer = new Array<Entry | undefined>(replayBuffer).fill(undefined);
   }
 
-  publish<T extends BackendEventType>(userId: string, type: T, data: BackendEventData[T]): BackendEvent {
+  /** Publishes to the user's streams and the operator's; with userId undefined, to the operator's only. */
+  publish<T extends BackendEventType>(
+    userId: string | undefined,
+    type: T,
+    data: BackendEventData[T],
+  ): BackendEvent {
     const seq = this.next++;
     const event = { id: String(seq), type, at: this.clock.now().toISOString(), data } as BackendEvent;
     if (this.replayBuffer > 0) {
@@ -96,9 +114,11 @@ export class EventHub {
         /* the listener's own problem; streams end themselves on write errors */
       }
     };
-    this.byUser.get(userId)?.forEach(deliver);
+    if (userId !== undefined) this.byUser.get(userId)?.forEach(deliver);
     this.everyone.forEach(deliver);
-    this.publishListeners.forEach(deliver);
+    if (userId !== undefined) {
+      for (const listener of this.publishListeners) deliver((e) => listener(e, userId));
+    }
     return event;
   }
 
@@ -130,7 +150,7 @@ export class EventHub {
   }
 
   /** Every published event, for every user (e.g. an MQTT republisher); returns the detach function. */
-  onPublish(listener: EventListener): () => void {
+  onPublish(listener: UserEventListener): () => void {
     this.publishListeners.add(listener);
     return () => this.publishListeners.delete(listener);
   }

@@ -60,6 +60,11 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE uploads ADD COLUMN rejected_reason TEXT;
    ALTER TABLE uploads ADD COLUMN deleted_at BIGINT;
    CREATE INDEX pairing_challenges_by_user ON pairing_challenges (user_id);`,
+  // 3: the device's last MQTT presence (AWS IoT lifecycle events): online/offline, the event's
+  // versionNumber and timestamp, which order events that arrive out of order.
+  `ALTER TABLE devices ADD COLUMN presence_state TEXT CHECK (presence_state IN ('online', 'offline'));
+   ALTER TABLE devices ADD COLUMN presence_version BIGINT;
+   ALTER TABLE devices ADD COLUMN presence_at BIGINT;`,
 ];
 
 /** Applies the migrations the database has not seen; returns the resulting schema version. */

@@ -4,6 +4,7 @@
  * spent once) are enforced by constraints and transactions, not by read-then-write races.
  */
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.js';
+import { findPresence, recordPresence } from './presence-sql.js';
 import { storeTables, type StoreTable } from './types.js';
 import type {
   ApiToken,
@@ -12,8 +13,10 @@ import type {
   ConsumeResult,
   Device,
   DeviceLink,
+  DevicePresence,
   LinkResult,
   PairingChallenge,
+  PresenceResult,
   TokenScope,
   Upload,
   UploadCompletion,
@@ -138,6 +141,18 @@ export class SqlBackendStore implements BackendStore {
       [deviceId],
     );
     return row && { userId: str(row.user_id), deviceId: str(row.device_id), pairedAt: num(row.paired_at) };
+  }
+
+  recordPresence(
+    deviceId: string,
+    presence: DevicePresence,
+    isNewer: (event: DevicePresence, stored: DevicePresence | undefined) => boolean,
+  ): Promise<PresenceResult> {
+    return recordPresence(this.db, deviceId, presence, isNewer);
+  }
+
+  findPresence(deviceIds: readonly string[]): Promise<Map<string, DevicePresence>> {
+    return findPresence(this.db, deviceIds);
   }
 
   linkUserDevice(userId: string, deviceId: string, at: number): Promise<LinkResult> {
@@ -315,6 +330,7 @@ export class SqlBackendStore implements BackendStore {
 
 const TOKEN_COLUMNS = 'id, user_id, token_hash, scope, created_at, last_used_at, revoked_at';
 const DEVICE_COLUMNS = 'device_id, certificate_id, created_at';
+
 const UPLOAD_COLUMNS =
   'upload_id, device_id, user_id, requested_by, bucket, object_key, content_type, max_size, status, size, ' +
   'sha256, object_url, captured_at, created_at, expires_at, completed_at, rejected_reason, deleted_at';
@@ -345,17 +361,17 @@ async function selectDevice(db: SqlExecutor, deviceId: string): Promise<Device |
   return row && toDevice(row);
 }
 
-function str(value: unknown): string {
+export function str(value: unknown): string {
   if (typeof value !== 'string') throw new TypeError(`expected a string column, got ${typeof value}`);
   return value;
 }
 
-function optStr(value: unknown): string | undefined {
+export function optStr(value: unknown): string | undefined {
   return value === null || value === undefined ? undefined : str(value);
 }
 
 /** pg returns BIGINT as a string; SQLite as a number. Both become a safe integer or an error. */
-function num(value: unknown): number {
+export function num(value: unknown): number {
   const n = typeof value === 'string' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new TypeError('expected an integer column');
   return n;

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { storeTest, TEST_POSTGRES_URL } from '../../../test/helpers/backend-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { isNewerPresence } from '../presence/order.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { openBackendStore } from './open.js';
 import type { ApiToken, BackendStore, Upload } from './types.js';
@@ -307,3 +308,45 @@ test('replicas migrating one PostgreSQL schema at once apply each migration once
   assert.equal(await replicas[0]?.createUser(alice), true);
   assert.deepEqual(await replicas[2]?.findUser(alice.id), alice);
 });
+
+storeTest(
+  'presence: newer events win, older and repeated ones are stale, unknown devices refused',
+  async (_t, store) => {
+    await withDevices(store, 'cam-1', 'cam-2');
+    assert.deepEqual(await store.findPresence(['cam-1', 'cam-2']), new Map());
+    const connect4 = { state: 'online', version: 4, at: 2_000 } as const;
+    const disconnect3 = { state: 'offline', version: 3, at: 2_100 } as const;
+    assert.equal(await store.recordPresence('cam-1', connect4, isNewerPresence), 'recorded');
+    // The previous session's disconnect arrives late: it does not overwrite the newer connect.
+    assert.equal(await store.recordPresence('cam-1', disconnect3, isNewerPresence), 'stale');
+    assert.equal(await store.recordPresence('cam-1', connect4, isNewerPresence), 'stale');
+    assert.equal(await store.recordPresence('cam-x', connect4, isNewerPresence), 'no-such-device');
+    assert.deepEqual(await store.findPresence(['cam-1', 'cam-2', 'cam-x']), new Map([['cam-1', connect4]]));
+    const disconnect4 = { state: 'offline', version: 4, at: 9_000 } as const;
+    assert.equal(await store.recordPresence('cam-1', disconnect4, isNewerPresence), 'recorded');
+    assert.deepEqual((await store.findPresence(['cam-1'])).get('cam-1'), disconnect4);
+    // The device row itself is unchanged by presence.
+    assert.deepEqual(await store.findDevice('cam-1'), {
+      deviceId: 'cam-1',
+      certificateId: undefined,
+      createdAt: 10,
+    });
+  },
+);
+
+storeTest(
+  'presence: racing writers of one device end in the newest event, whatever the order',
+  async (_t, store) => {
+    await withDevices(store, 'cam-1');
+    const events = Array.from({ length: 12 }, (_, n) => ({
+      state: n % 2 === 0 ? ('online' as const) : ('offline' as const),
+      version: Math.floor(n / 2),
+      at: 1_000 + n * 10,
+    }));
+    const results = await Promise.all(
+      [...events].reverse().map((e) => store.recordPresence('cam-1', e, isNewerPresence)),
+    );
+    assert.ok(results.includes('recorded'));
+    assert.deepEqual((await store.findPresence(['cam-1'])).get('cam-1'), events.at(-1));
+  },
+);

@@ -39,6 +39,17 @@ export interface Device {
   readonly createdAt: number;
 }
 
+/** A device's last known MQTT presence (see presence/order.ts for how events are ordered). */
+export interface DevicePresence {
+  readonly state: 'online' | 'offline';
+  /** The lifecycle event's versionNumber and timestamp (epoch ms). */
+  readonly version: number;
+  readonly at: number;
+}
+
+/** Result of recording a lifecycle event: 'stale' when the stored presence is newer. */
+export type PresenceResult = 'recorded' | 'stale' | 'no-such-device';
+
 export interface DeviceLink {
   readonly userId: string;
   readonly deviceId: string;
@@ -139,6 +150,17 @@ export interface BackendStore {
   listDevices(): Promise<Device[]>;
   listUserDevices(userId: string): Promise<Device[]>;
   findDeviceOwner(deviceId: string): Promise<DeviceLink | undefined>;
+  /**
+   * Records a lifecycle event when it is newer than the stored presence (`isNewer` decides); racing
+   * writers are serialized by compare-and-set, so an older event never overwrites a newer one.
+   */
+  recordPresence(
+    deviceId: string,
+    presence: DevicePresence,
+    isNewer: (event: DevicePresence, stored: DevicePresence | undefined) => boolean,
+  ): Promise<PresenceResult>;
+  /** The stored presence of these devices (devices never seen online are absent). */
+  findPresence(deviceIds: readonly string[]): Promise<Map<string, DevicePresence>>;
   linkUserDevice(userId: string, deviceId: string, at: number): Promise<LinkResult>;
   /** Removes the link if it is this user's; false otherwise. */
   unlinkUserDevice(userId: string, deviceId: string): Promise<boolean>;

@@ -189,20 +189,19 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
   if (deps.thumbnails !== undefined) {
     await createThumbnail(objects, upload, deps.thumbnails, deps.logger);
   }
-  if (userId !== undefined) {
-    deps.events.publish(userId, 'upload.completed', {
-      uploadId: upload.uploadId,
-      deviceId: upload.deviceId,
-      bucket: upload.bucket,
-      key: upload.key,
-      url,
-      size: n.size,
-      sha256,
-      contentType: upload.contentType,
-      capturedAt: new Date(capturedAt).toISOString(),
-      completedAt: new Date(now).toISOString(),
-    });
-  }
+  // An unpaired device's upload goes to the operator's streams only (userId undefined).
+  deps.events.publish(userId, 'upload.completed', {
+    uploadId: upload.uploadId,
+    deviceId: upload.deviceId,
+    bucket: upload.bucket,
+    key: upload.key,
+    url,
+    size: n.size,
+    sha256,
+    contentType: upload.contentType,
+    capturedAt: new Date(capturedAt).toISOString(),
+    completedAt: new Date(now).toISOString(),
+  });
   deps.logger.info(
     { uploadId: upload.uploadId, deviceId: upload.deviceId, size: n.size },
     'upload completed',

@@ -14,6 +14,8 @@ import { bearerSecurity, principalOf } from '../auth.js';
 import type { BackendDeps } from '../deps.js';
 import { zodSchema } from '../validation.js';
 import { deviceView } from '../views.js';
+import { CertificateStatusCache } from '../../cloud/certificate-cache.js';
+import { deviceStatusViews } from '../device-status.js';
 
 const deviceId = z.string().min(1).max(THING_NAME_MAX_LENGTH);
 const registerBody = z.strictObject({
@@ -51,12 +53,16 @@ async function checkProvisioningCsr(csrPem: string, id: string, pattern: RegExp)
 
 export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
   const operatorPattern = new RegExp(deps.config.pki.deviceIdPattern, 'u');
+  const certificates = new CertificateStatusCache(deps.services.devices, deps.clock);
+  const statusDeps = { store: deps.store, logger: deps.logger, certificates };
 
   app.get(
     '/devices',
     {
       schema: {
-        summary: "List devices: the caller's own, or all of them for the operator.",
+        summary:
+          "List devices: the caller's own, or all of them for the operator, each with its presence " +
+          '(online/offline/unknown since) and certificate state (ACTIVE, REVOKED..., expiry).',
         tags: ['devices'],
         security: bearerSecurity,
       },
@@ -67,7 +73,7 @@ export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
         principal.kind === 'operator'
           ? await deps.store.listDevices()
           : await deps.store.listUserDevices(principal.userId);
-      return { devices: devices.map(deviceView) };
+      return { devices: await deviceStatusViews(statusDeps, devices) };
     },
   );
 
@@ -155,8 +161,9 @@ export function deviceRoutes(app: FastifyInstance, deps: BackendDeps): void {
       const visible = principal.kind === 'operator' || owner?.userId === principal.userId;
       const device = visible ? await deps.store.findDevice(id) : undefined;
       if (device === undefined) throw new CamlinkError('NOT_FOUND', `no device ${id}`);
+      const [view] = await deviceStatusViews(statusDeps, [device]);
       return {
-        device: deviceView(device),
+        device: view ?? deviceView(device),
         pairedAt: owner === undefined ? null : new Date(owner.pairedAt).toISOString(),
         ...(principal.kind === 'operator' ? { ownerUserId: owner?.userId ?? null } : {}),
       };
