@@ -104,7 +104,7 @@ test('arbitrary bytes: a decoded body no longer than the input, or an S3Error', 
         onlyS3Errors(await decode(bytes, cuts, options), bytes.length);
       },
     ),
-    fuzz(500),
+    fuzz(200),
   );
 });
 
@@ -133,7 +133,7 @@ test('unsigned bodies with a trailer decode to their bytes and trailer, however 
         assert.equal(outcome.trailers.get('x-amz-checksum-crc32'), trailer);
       },
     ),
-    fuzz(300),
+    fuzz(150),
   );
 });
 
@@ -152,7 +152,7 @@ test('signed bodies decode to their bytes, however the stream is cut', async () 
       assert.ok(outcome.ok, outcome.ok ? '' : String(outcome.error));
       assert.ok(outcome.data.equals(data));
     }),
-    fuzz(300),
+    fuzz(150),
   );
 });
 
@@ -171,7 +171,7 @@ test('a mutated signed body fails with an S3Error or still yields exactly the si
       if (outcome.ok) assert.ok(outcome.data.equals(data), 'a mutated signed body decoded to other bytes');
       else assert.ok(outcome.error instanceof S3Error, `unexpected ${String(outcome.error)}`);
     }),
-    fuzz(500),
+    fuzz(200),
   );
 });
 

@@ -78,7 +78,7 @@ test('body bytes: a JSON object or InvalidArgumentException', () => {
         assert.ok(typeof json === 'object' && json !== null && !Array.isArray(json));
       }, isInvalidArgument),
     ),
-    fuzz(2_000),
+    fuzz(800),
   );
 });
 
@@ -93,6 +93,6 @@ test('every control-plane and archived-media operation: an input or InvalidArgum
         onlyTyped(() => parseArchiveInput(archiveOp, body), isInvalidArgument);
       },
     ),
-    fuzz(2_000),
+    fuzz(800),
   );
 });

@@ -1,6 +1,6 @@
 /**
  * The fuzz budget of every fast-check property (docs/fuzzing.md). `npm test` runs each property with
- * its base run count, cut short after FUZZ_TIME_MS (default 3 s) so a slow machine stays bounded;
+ * its base run count, cut short after FUZZ_TIME_MS (default 2 s) so a slow machine stays bounded;
  * `npm run fuzz` (or FUZZ_RUNS=N) multiplies the runs and the time cap by N. fast-check prints the seed
  * and path of a failure; FUZZ_SEED (and FUZZ_PATH) replay it.
  */
@@ -21,7 +21,7 @@ export function fuzz<Ts>(baseRuns: number): Parameters<Ts> {
   const path = process.env.FUZZ_PATH;
   return {
     numRuns: baseRuns * scale,
-    interruptAfterTimeLimit: envNumber('FUZZ_TIME_MS', 3_000) * scale,
+    interruptAfterTimeLimit: envNumber('FUZZ_TIME_MS', 2_000) * scale,
     markInterruptAsFailure: false,
     ...(seed === undefined || seed === '' ? {} : { seed: Number(seed) }),
     ...(path === undefined || path === '' ? {} : { path }),

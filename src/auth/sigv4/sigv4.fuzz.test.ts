@@ -217,7 +217,10 @@ const requestArb = fc.record({
   segments: fc.array(segment, { maxLength: 5 }),
   trailingSlash: fc.boolean(),
   query: fc.dictionary(
-    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).filter((k) => !/^x-amz-/i.test(k)),
+    // The smithy signer copies the query by assignment, so a "__proto__" member is lost there.
+    fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 10 })
+      .filter((k) => !/^x-amz-/i.test(k) && k !== '__proto__'),
     fc.string({ unit: 'grapheme', maxLength: 20 }),
     { maxKeys: 4 },
   ),
