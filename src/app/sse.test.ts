@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import { SseParser, type SseEvent } from './sse.js';
 
 function parse(chunks: (string | Uint8Array)[]): { events: SseEvent[]; comments: string[]; retry: number[] } {
@@ -67,7 +68,7 @@ test('any chunking of the bytes gives the same events (UTF-8 cut mid-character t
       }
       assert.deepEqual(parse(chunks).events, whole);
     }),
-    { numRuns: 300 },
+    fuzz(300),
   );
 });
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqttPacket from 'mqtt-packet';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import { MqttPacketGuard } from './packet-guard.js';
 
 const publish = (size: number) =>
@@ -61,6 +62,6 @@ test('boundaries track a real packet stream for any chunking (property)', () => 
         return strict.feed(stream) !== undefined;
       },
     ),
-    { numRuns: 200 },
+    fuzz(200),
   );
 });

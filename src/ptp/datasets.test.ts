@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import {
   decodeDeviceInfo,
   decodeObjectInfo,
@@ -127,6 +128,6 @@ test('fuzz: dataset decoders throw only PtpCodecError on arbitrary bytes', () =>
         }
       }
     }),
-    { numRuns: 2000 },
+    fuzz(2000),
   );
 });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import { PTPIP_VERSION } from './codes.js';
 import { PtpCodecError } from './errors.js';
 import { PacketFramer } from './framer.js';
@@ -202,7 +203,7 @@ test('fuzz: arbitrary bytes give packets or a PtpCodecError, never another excep
         assert.ok(err instanceof PtpCodecError, String(err));
       }
     }),
-    { numRuns: 2000 },
+    fuzz(2000),
   );
   // Valid headers with random payloads reach every decoder.
   fc.assert(
@@ -218,6 +219,6 @@ test('fuzz: arbitrary bytes give packets or a PtpCodecError, never another excep
         assert.ok(err instanceof PtpCodecError, String(err));
       }
     }),
-    { numRuns: 3000 },
+    fuzz(3000),
   );
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import { parseRequest, requestSchemas, type Operation } from './requests.js';
 import { SqsError, isSqsError } from './errors.js';
 
@@ -36,7 +37,7 @@ test('request parsing never throws anything but a typed SqsError (random targets
         assert.ok(err instanceof SqsError, `untyped error ${String(err)}`);
       }
     }),
-    { numRuns: 2_000 },
+    fuzz(2_000),
   );
 });
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import { resolveAddress } from './address.js';
 import { keyHash } from './disk-layout.js';
 import { validateKey } from './keys.js';
@@ -52,6 +53,7 @@ test('keys: NUL, controls, lone surrogates and >1024 bytes are refused; file nam
     fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (key) =>
       /^[0-9a-f]{64}$/.test(keyHash(key)),
     ),
+    fuzz(100),
   );
 });
 
@@ -72,5 +74,6 @@ test('CompleteMultipartUpload XML: parsed, or refused as MalformedXML, never ano
       }
       return true;
     }),
+    fuzz(100),
   );
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { fuzz } from '../../test/helpers/fuzz.js';
 import { compositeChecksum, crc32c } from './checksums.js';
 import { WorkerDigests } from './digest-pool.js';
 
@@ -12,6 +13,7 @@ test('CRC32C check value 0xE3069283 ("123456789"), incremental updates agree', (
       const at = Math.min(cut, data.length);
       return crc32c(data.subarray(at), crc32c(data.subarray(0, at))) === crc32c(data);
     }),
+    fuzz(100),
   );
 });
 

@@ -57,6 +57,18 @@ export function errorXml(error: S3Error, resource: string, requestId: string): s
   );
 }
 
+/** XML 1.0 §2.2 Char: what a character reference may name (anything else is not well-formed). */
+function isXmlChar(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
 function unescapeXml(value: string): string {
   return value.replace(/&(lt|gt|amp|apos|quot|#\d+|#x[0-9a-fA-F]+);/g, (_m, entity: string) => {
     if (entity === 'lt') return '<';
@@ -65,6 +77,8 @@ function unescapeXml(value: string): string {
     if (entity === 'apos') return "'";
     if (entity === 'quot') return '"';
     const code = entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+    // "&#99999999;" once reached String.fromCodePoint and threw a RangeError (found by xml.fuzz.test.ts).
+    if (!isXmlChar(code)) throw new S3Error('MalformedXML');
     return String.fromCodePoint(code);
   });
 }

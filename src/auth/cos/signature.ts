@@ -6,9 +6,14 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
-/** encodeURIComponent plus ! ' ( ) * (the SDK's camSafeUrlEncode). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * encodeURIComponent plus ! ' ( ) * (the SDK's camSafeUrlEncode). A lone surrogate, which no client
+ * can sign, encodes as U+FFFD instead of throwing URIError (found by cos.fuzz.test.ts).
+ */
 export function cosEncode(value: string): string {
-  return encodeURIComponent(value).replace(
+  return encodeURIComponent(value.replace(LONE_SURROGATE, '\ufffd')).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );

@@ -15,7 +15,7 @@ import type { Registry } from 'prom-client';
 import { requireAuth } from './auth.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { BackendDeps } from './deps.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling, sendFrameworkError } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -49,6 +49,7 @@ export async function buildBackendApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.backend.bodyLimitBytes,
     return503OnClosing: true,
+    frameworkErrors: (err, _request, reply) => sendFrameworkError(err, reply),
     ...(options.tls === undefined ? {} : { serverFactory: httpsServerFactory(options.tls) }),
   });
   // Only JSON bodies are parsed; anything else is UNSUPPORTED_MEDIA_TYPE.

@@ -38,6 +38,15 @@ export function sendError(reply: FastifyReply, err: CamlinkError): FastifyReply 
   return reply.code(err.status).type('application/json; charset=utf-8').send(body);
 }
 
+/**
+ * Fastify's router failures, raised before any handler (a path that does not percent-decode such as
+ * /v1/devices/%zz, an over-long parameter), in the same envelope: the Fastify option `frameworkErrors`.
+ * Found by rest.fuzz.test.ts: they were answered in Fastify's own {error, code, message, statusCode} shape.
+ */
+export function sendFrameworkError(err: FastifyError, reply: FastifyReply): void {
+  void sendError(reply, toCamlinkError(err) ?? new CamlinkError('INTERNAL', 'internal error'));
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const known = toCamlinkError(err);

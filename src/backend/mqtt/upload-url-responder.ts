@@ -5,19 +5,14 @@
  * device's current owner (none when unpaired). Every request gets exactly one answer.
  */
 import { topics, topicFilters } from '../../contracts/topics.js';
-import {
-  UPLOAD_URL_MAX_PAYLOAD_BYTES,
-  uploadUrlRequestSchema,
-  type UploadUrlAccepted,
-  type UploadUrlRejected,
-} from '../../contracts/upload-url.js';
+import type { UploadUrlAccepted, UploadUrlRejected } from '../../contracts/upload-url.js';
 import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
 import type { Logger } from '../../log/logger.js';
 import type { ObjectStore } from '../cloud/types.js';
-import { describeIssues } from '../http/validation.js';
 import type { BackendStore } from '../store/types.js';
 import type { IssuedUpload, IssueUploadInput } from '../uploads/issue.js';
 import type { MqttSession } from './session.js';
+import { decodeUploadUrlRequest } from './upload-url-payload.js';
 
 export type IssueUpload = (input: IssueUploadInput) => Promise<IssuedUpload>;
 
@@ -62,26 +57,14 @@ export async function startUploadUrlResponder(deps: UploadUrlResponderDeps): Pro
     deviceId: string,
     payload: Buffer,
   ): Promise<UploadUrlAccepted | UploadUrlRejected> => {
-    let clientToken: string | undefined;
+    const decoded = decodeUploadUrlRequest(payload);
+    if (!decoded.ok) {
+      const { clientToken, error } = decoded;
+      return { ...(clientToken ? { clientToken } : {}), code: error.code, message: error.message };
+    }
+    const { request } = decoded;
+    const clientToken = request.clientToken;
     try {
-      if (payload.length > UPLOAD_URL_MAX_PAYLOAD_BYTES) {
-        throw new CamlinkError(
-          'PAYLOAD_TOO_LARGE',
-          `requests are at most ${UPLOAD_URL_MAX_PAYLOAD_BYTES} bytes`,
-        );
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch {
-        throw new CamlinkError('VALIDATION_FAILED', 'the request is not JSON');
-      }
-      const token = (json as { clientToken?: unknown } | null)?.clientToken;
-      if (typeof token === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(token)) clientToken = token;
-      const parsed = uploadUrlRequestSchema.safeParse(json);
-      if (!parsed.success)
-        throw new CamlinkError('VALIDATION_FAILED', describeIssues(parsed.error, 'request'));
-      const request = parsed.data;
       if ((await deps.store.findDevice(deviceId)) === undefined) {
         throw new CamlinkError('NOT_FOUND', `device ${deviceId} is not registered with the backend`);
       }

@@ -108,7 +108,7 @@ function retryLater(
 }
 
 /** The notification, or what is wrong with it (never echoes the body: it is device input). */
-function parseNotification(body: string): QueuedUploadNotification | string {
+export function parseNotification(body: string): QueuedUploadNotification | string {
   let json: unknown;
   try {
     json = JSON.parse(body);

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { AckLineParser, parseAckLine, type PutMediaAck } from './ack-lines.js';
 
 const STREAM =
@@ -46,6 +47,7 @@ test('AckLineParser: the same events however the bytes are split', () => {
       events.push(...parser.push(bytes.subarray(start)), ...parser.end());
       assert.deepEqual(events, EXPECTED);
     }),
+    fuzz(100),
   );
 });
 

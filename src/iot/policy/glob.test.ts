@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { compileGlob, matchGlob } from './glob.js';
 
 const m = (pattern: string, subject: string, vars: Record<string, string> = {}) =>
@@ -38,6 +39,6 @@ test('agrees with a regular-expression reference on random patterns (property)',
         return m(pattern, subject) === reference.test(subject);
       },
     ),
-    { numRuns: 2000 },
+    fuzz(2000),
   );
 });

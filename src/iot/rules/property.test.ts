@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { compileSql } from './parser.js';
 import { compileTemplate, renderTemplate } from './substitution.js';
 import { contextOf, evaluate } from './evaluate.js';
@@ -78,11 +79,11 @@ const anyText = fc.oneof(
 test('the lexer and parser throw nothing but RULE_SQL_INVALID for arbitrary text', () => {
   fc.assert(
     fc.property(anyText, (sql) => onlyCamlinkErrors(() => compileSql(sql))),
-    { numRuns: 2000 },
+    fuzz(2000),
   );
   fc.assert(
     fc.property(anyText, (template) => onlyCamlinkErrors(() => compileTemplate(template))),
-    { numRuns: 1000 },
+    fuzz(1000),
   );
 });
 
@@ -129,7 +130,7 @@ test('grammar-built statements compile and evaluate without throwing', () => {
       const output = evaluate(statement, { topic: 'a/b', payload, timestamp: 0, clientId: 'c' });
       if (output !== undefined) assert.equal(typeof JSON.stringify(output), 'string');
     }),
-    { numRuns: 2000 },
+    fuzz(2000),
   );
 });
 
@@ -157,7 +158,7 @@ test('evaluation and templates never throw for arbitrary payload bytes', () => {
       }
       assert.equal(typeof renderTemplate(template, contextOf(message)), 'string');
     }),
-    { numRuns: 1000 },
+    fuzz(1000),
   );
 });
 
@@ -177,10 +178,13 @@ test('the engine resolves for arbitrary payloads when its sinks succeed', async 
       const body = JSON.parse(bodies.at(-1) ?? '') as { deviceId?: unknown };
       assert.equal(body.deviceId, 'c');
     }),
-    { numRuns: 300 },
+    fuzz(300),
   );
 });
 
 test('topic filter matching never throws', () => {
-  fc.assert(fc.property(fc.string(), fc.string(), (filter, topic) => void matchesTopicFilter(filter, topic)));
+  fc.assert(
+    fc.property(fc.string(), fc.string(), (filter, topic) => void matchesTopicFilter(filter, topic)),
+    fuzz(100),
+  );
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { buildAvcc, parseAvcc } from './avcc.js';
 import { H264Error } from './errors.js';
 import { splitLengthPrefixed } from './nal.js';
@@ -41,7 +42,7 @@ function mutated(base: Uint8Array): fc.Arbitrary<Uint8Array> {
 test('fuzz: parseAvcc only ever throws H264Error', { timeout: 10_000 }, () => {
   fc.assert(
     fc.property(mutated(RECORD), (bytes) => onlyTyped(() => parseAvcc(bytes))),
-    { numRuns: 3000 },
+    fuzz(3000),
   );
 });
 
@@ -53,7 +54,7 @@ test('fuzz: parseSps only ever throws H264Error, and sizes stay sane', { timeout
         assert.ok(sps.width > 0 && sps.width <= 16384 && sps.height > 0 && sps.height <= 32768);
       }),
     ),
-    { numRuns: 3000 },
+    fuzz(3000),
   );
 });
 
@@ -66,7 +67,7 @@ test(
       fc.property(header, fc.uint8Array({ minLength: 1, maxLength: 48 }), (profile, rest) =>
         onlyTyped(() => parseSps(Uint8Array.from([0x67, profile, ...rest]))),
       ),
-      { numRuns: 3000 },
+      fuzz(3000),
     );
   },
 );
@@ -85,6 +86,6 @@ test('fuzz: splitLengthPrefixed covers its input exactly or throws H264Error', {
           );
         }),
     ),
-    { numRuns: 3000 },
+    fuzz(3000),
   );
 });

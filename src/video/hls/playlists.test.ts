@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { HlsError } from './errors.js';
 import {
   buildMasterPlaylist,
@@ -166,7 +167,7 @@ test(
           assert.equal((lines.find((l) => l.startsWith('#EXT-X-MAP:')) ?? '').split('"').length, 3);
         },
       ),
-      { numRuns: 2000 },
+      fuzz(2000),
     );
   },
 );

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { MkvError } from './errors.js';
 import { DEFAULT_MKV_LIMITS, type MkvLimits } from './limits.js';
 import { MkvReader } from './reader.js';
@@ -39,7 +40,7 @@ const cuts = fc.array(fc.nat({ max: valid.length }), { maxLength: 8 });
 test('arbitrary bytes: only MkvError, bounded buffering', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 512 }), cuts, (bytes, c) => survives(bytes, c, SMALL)),
-    { numRuns: 500 },
+    fuzz(500),
   );
 });
 
@@ -52,7 +53,7 @@ test('arbitrary bytes after a valid header: only MkvError', () => {
       bytes.set(tail, head.length);
       survives(bytes, c, SMALL);
     }),
-    { numRuns: 500 },
+    fuzz(500),
   );
 });
 
@@ -83,10 +84,10 @@ const mutated = fc
 test('mutated valid documents: only MkvError, bounded buffering', () => {
   fc.assert(
     fc.property(mutated, cuts, (bytes, c) => survives(bytes, c, SMALL)),
-    { numRuns: 1000 },
+    fuzz(1000),
   );
   fc.assert(
     fc.property(mutated, (bytes) => survives(bytes, [], DEFAULT_MKV_LIMITS)),
-    { numRuns: 300 },
+    fuzz(300),
   );
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { MkvError } from './errors.js';
 import type { MkvEvent } from './events.js';
 import { Id } from './ids.js';
@@ -69,7 +70,7 @@ test('the same events whether bytes come whole, one at a time, or cut anywhere',
       fc.property(fc.array(fc.nat({ max: doc.length }), { maxLength: 40 }), (cuts) => {
         assert.deepEqual(readPieces(doc, cuts), whole);
       }),
-      { numRuns: 200 },
+      fuzz(200),
     );
   }
 });

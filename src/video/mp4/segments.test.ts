@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fuzz } from '../../../test/helpers/fuzz.js';
 import { buildAvcc } from '../h264/avcc.js';
 import { toLengthPrefixed } from '../h264/nal.js';
 import { readBoxes, type BoxInfo } from './boxes.js';
@@ -230,7 +231,7 @@ test(
         assert.equal(mdat.payload.length, total);
         assert.equal(view(child(top, 'moof', 'traf', 'tfdt').payload).getBigUint64(4), BigInt(start));
       }),
-      { numRuns: 300 },
+      fuzz(300),
     );
   },
 );
