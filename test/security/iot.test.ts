@@ -26,28 +26,26 @@ const iot = surface('iot', 'IoT API and credentials provider');
 const sw = securityWorld();
 
 /** The answer of the credentials provider to `camera` (or no client certificate) for `alias`. */
-function askCredentials(camera: ProvisionedCamera | undefined, alias: string, thingName: string) {
+async function askCredentials(
+  camera: ProvisionedCamera | undefined,
+  alias: string,
+  thingName: string,
+): Promise<RawResponse> {
   const { platform, world } = sw();
-  return new Promise<RawResponse>((resolve, reject) => {
-    const req = https.request(
-      `${platform.endpoints.iotCredentials ?? ''}/role-aliases/${alias}/credentials`,
-      {
-        ca: world.ca,
-        ...(camera ? { cert: camera.certificatePem, key: camera.keyPem } : {}),
-        headers: { 'x-amzn-iot-thingname': thingName },
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end();
+  const agent = new https.Agent({
+    ca: world.ca,
+    ...(camera ? { cert: camera.certificatePem, key: camera.keyPem } : {}),
+    maxSockets: 1,
   });
+  try {
+    return await rawRequest(
+      agent,
+      `${platform.endpoints.iotCredentials ?? ''}/role-aliases/${alias}/credentials`,
+      { method: 'GET', headers: { 'x-amzn-iot-thingname': thingName } },
+    );
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** `status message` of a credentials provider refusal (it answers `{"message"}`, as AWS does). */
