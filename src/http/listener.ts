@@ -1,4 +1,7 @@
-/** What the embedded HTTPS services share about their listener: the URL host and their certificate. */
+/**
+ * What the embedded HTTPS services share about their listener: the URL host, their certificate and how
+ * long an idle keep-alive connection stays open.
+ */
 import { readFile } from 'node:fs/promises';
 import { serverCertPaths } from '../pki/server-cert.js';
 
@@ -15,3 +18,11 @@ export async function loadServerCert(dataDir: string): Promise<{ key: Buffer; ce
   const [key, cert] = await Promise.all([readFile(keyPath), readFile(certPath)]);
   return { key, cert };
 }
+
+/**
+ * Idle keep-alive connections stay open this long (Node's default is 5 s). Clients with keep-alive
+ * agents (the app's BackendClient, cameras' PUTs) reuse a socket the server may be closing at that very
+ * moment and fail with a reset; a server timeout above the usual 60 s client/load-balancer idle makes
+ * that race rare instead of routine between calls a few seconds apart.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;

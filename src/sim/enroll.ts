@@ -60,8 +60,8 @@ export async function enrollFleet(options: EnrollOptions): Promise<BackendClient
 }
 
 /**
- * Runs `call` again (at most 3 times) after a transport failure: the backend closes idle keep-alive
- * connections (Node's 5 s default), and a request racing that close fails with a reset. CONFLICT (the
+ * Runs `call` again (at most 3 times) after a transport failure: a request that races the backend
+ * closing an idle keep-alive connection (KEEP_ALIVE_TIMEOUT_MS) fails with a reset. CONFLICT (the
  * device already registered, or already paired by an attempt whose answer was lost) is success here.
  */
 async function retried(call: () => Promise<unknown>): Promise<void> {

@@ -21,6 +21,7 @@ import type { StorageContext, StorageLimits } from './context.js';
 import { DiskStore } from './disk-layout.js';
 import { MultipartStore } from './multipart-store.js';
 import { handleS3Request } from './router.js';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../http/listener.js';
 
 export interface StorageServerOptions {
   /** Root of the object store (e.g. <camlink data dir>/storage). */
@@ -123,7 +124,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
   // Expect: 100-continue is answered by the router after authentication, so an unauthorized client
   // gets its 403 before it sends the body.
   server.on('checkContinue', handler);
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? defaults.port, host, () => {

@@ -25,6 +25,7 @@ import { videoRoutes } from './routes/video.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { userRoutes } from './routes/users.js';
 import { installZodValidation } from './validation.js';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../http/listener.js';
 
 export type { BackendDeps } from './deps.js';
 
@@ -105,5 +106,9 @@ export async function buildBackendApp(
 
 /** An HTTPS server for fastify: same request/response API as http, TLS 1.2 or newer. */
 function httpsServerFactory(tls: { key: Buffer; cert: Buffer }): FastifyServerFactory {
-  return (handler) => https.createServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler);
+  return (handler) => {
+    const server = https.createServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler);
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    return server;
+  };
 }
