@@ -20,7 +20,7 @@ import { Registry } from 'prom-client';
 import { EventHub } from './events/hub.js';
 import { UploadConsumer } from './uploads/consumer.js';
 import { issueUpload } from './uploads/issue.js';
-import { openMqttSession } from './mqtt/session.js';
+import { openMqttPool } from './mqtt/pool.js';
 import { startUploadUrlResponder } from './mqtt/upload-url-responder.js';
 import { userEventRepublisher } from './mqtt/user-events.js';
 import { startPresenceTracker } from './presence/tracker.js';
@@ -133,7 +133,7 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     if (config.backend.mqttSession && services.mqtt !== undefined) {
       const mqttLog = logger.child({ component: 'backend-mqtt' });
       try {
-        const session = await openMqttSession(services.mqtt, mqttLog);
+        const session = await openMqttPool(services.mqtt, mqttLog, config.backend.mqttPool);
         closers.unshift(() => session.close());
         const issueDeps = {
           store,

@@ -14,6 +14,11 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { ArnScope } from '../iot/policy/arn.js';
 import type { TlsServerMaterial } from '../pki/tls-material.js';
 import type { IdentityResolver } from './identity.js';
+
+/** aedes keeps a client's subscriptions (filter -> delivery function) on the client, untyped. */
+type AedesClientInternals = Client & {
+  subscriptions?: Record<string, { func: Parameters<Aedes['unsubscribe']>[1] } | undefined>;
+};
 import { EndpointHooks, type RuleSink } from './hooks.js';
 import { MqttPacketGuard } from './packet-guard.js';
 import { maxRemainingLength } from './limits.js';
@@ -104,7 +109,15 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
   broker.on('unsubscribe', (filters: string[], client: Client) => {
     const session = hooks.sessions.get(client);
-    for (const filter of filters) session?.subscriptions.delete(filter);
+    for (const filter of filters) {
+      session?.subscriptions.delete(filter);
+      const plain = hooks.unsubscribeShared(client, filter);
+      const held = plain === undefined ? undefined : (client as AedesClientInternals).subscriptions?.[plain];
+      if (plain !== undefined && held !== undefined) {
+        delete (client as AedesClientInternals).subscriptions?.[plain];
+        broker.unsubscribe(plain, held.func, () => undefined);
+      }
+    }
   });
   broker.on('keepaliveTimeout', (client: Client) => {
     const session = hooks.sessions.get(client);
@@ -123,6 +136,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     );
   });
   broker.on('clientDisconnect', (client: Client & { _disconnected?: boolean }) => {
+    hooks.shared.removeClient(client);
     const session = hooks.sessions.get(client);
     if (session === undefined || !session.announced) return;
     const reason: DisconnectReason =

@@ -5,8 +5,9 @@
  *                     "connack" mode, answer CONNACK 2/5 from authenticate;
  *   authorizePublish  topic limits, reserved topics, QoS, publish rate, in-flight QoS 1, iot:Publish
  *                     (+ iot:RetainPublish), then the topic rules, awaited before aedes sends PUBACK;
- *   authorizeSubscribe  filter limits, subscription count, iot:Subscribe (SUBACK 0x80 when denied);
- *   authorizeForward  iot:Receive on every delivery.
+ *   authorizeSubscribe  filter limits, subscription count, iot:Subscribe (SUBACK 0x80 when denied),
+ *                     shared subscriptions `$share/{ShareName}/{filter}` (shared-subscriptions.ts);
+ *   authorizeForward  iot:Receive on every delivery, and one member per shared-subscription group.
  * Disconnect reasons follow AWS's DisconnectReasonValue and are logged with the client id.
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,7 @@ import { peerCertificate, type IdentityResolver, type IdentityVerdict } from './
 import { checkTopic, normalizeKeepalive } from './limits.js';
 import { KeyedRateLimiter, TokenBucket } from './rate-limit.js';
 import { PresenceVersions } from './presence.js';
+import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
 import type { DisconnectReason, Refusal, Session } from './session.js';
 
 /** What the topic rules see of a message; the rules engine implements it. */
@@ -56,6 +58,7 @@ export class EndpointHooks {
   private readonly versions = new PresenceVersions();
   /** Policies compiled once per document list and shared by the connections that have it. */
   private readonly policySets = new WeakMap<readonly PolicyDocument[], PolicySet>();
+  readonly shared = new SharedSubscriptions();
 
   constructor(private readonly deps: HookDeps) {
     this.connects = new KeyedRateLimiter(deps.config.limits.connectsPerSecondPerClientId, deps.clock);
@@ -143,9 +146,12 @@ export class EndpointHooks {
     }
     if (!verdict.ok) return { reason: verdict.reason, returnCode: 5 };
     const { identity } = verdict;
-    if (identity.thingName !== clientId) {
+    // The client id names the connection's thing: the certificate's CN, or another thing the
+    // certificate is attached to (one certificate, several connections, as the backend's pool does).
+    const otherThing = identity.otherThings?.includes(clientId) === true;
+    if (identity.thingName !== clientId && !otherThing) {
       return {
-        reason: `client id "${clientId}" is not the certificate's thing name "${identity.thingName}"`,
+        reason: `client id "${clientId}" is not the certificate's thing name "${identity.thingName}" (nor a thing it is attached to)`,
         returnCode: 5,
       };
     }
@@ -156,8 +162,8 @@ export class EndpointHooks {
     }
     const policy = policySet.bind({
       clientId,
-      thingName: identity.thingName,
-      isAttached: identity.isAttached,
+      thingName: clientId,
+      isAttached: otherThing || identity.isAttached,
       certificateId: identity.certificateId,
       subjectCommonName: identity.subjectCommonName,
       issuerCommonName: identity.issuerCommonName,
@@ -180,7 +186,7 @@ export class EndpointHooks {
       previousSession.disconnectReason = 'DUPLICATE_CLIENTID';
     }
     this.sessions.set(client, {
-      identity,
+      identity: otherThing ? { ...identity, thingName: clientId, isAttached: true } : identity,
       policy,
       sessionIdentifier: randomUUID(),
       versionNumber: this.versions.next(clientId),
@@ -286,21 +292,49 @@ export class EndpointHooks {
     ) {
       return deny(`more than ${limits.maxSubscriptionsPerConnection} subscriptions on one connection`);
     }
-    if (sub.topic.startsWith('$') && !sub.topic.startsWith('$aws/')) return deny('reserved topic filter');
+    const shared = parseSharedFilter(sub.topic);
+    if (typeof shared === 'string') return deny(shared);
+    const filter = shared?.filter ?? sub.topic;
+    if (filter.startsWith('$') && !filter.startsWith('$aws/')) return deny('reserved topic filter');
+    // A shared subscription is authorized on its whole filter, $share/{ShareName}/... (as on AWS).
     if (!session.policy.authorize('iot:Subscribe', iotArn(this.deps.scope, 'topicfilter', sub.topic))) {
       return deny('policy does not allow iot:Subscribe');
     }
+    const heldAs = this.shared.groupOf(client, filter);
+    if (shared === undefined) {
+      if (heldAs !== undefined) return deny(`${filter} is held as a shared subscription on this connection`);
+    } else {
+      if (!client.clean)
+        return deny('shared subscriptions need a clean session here (nothing is queued for a group)');
+      if (heldAs === undefined && session.subscriptions.has(filter)) {
+        return deny(`${filter} is held as a plain subscription on this connection`);
+      }
+      this.shared.add(client, shared);
+    }
     session.subscriptions.add(sub.topic);
-    callback(null, sub);
+    callback(null, shared === undefined ? sub : { ...sub, topic: filter });
   };
+
+  /**
+   * An UNSUBSCRIBE of `$share/{group}/{filter}` leaves the group; returns the plain filter aedes holds
+   * for it, which the broker then drops (aedes itself looks for the `$share/...` filter and finds none).
+   */
+  unsubscribeShared(client: Client, topicFilter: string): string | undefined {
+    const shared = parseSharedFilter(topicFilter);
+    if (shared === undefined || typeof shared === 'string') return undefined;
+    return this.shared.remove(client, shared) ? shared.filter : undefined;
+  }
 
   readonly authorizeForward = (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
     const session = this.sessions.get(client);
     if (session === undefined) return null;
     if (packet.topic.startsWith('$SYS/')) return null;
-    return session.policy.authorize('iot:Receive', iotArn(this.deps.scope, 'topic', packet.topic))
-      ? packet
-      : null;
+    const canReceive = (member: Client) =>
+      this.sessions
+        .get(member)
+        ?.policy.authorize('iot:Receive', iotArn(this.deps.scope, 'topic', packet.topic)) === true;
+    if (!canReceive(client)) return null;
+    return this.shared.admits(client, packet, canReceive, session.subscriptions) ? packet : null;
   };
 
   /** Internal publishes (presence events) pass through the rules too; client publishes ran them already. */

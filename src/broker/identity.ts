@@ -22,6 +22,11 @@ export interface DeviceIdentity {
   readonly subjectCommonName: string | undefined;
   readonly issuerCommonName: string | undefined;
   readonly isAttached: boolean;
+  /**
+   * Other things the certificate is attached to (ListPrincipalThings). A connection may use one of them
+   * as its client id, as on AWS (the backend's connection pool: camlink-backend-2, ... on one certificate).
+   */
+  readonly otherThings?: readonly string[];
   readonly policies: readonly PolicyDocument[];
 }
 

@@ -317,6 +317,21 @@ export const backendConfigSchema = z.strictObject({
    * events). One session per identity: with several replicas, give each its own thing or enable one.
    */
   mqttSession: z.boolean().default(true),
+  /**
+   * The MQTT session's connections (src/backend/mqtt/pool.ts): AWS IoT allows 100 publish requests per
+   * second per connection, received + sent, and one upload costs the backend three (request in, answer
+   * and event out), so each connection carries ~30 uploads/s. Incoming requests are spread by the
+   * shared subscription $share/camlink-backend/...; outgoing publishes are paced per connection.
+   */
+  mqttPool: z
+    .strictObject({
+      connections: z.number().int().min(1).max(32).default(8),
+      /** Per connection, received + sent; kept under AWS's 100 for headroom. */
+      publishesPerSecond: z.number().int().min(1).max(100).default(90),
+      /** Publishes waiting for the quota before more are refused (and logged). */
+      maxQueuedPublishes: z.number().int().min(1).max(1_000_000).default(10_000),
+    })
+    .prefault({}),
   /** Server-side thumbnails of uploaded pictures (the dashboard's gallery). */
   thumbnails: z
     .strictObject({

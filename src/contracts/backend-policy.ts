@@ -3,7 +3,9 @@
  * the CDK app: the backend answers upload-URL requests of every device and publishes user events; it
  * cannot read devices' uploads or status (those reach it through the topic rule and the queue). It
  * follows the lifecycle (presence) events, which is how the dashboard knows which cameras are online.
- * Client ids start with camlink-backend, so replicas connect as camlink-backend-<n> under one policy.
+ * Client ids start with camlink-backend: the backend's connection pool (src/backend/mqtt/pool.ts)
+ * connects as camlink-backend, camlink-backend-2, ... under one policy, and shares its subscriptions over
+ * them as $share/camlink-backend/... (each message to one connection), which the policy allows too.
  */
 import { readFileSync } from 'node:fs';
 import { parsePolicyDocument, type PolicyDocument } from '../iot/policy/document.js';

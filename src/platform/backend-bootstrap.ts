@@ -1,7 +1,8 @@
 /**
  * What the embedded platform prepares for the backend, as the CDK app does on AWS: the media bucket,
  * and the backend's own MQTT identity (thing camlink-backend, a certificate issued by the operator CA
- * with its key in DATA_DIR/backend/ mode 0600, the backend policy attached). Idempotent: a second start
+ * with its key in DATA_DIR/backend/ mode 0600, the backend policy attached; things camlink-backend-2 ...
+ * for the other connections of its pool, attached to the same certificate). Idempotent: a second start
  * reuses what exists and re-attaches what is missing.
  */
 import { access } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import type { PkiContext } from '../pki/context.js';
 import { createDevice } from '../pki/device.js';
 import type { DiskStore } from '../storage/disk-layout.js';
 import { backendIdentityPaths } from '../backend/cloud/services.js';
+import { poolClientId } from '../backend/mqtt/pool.js';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock } from '../util/clock.js';
@@ -28,6 +30,8 @@ export async function bootstrapBackendIdentity(
   registry: IotRegistry,
   scope: ArnScope,
   logger: Logger,
+  /** Connections of the backend's MQTT pool: things camlink-backend-2 ... -N share its certificate. */
+  poolConnections = 1,
 ): Promise<void> {
   if (!registry.hasPolicy(BACKEND_POLICY_NAME)) {
     registry.createPolicy(BACKEND_POLICY_NAME, renderPolicyTemplate(backendPolicyTemplate, scope));
@@ -52,9 +56,11 @@ export async function bootstrapBackendIdentity(
   const { certificateId } = parseCertificatePem(pem, 'the backend certificate');
   if (registry.certificate(certificateId) === undefined) await registry.registerIssuedCertificate(pem, true);
   const arn = registry.certificateArn(certificateId);
-  registry.createThing({ thingName: BACKEND_THING_NAME });
-  if (!registry.isThingAttached(BACKEND_THING_NAME, arn))
-    registry.attachThingPrincipal(BACKEND_THING_NAME, arn);
+  for (let i = 0; i < poolConnections; i++) {
+    const thingName = poolClientId(BACKEND_THING_NAME, i);
+    registry.createThing({ thingName });
+    if (!registry.isThingAttached(thingName, arn)) registry.attachThingPrincipal(thingName, arn);
+  }
   if (!registry.attachedPolicies(arn).some((p) => p.policy_name === BACKEND_POLICY_NAME)) {
     registry.attachPolicy(BACKEND_POLICY_NAME, arn);
   }

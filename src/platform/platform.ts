@@ -157,7 +157,14 @@ export async function startPlatform(
     });
     closers.unshift(() => storage.close());
     await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
-    await bootstrapBackendIdentity(config.dataDir, pki, registry, scope, logger.child({ component: 'iot' }));
+    await bootstrapBackendIdentity(
+      config.dataDir,
+      pki,
+      registry,
+      scope,
+      logger.child({ component: 'iot' }),
+      config.backend.mqttPool.connections,
+    );
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
     // Temporary credentials for cameras' direct calls (KVS), checked against the same trust list.

@@ -11,18 +11,31 @@ import type { BackendMqttIdentity } from '../cloud/types.js';
 export interface MqttSession {
   readonly client: MqttClient;
   publish(topic: string, payload: string, qos?: 0 | 1): Promise<void>;
-  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
+  /**
+   * Subscribes to `filter` and calls onMessage for each message matching it. With `share`, the
+   * subscription is the shared `$share/{share}/{filter}`: the endpoint hands each message to one member
+   * of the group (the backend's connections; src/broker/shared-subscriptions.ts).
+   */
+  subscribe(
+    filter: string,
+    onMessage: (topic: string, payload: Buffer) => void,
+    options?: { share?: string },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
 const RECONNECT_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-export async function openMqttSession(identity: BackendMqttIdentity, logger: Logger): Promise<MqttSession> {
+export async function openMqttSession(
+  identity: BackendMqttIdentity,
+  logger: Logger,
+  clientId: string = identity.clientId,
+): Promise<MqttSession> {
   const url = new URL(identity.url);
   const client = mqtt.connect(identity.url, {
     protocolVersion: 4,
-    clientId: identity.clientId,
+    clientId,
     clean: true,
     keepalive: 60,
     reconnectPeriod: RECONNECT_MS,
@@ -68,14 +81,26 @@ export async function openMqttSession(identity: BackendMqttIdentity, logger: Log
     async publish(topic, payload, qos = 1) {
       await client.publishAsync(topic, payload, { qos });
     },
-    async subscribe(filter, onMessage) {
-      handlers.push({ filter, onMessage });
-      const granted = await client.subscribeAsync(filter, { qos: 1 });
-      if (granted.some((g) => g.qos === 128)) {
-        throw new Error(
-          `the endpoint refused the backend's subscription to ${filter} (check the backend policy)`,
+    async subscribe(filter, onMessage, options = {}) {
+      const handler = { filter, onMessage };
+      handlers.push(handler);
+      const subscription = options.share === undefined ? filter : `$share/${options.share}/${filter}`;
+      const refused = () => {
+        handlers.splice(handlers.indexOf(handler), 1);
+        return new Error(
+          `the endpoint refused the backend's subscription to ${subscription} (check the backend policy)`,
         );
+      };
+      let granted: { qos: number }[];
+      try {
+        granted = await client.subscribeAsync(subscription, { qos: 1 });
+      } catch (err) {
+        // MQTT.js rejects a SUBACK that refuses (0x80) with the packet attached.
+        if ((err as { packet?: { granted?: unknown } }).packet?.granted !== undefined) throw refused();
+        handlers.splice(handlers.indexOf(handler), 1);
+        throw err;
       }
+      if (granted.some((g) => g.qos === 128)) throw refused();
     },
     async close() {
       await client.endAsync();

@@ -1,7 +1,8 @@
 /**
  * The endpoint's IdentityResolver backed by the IoT registry, as AWS IoT Core decides who connects:
- * the certificate must be registered and ACTIVE (its CA ACTIVE too); the thing name is its CN; its
- * policies are those attached to the certificate. An unregistered certificate from a registered CA with
+ * the certificate must be registered and ACTIVE (its CA ACTIVE too); the thing name is its CN (or
+ * another thing the certificate is attached to, named as the client id); its policies are those
+ * attached to the certificate. An unregistered certificate from a registered CA with
  * auto-registration is registered and provisioned just in time, and that first connection is refused.
  */
 import type { Logger } from '../../log/logger.js';
@@ -48,6 +49,7 @@ export class RegistryIdentityResolver implements IdentityResolver {
         subjectCommonName: peer.subjectCommonName,
         issuerCommonName: peer.issuerCommonName,
         isAttached: this.registry.isThingAttached(thingName, arn),
+        otherThings: this.registry.thingsOfCertificate(certificateId).filter((name) => name !== thingName),
         policies: this.policiesOf(this.registry.attachedPolicies(arn)),
       },
     };
