@@ -318,6 +318,11 @@ export const backendConfigSchema = z.strictObject({
    */
   mqttSession: z.boolean().default(true),
   /**
+   * `camlink up` only: run the embedded backend on its own worker thread (src/platform/backend-thread.ts),
+   * so the platform uses a second core (camlink sim turns it on). Off: the backend shares the event loop.
+   */
+  thread: z.boolean().default(false),
+  /**
    * The MQTT session's connections (src/backend/mqtt/pool.ts): AWS IoT allows 100 publish requests per
    * second per connection, received + sent, and one upload costs the backend three (request in, answer
    * and event out), so each connection carries ~30 uploads/s. Incoming requests are spread by the

@@ -39,6 +39,7 @@ export { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME };
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
 import { bootstrapBackendIdentity, ensureMediaBucket } from './backend-bootstrap.js';
 import { startBackend, type RunningBackend } from '../backend/server.js';
+import { startBackendThread } from './backend-thread.js';
 import { bootstrapIot, syncPkiRevocations } from './iot-bootstrap.js';
 import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } from './local-credentials.js';
 
@@ -54,6 +55,8 @@ export interface RunningPlatform {
   readonly endpointsPath: string;
   readonly broker: RunningBroker;
   readonly registry: IotRegistry;
+  /** Settles when a part that runs on its own thread ended by itself (the backend with backend.thread). */
+  readonly crashed: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -217,7 +220,11 @@ export async function startPlatform(
           credentialsProvider.reloadTls(material);
         })
         .catch((err: unknown) => logger.error({ err }, 'TLS reload failed'));
-    registry.events.on('certificate-status', () => void enforce());
+    // Only a certificate leaving ACTIVE can end sessions; activations (every JITP registration) can't,
+    // and checking every live session on each of them made first connects O(fleet) apiece.
+    registry.events.on('certificate-status', (_certificateId, status) => {
+      if (status !== 'ACTIVE') void enforce();
+    });
     registry.events.on('ca-changed', () => void reloadTls().then(enforce));
 
     let timer: NodeJS.Timeout | undefined;
@@ -284,12 +291,17 @@ export async function startPlatform(
       startedAt: new Date().toISOString(),
     };
     // The backend last: it uses every service above through the AWS SDK, as it would on AWS.
-    const backend = await startBackend({
-      config,
-      logger: logger.child({ component: 'backend' }),
-      clock,
-      endpoints: services,
-    });
+    let crash: (err: Error) => void = () => undefined;
+    const crashed = new Promise<Error>((resolve) => (crash = resolve));
+    const backend =
+      config.backend.thread && options.clock === undefined
+        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash })
+        : await startBackend({
+            config,
+            logger: logger.child({ component: 'backend' }),
+            clock,
+            endpoints: services,
+          });
     closers.unshift(() => backend.close());
     const endpoints: Endpoints = { ...services, api: backend.url };
     const endpointsPath = join(config.dataDir, 'endpoints.json');
@@ -306,6 +318,7 @@ export async function startPlatform(
       backend,
       broker,
       registry,
+      crashed,
       async close() {
         for (const close of closers.splice(0)) await close();
       },

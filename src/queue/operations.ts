@@ -80,7 +80,9 @@ export async function runOperation(request: ParsedRequest, ctx: OperationContext
       return {};
     case 'DeleteMessageBatch': {
       const queue = name(request.input);
-      return eachEntry(request.input.Entries, (e) => store.deleteMessage(queue, e.ReceiptHandle));
+      return store.inOneCommit(() =>
+        eachEntry(request.input.Entries, (e) => store.deleteMessage(queue, e.ReceiptHandle)),
+      );
     }
     case 'ChangeMessageVisibility':
       store.changeVisibility(
@@ -91,8 +93,10 @@ export async function runOperation(request: ParsedRequest, ctx: OperationContext
       return {};
     case 'ChangeMessageVisibilityBatch': {
       const queue = name(request.input);
-      return eachEntry(request.input.Entries, (e) =>
-        store.changeVisibility(queue, e.ReceiptHandle, e.VisibilityTimeout),
+      return store.inOneCommit(() =>
+        eachEntry(request.input.Entries, (e) =>
+          store.changeVisibility(queue, e.ReceiptHandle, e.VisibilityTimeout),
+        ),
       );
     }
     case 'PurgeQueue':

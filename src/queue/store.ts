@@ -40,6 +40,16 @@ export interface QueueStoreOptions {
 
 export const MAX_VISIBILITY_TIMEOUT = 43_200;
 
+interface PendingSend {
+  readonly body: string;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 export class QueueStore implements QueueSink {
   readonly region: string;
   readonly accountId: string;
@@ -52,6 +62,9 @@ export class QueueStore implements QueueSink {
   /** Emits 'parked' (queue name) when a long poll starts waiting: lets tests send at the right moment. */
   readonly events = new EventEmitter<{ parked: [string] }>();
   #closed = false;
+  /** Rule-engine sends waiting for the next group commit, by queue name. */
+  readonly #pendingSends = new Map<string, PendingSend[]>();
+  #groupCommitScheduled = false;
 
   constructor(options: QueueStoreOptions) {
     this.region = options.region;
@@ -65,6 +78,7 @@ export class QueueStore implements QueueSink {
 
   close(): void {
     if (this.#closed) return;
+    this.#commitPendingSends();
     this.#closed = true;
     this.#waiters.wakeAll();
     this.#db.close();
@@ -224,13 +238,55 @@ export class QueueStore implements QueueSink {
     return sent;
   }
 
-  /** QueueSink for the IoT rules engine: resolves once the message is committed to disk. */
+  /**
+   * QueueSink for the IoT rules engine: resolves once the message is committed to disk. Sends that
+   * arrive in the same turn of the event loop (messages from many connections parsed in one poll) are
+   * committed together in one transaction, one fsync for all (group commit); each still resolves only
+   * after that commit, and an invalid message fails alone.
+   */
   sendMessage(queueUrl: string, body: string): Promise<void> {
+    let name: string;
     try {
-      this.send(this.queueNameFromUrl(queueUrl), { body });
-      return Promise.resolve();
+      if (this.#closed) throw new Error('the queue store is closed');
+      name = this.queueNameFromUrl(queueUrl);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(asError(err));
+    }
+    return new Promise<void>((resolve, reject) => {
+      let pending = this.#pendingSends.get(name);
+      if (pending === undefined) this.#pendingSends.set(name, (pending = []));
+      pending.push({ body, resolve, reject });
+      if (!this.#groupCommitScheduled) {
+        this.#groupCommitScheduled = true;
+        setImmediate(() => this.#commitPendingSends());
+      }
+    });
+  }
+
+  #commitPendingSends(): void {
+    this.#groupCommitScheduled = false;
+    const batches = [...this.#pendingSends];
+    this.#pendingSends.clear();
+    for (const [name, entries] of batches) {
+      const valid: PendingSend[] = [];
+      for (const entry of entries) {
+        try {
+          this.checkSend(name, { body: entry.body });
+          valid.push(entry);
+        } catch (err) {
+          entry.reject(asError(err));
+        }
+      }
+      if (valid.length === 0) continue;
+      try {
+        this.sendMany(
+          name,
+          valid.map((entry) => ({ body: entry.body })),
+        );
+        for (const entry of valid) entry.resolve();
+      } catch (err) {
+        for (const entry of valid) entry.reject(asError(err));
+      }
     }
   }
 
@@ -317,6 +373,15 @@ export class QueueStore implements QueueSink {
         now,
       );
     this.#db.prepare('DELETE FROM messages WHERE id = ?').run(row.id);
+  }
+
+  /**
+   * Runs `fn` in one transaction: the batch actions (DeleteMessageBatch, ChangeMessageVisibilityBatch)
+   * commit their entries with one fsync. An entry that fails with an error `fn` catches changes nothing
+   * and does not undo the others.
+   */
+  inOneCommit<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
   }
 
   /** Milliseconds until the earliest message of the queue becomes visible (undefined: none pending). */

@@ -47,7 +47,8 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env,
+    // The backend on its own thread, so the platform uses both cores (a config or env may say otherwise).
+    env: { CAMLINK_BACKEND__THREAD: 'true', ...options.env },
   });
   // A sim that dies without stopping its platform still takes it down.
   const killOnExit = () => child.kill('SIGKILL');

@@ -460,6 +460,7 @@ test('upstream failures are retried and leave the row as it was; a failed delete
       objects: {
         head: () => head(),
         get: () => Promise.reject(failing),
+        fetch: () => Promise.reject(failing),
         delete: () => {
           deleted++;
           return Promise.reject(failing);

@@ -233,18 +233,21 @@ export async function createBackendServices(
         const out = await s3.send(
           new HeadObjectCommand({ Bucket: physical(bucket), Key: key, ChecksumMode: 'ENABLED' }),
         );
-        return {
-          size: out.ContentLength ?? 0,
-          contentType: out.ContentType,
-          sha256:
-            out.ChecksumSHA256 === undefined
-              ? undefined
-              : Buffer.from(out.ChecksumSHA256, 'base64').toString('hex'),
-          etag: out.ETag,
-        };
+        return objectHead(out);
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw upstream('S3 HeadObject', err);
+      }
+    },
+    async fetch(bucket, key) {
+      try {
+        const out = await s3.send(
+          new GetObjectCommand({ Bucket: physical(bucket), Key: key, ChecksumMode: 'ENABLED' }),
+        );
+        return { head: objectHead(out), body: out.Body as Readable };
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw upstream('S3 GetObject', err);
       }
     },
     async get(bucket, key): Promise<Readable | undefined> {
@@ -311,4 +314,22 @@ async function readSecret(path: string): Promise<Buffer> {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** What HeadObject and GetObject (with ChecksumMode ENABLED) both say of an object. */
+function objectHead(out: {
+  ContentLength?: number | undefined;
+  ContentType?: string | undefined;
+  ChecksumSHA256?: string | undefined;
+  ETag?: string | undefined;
+}): ObjectHead {
+  return {
+    size: out.ContentLength ?? 0,
+    contentType: out.ContentType,
+    sha256:
+      out.ChecksumSHA256 === undefined
+        ? undefined
+        : Buffer.from(out.ChecksumSHA256, 'base64').toString('hex'),
+    etag: out.ETag,
+  };
 }

@@ -22,6 +22,11 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectHead | undefined>;
   /** The object's bytes as a stream; undefined when there is no such object. */
   get(bucket: string, key: string): Promise<Readable | undefined>;
+  /**
+   * HEAD and GET in one request (GetObject with its checksum): what the reconciler uses for a picture
+   * it will thumbnail anyway. The caller reads or destroys the body. undefined when there is no object.
+   */
+  fetch(bucket: string, key: string): Promise<{ head: ObjectHead; body: Readable } | undefined>;
   /** Deletes the object; deleting a missing object succeeds, as in S3. */
   delete(bucket: string, key: string): Promise<void>;
   /** Stores a small object the backend made itself (thumbnails). */

@@ -4,6 +4,7 @@
  * statements wait for it instead of running inside it.
  */
 import Database from 'better-sqlite3';
+import { cacheStatements } from '../../util/sqlite.js';
 import type { Row, SqlDriver, SqlExecutor, SqlValue } from './driver.js';
 
 /** `$1..$n` to `?`, with the parameters in the order they appear (a `$n` may appear twice). */
@@ -28,6 +29,7 @@ export function openSqliteDriver(path: string): SqlDriver {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
 
+  cacheStatements(db);
   const direct: SqlExecutor = {
     query(sql, params = []) {
       const p = toSqlitePlaceholders(sql, params);

@@ -4,12 +4,16 @@
  * is deleted; one to retry is left on the queue with a growing visibility timeout, and the queue's
  * redrive policy (5 receives) moves it to the dead-letter queue.
  *
+ * Decided messages are deleted in batches (DeleteMessageBatch, up to 10): the deletions that come due
+ * while one batch call is under way go together in the next, so under load one request (and one
+ * commit on the queue) settles many notifications, and when idle a deletion goes out at once.
+ *
  * Delivery is at-least-once: a message whose DeleteMessage failed, or that was received while stop()
  * aborted the poll, comes back after its visibility timeout and is reconciled again (idempotently).
  */
 import {
   ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -60,6 +64,8 @@ export class UploadConsumer {
   private readonly listeners = new Set<(handled: HandledNotification) => void>();
   private readonly inFlight = new Set<Promise<void>>();
   private slotFreed: (() => void) | undefined;
+  private readonly deletions: PendingDeletion[] = [];
+  private deleteCallsInFlight = 0;
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
 
@@ -166,9 +172,7 @@ export class UploadConsumer {
           }),
         );
       } else {
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
+        await this.deleteMessage(message.ReceiptHandle ?? '');
         deleted = true;
       }
     } catch (err) {
@@ -200,7 +204,57 @@ export class UploadConsumer {
       }
     }
   }
+
+  /** Resolves once the message is deleted; rejects with the queue's reason when it is not. */
+  private deleteMessage(receiptHandle: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.deletions.push({ receiptHandle, resolve, reject });
+      this.flushDeletions();
+    });
+  }
+
+  private flushDeletions(): void {
+    while (this.deleteCallsInFlight < DELETE_CALLS_IN_FLIGHT && this.deletions.length > 0) {
+      const batch = this.deletions.splice(0, DELETE_BATCH_MAX);
+      this.deleteCallsInFlight++;
+      void this.deleteBatch(batch).finally(() => {
+        this.deleteCallsInFlight--;
+        this.flushDeletions();
+      });
+    }
+  }
+
+  private async deleteBatch(batch: readonly PendingDeletion[]): Promise<void> {
+    const { sqs, queueUrl } = this.options;
+    try {
+      const out = await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((d, i) => ({ Id: String(i), ReceiptHandle: d.receiptHandle })),
+        }),
+      );
+      const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
+      batch.forEach((d, i) => {
+        const failure = failed.get(String(i));
+        if (failure === undefined) d.resolve();
+        else d.reject(new Error(`${failure.Code ?? 'error'}: ${failure.Message ?? 'not deleted'}`));
+      });
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const d of batch) d.reject(error);
+    }
+  }
 }
+
+interface PendingDeletion {
+  readonly receiptHandle: string;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** DeleteMessageBatch calls under way at once; deletions due meanwhile wait and go together. */
+const DELETE_CALLS_IN_FLIGHT = 2;
+const DELETE_BATCH_MAX = 10;
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -9,7 +9,7 @@
  * the message stays on the queue and the dead-letter queue ends the attempts). docs/events.md has the
  * full rule table.
  */
-import { createThumbnail, type ThumbnailSettings } from './thumbnails.js';
+import { createThumbnail, hasThumbnail, readBounded, type ThumbnailSettings } from './thumbnails.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
@@ -18,7 +18,7 @@ import {
 } from '../../contracts/upload-notification.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../util/clock.js';
-import type { ObjectStore } from '../cloud/types.js';
+import type { ObjectHead, ObjectStore } from '../cloud/types.js';
 import type { EventHub } from '../events/hub.js';
 import type { BackendStore, Upload } from '../store/types.js';
 
@@ -141,7 +141,25 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
 
   const now = deps.clock.now().getTime();
   const { objects } = deps.services;
-  const head = await objects.head(upload.bucket, upload.key);
+  // A picture to thumbnail is fetched whole at once (GET with its checksum: one request, not a HEAD
+  // and a GET); anything else is checked by HEAD, without moving its bytes.
+  const { thumbnails } = deps;
+  const picture =
+    thumbnails !== undefined &&
+    hasThumbnail(upload.contentType, thumbnails) &&
+    n.size <= thumbnails.maxSourceBytes;
+  let head: ObjectHead | undefined;
+  let bytes: Buffer | undefined;
+  if (picture) {
+    const fetched = await objects.fetch(upload.bucket, upload.key);
+    head = fetched?.head;
+    if (fetched !== undefined) {
+      if (fetched.head.size === n.size) bytes = await readBounded(fetched.body, thumbnails.maxSourceBytes);
+      else fetched.body.destroy();
+    }
+  } else {
+    head = await objects.head(upload.bucket, upload.key);
+  }
   if (head === undefined) {
     if (now <= upload.expiresAt + MISSING_OBJECT_GRACE_MS) {
       return retryLater(deps, n, 'the announced object is not in the store (yet)');
@@ -154,7 +172,10 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     return refuseUpload(deps, n, upload, 'content-type-mismatch');
   }
   let sha256 = head.sha256;
-  if (sha256 === undefined) {
+  if (sha256 === undefined && bytes !== undefined) {
+    // The PUT carried no x-amz-checksum-sha256, and the bytes are here already.
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  } else if (sha256 === undefined) {
     // The PUT carried no x-amz-checksum-sha256: hash the bytes ourselves, never more than allowed.
     const body = await objects.get(upload.bucket, upload.key);
     if (body === undefined) return retryLater(deps, n, 'the object vanished between HEAD and GET');
@@ -186,8 +207,8 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     case 'completed':
       break;
   }
-  if (deps.thumbnails !== undefined) {
-    await createThumbnail(objects, upload, deps.thumbnails, deps.logger);
+  if (thumbnails !== undefined) {
+    await createThumbnail(objects, upload, thumbnails, deps.logger, bytes);
   }
   // An unpaired device's upload goes to the operator's streams only (userId undefined).
   deps.events.publish(userId, 'upload.completed', {

@@ -27,7 +27,8 @@ export function hasThumbnail(contentType: string, settings: ThumbnailSettings): 
   return settings.enabled && IMAGE_TYPES.has(contentType);
 }
 
-async function readBounded(body: Readable, limit: number): Promise<Buffer | undefined> {
+/** The whole body, or undefined (and the stream destroyed) past `limit` bytes. */
+export async function readBounded(body: Readable, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -47,12 +48,17 @@ export async function createThumbnail(
   upload: { bucket: string; key: string; contentType: string; uploadId: string },
   settings: ThumbnailSettings,
   logger: Logger,
+  /** The picture's bytes when the caller has them already (the reconciler's GET); read otherwise. */
+  bytes?: Buffer,
 ): Promise<boolean> {
   if (!hasThumbnail(upload.contentType, settings)) return false;
   try {
-    const body = await objects.get(upload.bucket, upload.key);
-    if (body === undefined) return false;
-    const source = await readBounded(body, settings.maxSourceBytes);
+    let source = bytes;
+    if (source === undefined) {
+      const body = await objects.get(upload.bucket, upload.key);
+      if (body === undefined) return false;
+      source = await readBounded(body, settings.maxSourceBytes);
+    }
     if (source === undefined) {
       logger.info({ uploadId: upload.uploadId }, 'no thumbnail: the picture is larger than maxSourceBytes');
       return false;

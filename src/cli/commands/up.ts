@@ -53,8 +53,17 @@ export const upCommand = defineCommand({
     );
     ctx.io.stdout(`  CA certificate     ${platform.endpoints.caPath}\n`);
     ctx.io.stdout(`  endpoints          ${platform.endpointsPath}\n`);
-    const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-    ctx.io.stdout(`stopping (${String(signal[0] ?? 'signal')})\n`);
+    const ended = await Promise.race([
+      once(process, 'SIGINT').then(() => 'SIGINT'),
+      once(process, 'SIGTERM').then(() => 'SIGTERM'),
+      platform.crashed,
+    ]);
+    if (ended instanceof Error) {
+      ctx.io.stderr(`camlink up: ${ended.message}; stopping\n`);
+      await platform.close();
+      return 1;
+    }
+    ctx.io.stdout(`stopping (${ended})\n`);
     await platform.close();
     return 0;
   },

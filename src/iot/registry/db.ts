@@ -4,6 +4,7 @@
  * schema version.
  */
 import Database from 'better-sqlite3';
+import { cacheStatements } from '../../util/sqlite.js';
 
 export type Db = Database.Database;
 
@@ -35,7 +36,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export function openRegistryDb(path: string): Db {
-  const db = new Database(path);
+  const db = cacheStatements(new Database(path));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -12,6 +12,9 @@ import type { IdentityResolver, IdentityVerdict, PeerCertificate } from '../../b
 import { certificateIdOf, unauthenticatedIdentity } from '../../broker/identity.js';
 import type { IotRegistry } from './registry.js';
 
+/** Live certificates from which refusedSince() asks the registry once instead of once per certificate. */
+const BULK_CHECK_FROM = 64;
+
 export class RegistryIdentityResolver implements IdentityResolver {
   /** Where registration events go (the endpoint's own publish); set once the endpoint runs. */
   publish: ((topic: string, payload: string) => Promise<void>) | undefined;
@@ -99,6 +102,11 @@ export class RegistryIdentityResolver implements IdentityResolver {
   }
 
   refusedSince(certificateIds: ReadonlySet<string>): Promise<Set<string>> {
+    if (certificateIds.size > BULK_CHECK_FROM) {
+      // A fleet: one query for every certificate still allowed beats a lookup per live session.
+      const allowed = this.registry.activeCertificateIds();
+      return Promise.resolve(new Set([...certificateIds].filter((id) => !allowed.has(id))));
+    }
     const refused = new Set<string>();
     for (const id of certificateIds) {
       const row = this.registry.certificate(id);

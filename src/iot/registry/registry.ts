@@ -118,6 +118,19 @@ export class IotRegistry {
     roleAliases.listRoleAliases(this.ctx, input);
   roleAlias = (name: string) => roleAliases.roleAliasRow(this.ctx, name);
   roleAliasArn = (name: string) => arnOf(this.ctx, 'rolealias', name);
+  /** Ids of the certificates that may connect: ACTIVE, and their CA (if registered with one) ACTIVE. */
+  activeCertificateIds = (): Set<string> =>
+    new Set(
+      (
+        this.ctx.db
+          .prepare(
+            `SELECT c.certificate_id AS id FROM certificates c
+               LEFT JOIN ca_certificates ca ON ca.certificate_id = c.ca_certificate_id
+              WHERE c.status = 'ACTIVE' AND (c.ca_certificate_id IS NULL OR ca.status = 'ACTIVE')`,
+          )
+          .all() as { id: string }[]
+      ).map((r) => r.id),
+    );
   /** The things a certificate is attached to (ListPrincipalThings). */
   thingsOfCertificate = (certificateId: string): string[] =>
     (

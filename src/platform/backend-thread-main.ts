@@ -1,0 +1,46 @@
+/**
+ * The backend thread's side (backend-thread.ts): starts the backend with the platform's config and
+ * endpoints, answers `ready` (or `failed`), and on `close` stops it and answers `closed`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { startBackend, type RunningBackend } from '../backend/server.js';
+import { isCamlinkError } from '../errors/camlink-error.js';
+import { createLogger } from '../log/logger.js';
+import type { BackendThreadData, BackendThreadReply } from './backend-thread.js';
+
+const port = parentPort;
+if (port === null) throw new Error('backend-thread-main.ts runs as a worker thread only');
+const { config, endpoints } = workerData as BackendThreadData;
+const reply = (message: BackendThreadReply) => port.postMessage(message);
+const logger = createLogger({ level: config.log.level, name: 'camlink' }).child({ component: 'backend' });
+
+let backend: RunningBackend | undefined;
+port.on('message', (message: { type: string }) => {
+  if (message.type !== 'close') return;
+  void (async () => {
+    try {
+      await backend?.close();
+    } catch (err) {
+      logger.error({ err }, 'stopping the backend failed');
+    }
+    reply({ type: 'closed' });
+    port.close();
+  })();
+});
+
+try {
+  backend = await startBackend({ config, logger, endpoints });
+  reply({
+    type: 'ready',
+    url: backend.url,
+    store: backend.store,
+    operatorTokenFile: backend.operatorTokenFile,
+    operatorTokenCreated: backend.operatorTokenCreated,
+  });
+} catch (err) {
+  reply({
+    type: 'failed',
+    message: err instanceof Error ? err.message : String(err),
+    code: isCamlinkError(err) ? err.code : undefined,
+  });
+}

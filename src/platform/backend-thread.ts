@@ -1,0 +1,148 @@
+/**
+ * The backend on its own thread (`backend.thread`): `camlink up` runs the broker, the object store, the
+ * queue and the IoT API on its main thread and the backend (API, reconciler, MQTT pool, its store) on a
+ * worker thread, so the platform uses a second core. The backend talks to the services over their
+ * sockets either way (the AWS SDK, MQTT), so nothing else changes: same endpoints.json, same process,
+ * one Ctrl-C. Its logs go to stderr like the rest (pino writes the file descriptor from either thread).
+ *
+ * The thread runs the TypeScript sources through tsx, registered inside it (worker threads do not
+ * inherit the loader); see backend-thread-main.ts for its side of the messages.
+ */
+import { Worker } from 'node:worker_threads';
+import { CamlinkError } from '../errors/camlink-error.js';
+import type { ErrorCode } from '../errors/registry.js';
+import type { Logger } from '../log/logger.js';
+import type { RunningBackend } from '../backend/server.js';
+import type { CamlinkConfig } from '../config/schema.js';
+import type { ServiceEndpoints } from '../contracts/endpoints.js';
+
+export type BackendThreadReply =
+  | {
+      readonly type: 'ready';
+      readonly url: string;
+      readonly store: 'sqlite' | 'postgres';
+      readonly operatorTokenFile: string;
+      readonly operatorTokenCreated: boolean;
+    }
+  | { readonly type: 'failed'; readonly message: string; readonly code: string | undefined }
+  | { readonly type: 'closed' };
+
+export interface BackendThreadData {
+  readonly config: CamlinkConfig;
+  readonly endpoints: ServiceEndpoints;
+  readonly tsx: string;
+  readonly main: string;
+}
+
+/** How long a stopped backend's thread may take to end by itself. */
+const THREAD_EXIT_MS = 10_000;
+
+/** Evaluated as the worker's script: registers tsx, then loads the TypeScript entry. */
+const BOOT = `
+const { workerData } = require('node:worker_threads');
+import(workerData.tsx).then((tsx) => {
+  tsx.register();
+  return import(workerData.main);
+});
+`;
+
+export async function startBackendThread(options: {
+  readonly config: CamlinkConfig;
+  readonly endpoints: ServiceEndpoints;
+  readonly logger: Logger;
+  /** Called when the thread ends on its own (a crash): the platform has no backend any more. */
+  readonly onCrash: (err: Error) => void;
+}): Promise<RunningBackend> {
+  const data: BackendThreadData = {
+    config: options.config,
+    endpoints: options.endpoints,
+    tsx: import.meta.resolve('tsx/esm/api'),
+    main: new URL('./backend-thread-main.ts', import.meta.url).href,
+  };
+  const worker = new Worker(BOOT, { eval: true, execArgv: threadExecArgv(), workerData: data });
+  let closing = false;
+  const ready = await new Promise<Extract<BackendThreadReply, { type: 'ready' }>>((resolve, reject) => {
+    const onMessage = (reply: BackendThreadReply) => {
+      if (reply.type === 'ready') {
+        cleanup();
+        resolve(reply);
+      } else if (reply.type === 'failed') {
+        cleanup();
+        void worker.terminate();
+        reject(failure(reply.message, reply.code));
+      }
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`the backend thread exited (code ${code}) before it was ready`));
+    };
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', onError);
+    worker.once('exit', onExit);
+  });
+  worker.on('error', (err) => {
+    options.logger.fatal({ err }, 'the backend thread crashed');
+    if (!closing) options.onCrash(err);
+  });
+  worker.once('exit', (code) => {
+    if (!closing) options.onCrash(new Error(`the backend thread exited (code ${code})`));
+  });
+  options.logger.info({ url: ready.url }, 'backend runs on its own thread');
+  return {
+    url: ready.url,
+    store: ready.store,
+    operatorTokenFile: ready.operatorTokenFile,
+    operatorTokenCreated: ready.operatorTokenCreated,
+    async close() {
+      if (closing) return;
+      closing = true;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'close' });
+      // The backend stopped, the thread ends by itself (no handle left); a thread that does not within
+      // THREAD_EXIT_MS is terminated.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), THREAD_EXIT_MS);
+      });
+      const outcome = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        options.logger.warn({ waitedMs: THREAD_EXIT_MS }, 'the backend thread did not end; terminating it');
+        await worker.terminate();
+      }
+    },
+  };
+}
+
+function failure(message: string, code: string | undefined): Error {
+  // The thread's CamlinkError arrives as its code and message; it is rebuilt so the CLI prints it alike.
+  return code === undefined ? new Error(message) : new CamlinkError(code as ErrorCode, message);
+}
+
+/**
+ * The process's node flags for the thread (--cpu-prof and the like apply to it too), without the
+ * loaders: the thread registers tsx itself, and a second registration would load every module twice.
+ */
+function threadExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (/^--(import|loader|experimental-loader|require)$/.test(arg) || arg === '-r') {
+      i++;
+      continue;
+    }
+    if (/^--(import|loader|experimental-loader|require)=/.test(arg)) continue;
+    out.push(arg);
+  }
+  return out;
+}

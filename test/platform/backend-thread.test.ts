@@ -1,0 +1,42 @@
+/**
+ * `camlink up` with backend.thread: the backend runs on its own worker thread of the platform process,
+ * reachable as before (endpoints.json `api`), doing its cloud calls from there, and stopping with it.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { deviceKeyAndCsr } from '../helpers/backend-devices.js';
+import { rawRequest } from '../helpers/https.js';
+import { startPlatformProcess, writePlatformConfig } from '../helpers/platform-process.js';
+import { tempDir } from '../helpers/tmp.js';
+
+test('the backend on its own thread serves the API, provisions through the IoT API and stops with the platform', async (t) => {
+  const dataDir = await tempDir(t);
+  const configFile = await writePlatformConfig(dataDir, { thread: true });
+  const platform = await startPlatformProcess(t, configFile, dataDir);
+  assert.ok(
+    platform.logs.some((l) => l.msg === 'backend runs on its own thread' && l.url === platform.endpoints.api),
+  );
+  const token = (await readFile(join(dataDir, 'operator-token'), 'utf8')).trim();
+  const agent = new Agent({ ca: await readFile(platform.endpoints.caPath) });
+  t.after(() => agent.destroy());
+  const { csr } = await deviceKeyAndCsr('CN=cam-thread');
+  const provisioned = await rawRequest(agent, `${platform.endpoints.api}/v1/devices/provision`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ deviceId: 'cam-thread', csr }),
+  });
+  assert.equal(provisioned.status, 201, provisioned.body.toString());
+  const listed = await rawRequest(agent, `${platform.endpoints.api}/v1/devices`, {
+    method: 'GET',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(listed.status, 200);
+  assert.match(listed.body.toString(), /cam-thread/);
+
+  assert.equal(await platform.stop(), 0);
+  assert.ok(!platform.logs.some((l) => String(l.msg).includes('did not end')), 'the thread ended by itself');
+  assert.ok(!platform.logs.some((l) => l.level === 60), 'no fatal line');
+});
