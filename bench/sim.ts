@@ -58,6 +58,7 @@ row('connects/s (whole connect phase)', figures['connects/s']);
 row('uploads acknowledged by the store', figures['uploads']);
 row('uploads/s achieved', figures['uploads/s']);
 row('uploads failed before the store', figures['failed']);
+row('thumbnails announced by the summary', figures['thumbnails']);
 row('notification -> reconciled event p50', figures['p50']);
 row('notification -> reconciled event p99', figures['p99']);
 row('platform (broker) process RSS', figures['broker_rss']);
@@ -76,6 +77,7 @@ report('cameras connected (mutual TLS)', 'cameras', num(figures['connected']), '
 report('connects/s (whole connect phase)', '/s', num(figures['connects/s']), 'higher');
 report('uploads acknowledged by the store', 'uploads', num(figures['uploads']), 'higher');
 report('uploads/s achieved', '/s', num(figures['uploads/s']), 'higher');
+report('thumbnails announced by the summary', 'thumbnails', num(figures['thumbnails']), 'higher');
 report('notification -> reconciled p50', 'ms', num(figures['p50']), 'lower');
 report('notification -> reconciled p99', 'ms', num(figures['p99']), 'lower');
 report('platform (broker) process RSS', 'MB', num(figures['broker_rss']), 'lower');

@@ -18,6 +18,7 @@ import type { ServiceEndpoints } from '../contracts/endpoints.js';
 import { openBackendStore, storeLocation } from './store/open.js';
 import { Registry } from 'prom-client';
 import { EventHub } from './events/hub.js';
+import { Thumbnailer } from './uploads/thumbnailer.js';
 import { UploadConsumer } from './uploads/consumer.js';
 import { issueUpload } from './uploads/issue.js';
 import { openMqttPool } from './mqtt/pool.js';
@@ -105,6 +106,23 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     if (config.backend.reconciler.enabled) {
       const { batchSize, waitTimeSeconds, concurrency } = config.backend.reconciler;
       const reconcilerLog = logger.child({ component: 'reconciler' });
+      const thumbnailer = config.backend.thumbnails.enabled
+        ? new Thumbnailer({
+            objects: services.objects,
+            settings: config.backend.thumbnails,
+            logger: reconcilerLog,
+            registry: metricsRegistry,
+            made: (job, thumbnailKey) =>
+              events.publish(job.userId, 'upload.thumbnail', {
+                uploadId: job.upload.uploadId,
+                deviceId: job.upload.deviceId,
+                bucket: job.upload.bucket,
+                thumbnailKey,
+              }),
+          })
+        : undefined;
+      // Stopped after the consumer (below): the thumbnails under way finish while the S3 client works.
+      if (thumbnailer !== undefined) closers.unshift(() => thumbnailer.stop());
       const consumer = new UploadConsumer({
         sqs: services.sqs,
         queueUrl: services.uploadQueueUrl,
@@ -121,7 +139,7 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
               logger: reconcilerLog,
               services,
               events,
-              ...(config.backend.thumbnails.enabled ? { thumbnails: config.backend.thumbnails } : {}),
+              ...(thumbnailer === undefined ? {} : { thumbnailer }),
             },
             body,
           ),

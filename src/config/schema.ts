@@ -347,6 +347,12 @@ export const backendConfigSchema = z.strictObject({
       maxSourceBytes: z.number().int().min(1024).max(268_435_456).default(26_214_400),
       /** Decoded size limit (width x height) against decompression bombs. */
       maxSourcePixels: z.number().int().min(1024).max(1_000_000_000).default(50_000_000),
+      /** Thumbnails made at once, beside the reconciler (src/backend/uploads/thumbnailer.ts). */
+      concurrency: z.number().int().min(1).max(64).default(8),
+      /** Pictures waiting for their thumbnail; a picture finding the queue full gets none. */
+      maxQueued: z.number().int().min(1).max(1_000_000).default(10_000),
+      /** Bytes of pictures held for waiting thumbnails; past it they are read again from the store. */
+      maxQueuedBytes: z.number().int().min(0).max(4_294_967_296).default(67_108_864),
     })
     .prefault({}),
   /** Video (Kinesis Video Streams): a stream per camera, HLS URLs for its owner. */
@@ -369,7 +375,7 @@ export const backendConfigSchema = z.strictObject({
       /** Long-poll wait per ReceiveMessage (SQS allows 0-20). */
       waitTimeSeconds: z.number().int().min(0).max(20).default(20),
       /** Notifications handled at once. */
-      concurrency: z.number().int().min(1).max(64).default(8),
+      concurrency: z.number().int().min(1).max(64).default(32),
     })
     .prefault({}),
   events: z

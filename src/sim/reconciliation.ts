@@ -18,6 +18,8 @@ export class ReconciliationTracker {
   private readonly early = new Set<string>();
   readonly latenciesMs: number[] = [];
   reconciled = 0;
+  /** upload.thumbnail events seen (thumbnails are made after the completion, best effort). */
+  thumbnails = 0;
   private onEmpty: (() => void) | undefined;
 
   constructor(private readonly now: () => number = () => performance.now()) {}

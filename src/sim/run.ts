@@ -154,6 +154,7 @@ export async function runSim(options: SimOptions): Promise<SimResult> {
       failures: counters.failures,
       deferred: counters.deferred,
       reconciled: tracker.reconciled,
+      thumbnails: tracker.thumbnails,
       p50Ms: percentile(tracker.latenciesMs, 50),
       p99Ms: percentile(tracker.latenciesMs, 99),
       brokerRssBytes: brokerMemory?.rss,
@@ -181,6 +182,7 @@ async function watchCompletions(
     user
       .watch(
         (event) => {
+          if (event.type === 'upload.thumbnail') tracker.thumbnails++;
           const id = event.type === 'upload.completed' ? event.data['uploadId'] : undefined;
           if (typeof id === 'string') tracker.completed(id);
         },

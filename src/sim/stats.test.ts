@@ -28,6 +28,7 @@ test('the summary line has every figure, lost last', () => {
     uploadsPerSecond: 3.5,
     failed: 1,
     reconciled: 6,
+    thumbnails: 5,
     p50Ms: 12.4,
     p99Ms: undefined,
     brokerRssBytes: 300 * 1024 * 1024,
@@ -36,7 +37,7 @@ test('the summary line has every figure, lost last', () => {
   });
   assert.equal(
     line,
-    'sim cameras=3 connected=2 connects/s=1.3 uploads=7 uploads/s=3.5 failed=1 reconciled=6 p50=12ms p99=- broker_rss=300MB interrupted=1 lost=1',
+    'sim cameras=3 connected=2 connects/s=1.3 uploads=7 uploads/s=3.5 failed=1 reconciled=6 thumbnails=5 p50=12ms p99=- broker_rss=300MB interrupted=1 lost=1',
   );
 });
 

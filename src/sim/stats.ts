@@ -44,6 +44,8 @@ export interface SimSummary {
   /** Uploads that failed before the store acknowledged them (URL request or PUT). */
   readonly failed: number;
   readonly reconciled: number;
+  /** upload.thumbnail events received by the time of the summary. */
+  readonly thumbnails: number;
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
   readonly brokerRssBytes: number | undefined;
@@ -64,6 +66,7 @@ export function summaryLine(s: SimSummary): string {
     `uploads/s=${s.uploadsPerSecond.toFixed(1)}`,
     `failed=${s.failed}`,
     `reconciled=${s.reconciled}`,
+    `thumbnails=${s.thumbnails}`,
     `p50=${ms(s.p50Ms)}`,
     `p99=${ms(s.p99Ms)}`,
     `broker_rss=${s.brokerRssBytes === undefined ? '-' : `${(s.brokerRssBytes / MB).toFixed(0)}MB`}`,

@@ -1,7 +1,8 @@
 /**
  * Server-side thumbnails through the whole flow on `camlink up`: a camera uploads a 1000x750 JPEG by the
- * app's hand-off; once reconciled, the upload view carries a pre-signed thumbnail URL whose object is
- * a 320x240 JPEG next to the picture. A picture libvips cannot decode is still recorded done; it just
+ * app's hand-off; once reconciled (upload.completed) the thumbnailer makes it and says so
+ * (upload.thumbnail), and the upload view carries a pre-signed thumbnail URL whose object is a 320x240
+ * JPEG next to the picture. A picture libvips cannot decode is still recorded done; it just
  * has no thumbnail (the gallery shows the picture itself).
  */
 import assert from 'node:assert/strict';
@@ -41,9 +42,36 @@ test('a reconciled picture gets a 320 px JPEG thumbnail; an undecodable one is s
   const link = await CameraLink.connect('127.0.0.1', camera.responder.port);
   t.after(() => link.close());
   await link.pair(alice.client);
+  // The user's event stream, open before the uploads: upload.thumbnail events by upload id.
+  const thumbnails = new Map<string, Record<string, unknown>>();
+  const thumbnailWaiters = new Map<string, (data: Record<string, unknown>) => void>();
+  const watching = new AbortController();
+  t.after(() => watching.abort());
+  await new Promise<void>((opened) => {
+    void alice.client.watch(
+      (event) => {
+        if (event.type !== 'upload.thumbnail') return;
+        const data = event.data;
+        const id = String(data['uploadId']);
+        thumbnails.set(id, data);
+        thumbnailWaiters.get(id)?.(data);
+      },
+      watching.signal,
+      opened,
+    );
+  });
+  const thumbnailOf = (uploadId: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const seen = thumbnails.get(uploadId);
+      if (seen !== undefined) resolve(seen);
+      else thumbnailWaiters.set(uploadId, resolve);
+    });
   const handleOf = (name: string) => camera.storage.files().find((f) => f.filename === name)?.handle;
 
   const good = await uploadThroughCamera(alice.client, link, { handle: handleOf('IMG_0001.JPG') ?? 0 });
+  const announced = await thumbnailOf(good.target.uploadId);
+  assert.equal(announced['deviceId'], 'cam-thumb');
+  assert.match(String(announced['thumbnailKey']), /\.thumb\.jpg$/);
   const view = (await alice.client.getUpload(good.target.uploadId)).upload as typeof good.upload & {
     thumbnail?: { url: string };
   };

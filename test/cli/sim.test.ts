@@ -28,6 +28,7 @@ test('camlink sim: 20 cameras upload, every acknowledged upload is reconciled; a
   assert.ok(Number(s['uploads']) > 0, `uploads=${s['uploads']}`);
   assert.equal(s['reconciled'], s['uploads']);
   assert.match(s['p50'] ?? '', /^\d+ms$/);
+  assert.match(s['thumbnails'] ?? '', /^\d+$/, 'thumbnails announced so far (made after the completions)');
   assert.match(s['broker_rss'] ?? '', /^\d+MB$/);
   assert.match(run.stderr, /^identities: 20 of 20$/m, 'the first run issues 20 identities');
   assert.ok(existsSync(join(dataDir, 'sim', 'identities.jsonl')));

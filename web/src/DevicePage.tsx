@@ -75,8 +75,8 @@ export function DevicePage({ token, deviceId, me }: { token: string; deviceId: s
     return () => abort.abort();
   }, [loadDevice]);
 
-  // Every upload.completed of this camera re-reads the newest page of both lists (fresh GET URLs);
-  // device.presence flips the badge. When the stream (re)opens, the lists are read again, so nothing
+  // Every upload.completed of this camera re-reads the newest page of both lists (fresh GET URLs),
+  // upload.thumbnail the gallery's; device.presence flips the badge. When the stream (re)opens, the lists are read again, so nothing
   // that happened while it was down is missed.
   useEffect(() => {
     const abort = new AbortController();
@@ -90,6 +90,11 @@ export function DevicePage({ token, deviceId, me }: { token: string; deviceId: s
           if ((state === 'online' || state === 'offline') && typeof since === 'string') {
             setPresence({ state, since });
           }
+          return;
+        }
+        if (event.type === 'upload.thumbnail') {
+          // The gallery showed the picture itself until its thumbnail was stored.
+          void refreshPhotos(abort.signal);
           return;
         }
         if (event.type !== 'upload.completed') return;

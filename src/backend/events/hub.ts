@@ -27,6 +27,15 @@ export interface UploadCompletedData {
   readonly completedAt: string;
 }
 
+/** A completed picture's thumbnail is stored (after its upload.completed; pictures only, best effort). */
+export interface UploadThumbnailData {
+  readonly uploadId: string;
+  readonly deviceId: string;
+  readonly bucket: string;
+  /** The thumbnail's key (`<key without extension>.thumb.jpg`); the media API gives a GET URL. */
+  readonly thumbnailKey: string;
+}
+
 /** A device went online or offline (its newest AWS IoT lifecycle event, see presence/order.ts). */
 export interface DevicePresenceData {
   readonly deviceId: string;
@@ -39,6 +48,7 @@ export interface DevicePresenceData {
 /** Event type -> its `data`. */
 export interface BackendEventData {
   'upload.completed': UploadCompletedData;
+  'upload.thumbnail': UploadThumbnailData;
   'device.presence': DevicePresenceData;
 }
 

@@ -9,7 +9,8 @@
  * the message stays on the queue and the dead-letter queue ends the attempts). docs/events.md has the
  * full rule table.
  */
-import { createThumbnail, hasThumbnail, readBounded, type ThumbnailSettings } from './thumbnails.js';
+import { hasThumbnail, readBounded } from './thumbnails.js';
+import type { Thumbnailer } from './thumbnailer.js';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
@@ -67,8 +68,8 @@ export interface ReconcileDeps {
   readonly logger: Logger;
   readonly services: { readonly objects: ObjectStore };
   readonly events: Pick<EventHub, 'publish'>;
-  /** Thumbnails of pictures, made before the completion is announced (best effort). */
-  readonly thumbnails?: ThumbnailSettings;
+  /** Thumbnails of pictures, made after the completion is announced (best effort, thumbnailer.ts). */
+  readonly thumbnailer?: Pick<Thumbnailer, 'enqueue' | 'settings'>;
 }
 
 export async function reconcile(deps: ReconcileDeps, messageBody: string): Promise<ReconcileOutcome> {
@@ -143,7 +144,7 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
   const { objects } = deps.services;
   // A picture to thumbnail is fetched whole at once (GET with its checksum: one request, not a HEAD
   // and a GET); anything else is checked by HEAD, without moving its bytes.
-  const { thumbnails } = deps;
+  const thumbnails = deps.thumbnailer?.settings;
   const picture =
     thumbnails !== undefined &&
     hasThumbnail(upload.contentType, thumbnails) &&
@@ -207,9 +208,6 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     case 'completed':
       break;
   }
-  if (thumbnails !== undefined) {
-    await createThumbnail(objects, upload, thumbnails, deps.logger, bytes);
-  }
   // An unpaired device's upload goes to the operator's streams only (userId undefined).
   deps.events.publish(userId, 'upload.completed', {
     uploadId: upload.uploadId,
@@ -227,6 +225,19 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     { uploadId: upload.uploadId, deviceId: upload.deviceId, size: n.size },
     'upload completed',
   );
+  if (thumbnails !== undefined && hasThumbnail(upload.contentType, thumbnails)) {
+    deps.thumbnailer?.enqueue({
+      upload: {
+        uploadId: upload.uploadId,
+        deviceId: upload.deviceId,
+        bucket: upload.bucket,
+        key: upload.key,
+        contentType: upload.contentType,
+      },
+      userId,
+      ...(bytes === undefined ? {} : { bytes }),
+    });
+  }
   return { kind: 'completed', uploadId: upload.uploadId, userId };
 }
 
