@@ -205,6 +205,32 @@ mqtt.row(
 );
 
 mqtt.row(
+  'mqtt-join-backend-share',
+  "a camera joins the backend's shared subscription `$share/camlink-backend/camlink/devices/+/upload-url/request` to take other cameras' upload-URL requests",
+  'SUBACK failure (0x80); the requests still reach the group',
+  async (t) => {
+    const ep = await startTestEndpoint(t, { operators: ['backend'] });
+    const shared = '$share/camlink-backend/camlink/devices/+/upload-url/request';
+    const backend = await ep.connect(await ep.device('backend'));
+    await backend.subscribeAsync(shared, { qos: 1 });
+    const a = await ep.connect(await ep.device('cam-a'));
+    let code = -1;
+    await assert.rejects(a.subscribeAsync(shared, { qos: 1 }), (err: { packet?: { granted?: number[] } }) => {
+      code = err.packet?.granted?.[0] ?? -1;
+      return code === 128;
+    });
+    const stolen: string[] = [];
+    a.on('message', (topic) => stolen.push(topic));
+    const b = await ep.connect(await ep.device('cam-b'));
+    const request = nextMessage(backend, 'camlink/devices/cam-b/upload-url/request');
+    await b.publishAsync('camlink/devices/cam-b/upload-url/request', '{"clientToken":"r1"}', { qos: 1 });
+    assert.equal((await request).toString(), '{"clientToken":"r1"}');
+    assert.deepEqual(stolen, []);
+    return `SUBACK 0x${code.toString(16)}; the request reached the group`;
+  },
+);
+
+mqtt.row(
   'mqtt-receive-other-device',
   "receive another device's message through an allowed filter",
   'not delivered',
