@@ -14,9 +14,9 @@
  * message takes a token too), a publish goes out on a connected session with a token, and when all are
  * spent publishes wait, in order, in a bounded queue.
  *
- * A policy without the $share statement (a stack from before it) refuses the shared subscription: the
- * pool then subscribes plainly on its first connection and says so (that connection's quota then bounds
- * the upload rate, as before the pool).
+ * A policy without the $share topic filters (a stack from before them) refuses the shared subscription:
+ * the pool then subscribes plainly on its first connection and says so (that connection's quota then
+ * bounds the upload rate, as before the pool).
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/logger.js';
