@@ -168,7 +168,7 @@ export async function openMqttPool(
           new Error(
             `${queue.length} MQTT publishes are waiting for the per-connection quota ` +
               `(${options.connections} connections x ${options.publishesPerSecond}/s); ` +
-              'raise backend.mqtt.connections',
+              'raise backend.mqttPool.connections',
           ),
         );
       }
