@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../config/load.js';
 import { checkTopic, normalizeKeepalive } from './limits.js';
-import { KeyedRateLimiter, TokenBucket } from './rate-limit.js';
+import { KeyedRateLimiter } from './rate-limit.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 const limits = loadConfig({ env: {} }).broker.limits;
 

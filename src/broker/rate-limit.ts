@@ -1,30 +1,9 @@
 /**
- * Token buckets for AWS IoT's per-connection publish rate and per-client-id connect rate. Time comes
+ * AWS IoT's per-client-id connect rate: a token bucket (util/token-bucket.ts) per client id. Time comes
  * from an injected clock, so tests drive refills without waiting.
  */
 import type { Clock } from '../util/clock.js';
-
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly clock: Clock,
-  ) {
-    this.tokens = perSecond;
-    this.last = clock.now().getTime();
-  }
-
-  take(): boolean {
-    const now = this.clock.now().getTime();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+import { TokenBucket } from '../util/token-bucket.js';
 
 /** One bucket per key (client id), forgotten once idle long enough to be full again. */
 export class KeyedRateLimiter {

@@ -4,7 +4,7 @@
  */
 import type { DeviceIdentity } from './identity.js';
 import type { ConnectionPolicy } from '../iot/policy/evaluate.js';
-import type { TokenBucket } from './rate-limit.js';
+import type { TokenBucket } from '../util/token-bucket.js';
 
 /** `DisconnectReasonValue` of AWS IoT lifecycle events. */
 export type DisconnectReason =

@@ -79,7 +79,7 @@ test('publishes beyond the per-connection quota wait, and past the queue bound a
     connections: 2,
     publishesPerSecond: 5,
     maxQueuedPublishes: 4,
-    nowMs: () => now,
+    clock: { now: () => new Date(now) },
   });
   const cam = await camera(t, b, 'cam-1');
   await cam.subscribeAsync('camlink/devices/cam-1/upload-url/accepted', { qos: 1 });

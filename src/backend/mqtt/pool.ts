@@ -18,8 +18,9 @@
  * the pool then subscribes plainly on its first connection and says so (that connection's quota then
  * bounds the upload rate, as before the pool).
  */
-import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../log/logger.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { TokenBucket } from '../../util/token-bucket.js';
 import type { BackendMqttIdentity } from '../cloud/types.js';
 import { openMqttSession, type MqttSession } from './session.js';
 
@@ -32,12 +33,12 @@ export interface MqttPoolOptions {
   readonly publishesPerSecond: number;
   /** Publishes waiting for a token before publish() refuses more. */
   readonly maxQueuedPublishes: number;
-  /** Monotonic milliseconds (tests pass their own). */
-  readonly nowMs?: () => number;
+  /** Time for the token buckets (tests pass their own). */
+  readonly clock?: Clock;
 }
 
 export interface MqttPool extends MqttSession {
-  readonly stats: { readonly connections: number; queued: number; maxQueued: number; shared: boolean };
+  readonly stats: { readonly connections: number; readonly queued: number; shared: boolean };
 }
 
 interface Pending {
@@ -46,37 +47,6 @@ interface Pending {
   readonly qos: 0 | 1;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
-}
-
-/** Tokens refill continuously up to one second's worth; a received message may put a bucket in debt. */
-class Budget {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly nowMs: () => number,
-  ) {
-    this.tokens = perSecond;
-    this.last = nowMs();
-  }
-
-  available(): number {
-    const now = this.nowMs();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) * this.perSecond) / 1000);
-    this.last = now;
-    return this.tokens;
-  }
-
-  take(): void {
-    this.available();
-    this.tokens = Math.max(this.tokens - 1, -this.perSecond);
-  }
-
-  /** Milliseconds until one whole token is there. */
-  msUntilToken(): number {
-    return Math.max(0, ((1 - this.available()) * 1000) / this.perSecond);
-  }
 }
 
 export function poolClientId(base: string, index: number): string {
@@ -88,7 +58,7 @@ export async function openMqttPool(
   logger: Logger,
   options: MqttPoolOptions,
 ): Promise<MqttPool> {
-  const nowMs = options.nowMs ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   // The first connection decides whether the identity works at all; the others only add capacity.
   const first = await openMqttSession(identity, logger, identity.clientId);
   const opened = await Promise.allSettled(
@@ -107,13 +77,21 @@ export async function openMqttPool(
         'going on with fewer, at about 30 uploads/s each',
     );
   }
-  const budgets = sessions.map(() => new Budget(options.publishesPerSecond, nowMs));
+  // One bucket per connection, received + sent: a received message spends a token too.
+  const budgets = sessions.map(() => new TokenBucket(options.publishesPerSecond, clock));
   const queue: Pending[] = [];
-  const stats = { connections: sessions.length, queued: 0, maxQueued: 0, shared: sessions.length > 1 };
+  const stats = {
+    connections: sessions.length,
+    get queued() {
+      return queue.length;
+    },
+    shared: sessions.length > 1,
+  };
   let cursor = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
+  /** A connection with a token for the next publish (the token is taken), preferring connected ones. */
   const pick = (): number | undefined => {
     for (const requireConnected of [true, false]) {
       for (let tried = 0; tried < sessions.length; tried++) {
@@ -122,7 +100,7 @@ export async function openMqttPool(
         const budget = budgets[i];
         if (session === undefined || budget === undefined) continue;
         if (requireConnected && !session.client.connected) continue;
-        if (budget.available() >= 1) {
+        if (budget.take()) {
           cursor = (i + 1) % sessions.length;
           return i;
         }
@@ -152,8 +130,6 @@ export async function openMqttPool(
       const next = queue.shift();
       const session = sessions[i];
       if (next === undefined || session === undefined) return;
-      stats.queued = queue.length;
-      budgets[i]?.take();
       session.publish(next.topic, next.payload, next.qos).then(next.resolve, next.reject);
     }
   };
@@ -174,14 +150,12 @@ export async function openMqttPool(
       }
       return new Promise<void>((resolve, reject) => {
         queue.push({ topic, payload, qos, resolve, reject });
-        stats.queued = queue.length;
-        stats.maxQueued = Math.max(stats.maxQueued, queue.length);
         pump();
       });
     },
     async subscribe(filter, onMessage) {
       const counted = (i: number) => (topic: string, payload: Buffer) => {
-        budgets[i]?.take();
+        budgets[i]?.spend();
         onMessage(topic, payload);
         // A received message may have spent the token a waiting publish was due.
         if (queue.length > 0) pump();
@@ -212,7 +186,6 @@ export async function openMqttPool(
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
       for (const pending of queue.splice(0)) pending.reject(new Error('the backend MQTT session closed'));
-      stats.queued = 0;
       await Promise.allSettled(sessions.map((s) => s.close()));
     },
   };

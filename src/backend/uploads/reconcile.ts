@@ -145,10 +145,8 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
   // A picture to thumbnail is fetched whole at once (GET with its checksum: one request, not a HEAD
   // and a GET); anything else is checked by HEAD, without moving its bytes.
   const thumbnails = deps.thumbnailer?.settings;
-  const picture =
-    thumbnails !== undefined &&
-    hasThumbnail(upload.contentType, thumbnails) &&
-    n.size <= thumbnails.maxSourceBytes;
+  const thumbnailed = thumbnails !== undefined && hasThumbnail(upload.contentType, thumbnails);
+  const picture = thumbnailed && n.size <= thumbnails.maxSourceBytes;
   let head: ObjectHead | undefined;
   let bytes: Buffer | undefined;
   if (picture) {
@@ -225,7 +223,7 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     { uploadId: upload.uploadId, deviceId: upload.deviceId, size: n.size },
     'upload completed',
   );
-  if (thumbnails !== undefined && hasThumbnail(upload.contentType, thumbnails)) {
+  if (thumbnailed) {
     deps.thumbnailer?.enqueue({
       upload: {
         uploadId: upload.uploadId,

@@ -68,7 +68,7 @@ test('thumbnails are made two at a time; a full queue skips; stop finishes the r
   let arrived = s.nextPut();
   for (let n = 1; n <= 6; n++) thumbnailer.enqueue(job(n));
   // Two running (their PUTs wait), three waiting, the sixth skipped.
-  assert.equal(thumbnailer.stats.queued, 3);
+  assert.equal(thumbnailer.queued, 3);
   assert.equal(thumbnailer.stats.skipped, 1);
   while (s.puts.length < 2) {
     await arrived;

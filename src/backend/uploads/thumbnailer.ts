@@ -51,13 +51,8 @@ export interface ThumbnailerDeps {
 type Outcome = 'made' | 'failed' | 'skipped' | 'dropped';
 
 export class Thumbnailer {
-  readonly stats: Record<Outcome, number> & { queued: number } = {
-    made: 0,
-    failed: 0,
-    skipped: 0,
-    dropped: 0,
-    queued: 0,
-  };
+  /** Outcomes so far. */
+  readonly stats: Record<Outcome, number> = { made: 0, failed: 0, skipped: 0, dropped: 0 };
   private readonly waiting: ThumbnailJob[] = [];
   private queuedBytes = 0;
   private running = 0;
@@ -73,6 +68,11 @@ export class Thumbnailer {
       labelNames: ['outcome'],
       registers: deps.registry ? [deps.registry] : [],
     });
+  }
+
+  /** Pictures waiting for their thumbnail now. */
+  get queued(): number {
+    return this.waiting.length;
   }
 
   get settings(): ThumbnailerSettings {
@@ -104,7 +104,6 @@ export class Thumbnailer {
       }
     }
     this.waiting.push(kept);
-    this.stats.queued = this.waiting.length;
     this.pump();
   }
 
@@ -119,7 +118,6 @@ export class Thumbnailer {
     this.stopped = true;
     const dropped = this.waiting.splice(0);
     this.queuedBytes = 0;
-    this.stats.queued = 0;
     for (let i = 0; i < dropped.length; i++) this.count('dropped');
     if (dropped.length > 0) {
       this.deps.logger.info({ dropped: dropped.length }, 'stopping: waiting thumbnails dropped');
@@ -132,7 +130,6 @@ export class Thumbnailer {
       const job = this.waiting.shift();
       if (job === undefined) break;
       if (job.bytes !== undefined) this.queuedBytes -= job.bytes.length;
-      this.stats.queued = this.waiting.length;
       this.running++;
       void this.make(job).finally(() => {
         this.running--;
