@@ -46,6 +46,12 @@ interface PendingSend {
   readonly reject: (err: Error) => void;
 }
 
+/** Throws the SqsError SendMessage would answer for this input on this queue. */
+function checkInput(queue: QueueInfo, input: SendInput): void {
+  checkMessage(input.body, input.attributes ?? {}, queue.settings.MaximumMessageSize);
+  if (input.delaySeconds !== undefined) checkDelay(input.delaySeconds);
+}
+
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
@@ -194,15 +200,18 @@ export class QueueStore implements QueueSink {
 
   /** Throws the SqsError SendMessage would answer for this input, stores nothing. */
   checkSend(name: string, input: SendInput): void {
-    const queue = this.getQueue(name);
-    checkMessage(input.body, input.attributes ?? {}, queue.settings.MaximumMessageSize);
-    if (input.delaySeconds !== undefined) checkDelay(input.delaySeconds);
+    checkInput(this.getQueue(name), input);
   }
 
   /** Validates and commits a batch in one transaction; a validation failure stores nothing. */
   sendMany(name: string, inputs: readonly SendInput[]): SentMessage[] {
     const queue = this.getQueue(name);
-    for (const input of inputs) this.checkSend(name, input);
+    for (const input of inputs) checkInput(queue, input);
+    return this.#insert(queue, inputs);
+  }
+
+  /** Commits checked inputs in one transaction and wakes the queue's long polls. */
+  #insert(queue: QueueInfo, inputs: readonly SendInput[]): SentMessage[] {
     const insert = this.#db.prepare(
       `INSERT INTO messages (queue_id, message_id, body, md5_body, attributes, md5_attributes, sent_at, visible_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -268,10 +277,17 @@ export class QueueStore implements QueueSink {
     const batches = [...this.#pendingSends];
     this.#pendingSends.clear();
     for (const [name, entries] of batches) {
+      let queue: QueueInfo;
+      try {
+        queue = this.getQueue(name);
+      } catch (err) {
+        for (const entry of entries) entry.reject(asError(err));
+        continue;
+      }
       const valid: PendingSend[] = [];
       for (const entry of entries) {
         try {
-          this.checkSend(name, { body: entry.body });
+          checkInput(queue, { body: entry.body });
           valid.push(entry);
         } catch (err) {
           entry.reject(asError(err));
@@ -279,8 +295,8 @@ export class QueueStore implements QueueSink {
       }
       if (valid.length === 0) continue;
       try {
-        this.sendMany(
-          name,
+        this.#insert(
+          queue,
           valid.map((entry) => ({ body: entry.body })),
         );
         for (const entry of valid) entry.resolve();
