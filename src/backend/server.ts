@@ -18,6 +18,7 @@ import type { ServiceEndpoints } from '../contracts/endpoints.js';
 import { openBackendStore, storeLocation } from './store/open.js';
 import { Registry } from 'prom-client';
 import { EventHub } from './events/hub.js';
+import { startPgEventRelay } from './events/pg-relay.js';
 import { Thumbnailer } from './uploads/thumbnailer.js';
 import { UploadConsumer } from './uploads/consumer.js';
 import { issueUpload } from './uploads/issue.js';
@@ -78,6 +79,15 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     const tokenFile = inDataDir(config.dataDir, config.backend.operatorTokenFile);
     const operator = await ensureOperatorToken(store, tokenFile, clock, random);
     const events = new EventHub(clock, config.backend.events.replayBuffer);
+    const location = storeLocation(config.dataDir, config.backend.store);
+    if (location.kind === 'postgres' && config.backend.events.postgresRelay) {
+      const relay = await startPgEventRelay({
+        url: location.url,
+        hub: events,
+        logger: logger.child({ component: 'event-relay' }),
+      });
+      closers.unshift(() => relay.close());
+    }
     const metricsRegistry = new Registry();
     const app = await buildBackendApp(
       {

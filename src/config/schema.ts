@@ -386,6 +386,11 @@ export const backendConfigSchema = z.strictObject({
       replayBuffer: z.number().int().min(0).max(100_000).default(1_000),
       /** Open event streams per user; more is TOO_MANY_STREAMS (429). */
       maxStreamsPerUser: z.number().int().min(1).max(1_000).default(16),
+      /**
+       * With the PostgreSQL store: relay events between backend replicas with LISTEN/NOTIFY, so a
+       * user's stream on any replica gets every replica's events. Ignored with SQLite (one process).
+       */
+      postgresRelay: z.boolean().default(true),
     })
     .prefault({}),
 });

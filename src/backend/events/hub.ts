@@ -8,6 +8,10 @@
  * before the restart still selects the newer events. The last `replayBuffer` events of all users are
  * kept in one ring buffer (bounded memory) for Last-Event-ID replay; older ones are gone, and the
  * upload list is the source of truth a client resynchronizes from.
+ *
+ * Replicas: an event another backend process published (relayed by pg-relay.ts) is delivered here with
+ * `deliverRemote`: it gets this hub's next id (ids stay increasing on every stream of this process) and
+ * goes to this process's streams only; the MQTT republisher is the originating replica's job.
  */
 import type { Clock } from '../../util/clock.js';
 
@@ -95,6 +99,7 @@ export class EventHub {
   private readonly byUser = new Map<string, Set<EventListener>>();
   private readonly everyone = new Set<EventListener>();
   private readonly publishListeners = new Set<UserEventListener>();
+  private readonly originListeners = new Set<EventListener>();
 
   constructor(
     private readonly clock: Clock,
@@ -110,25 +115,39 @@ export class EventHub {
     type: T,
     data: BackendEventData[T],
   ): BackendEvent {
+    const event = this.record(userId, type, data);
+    this.originListeners.forEach((listener) => deliver(listener, event, userId));
+    if (userId !== undefined) {
+      for (const listener of this.publishListeners) deliver((e) => listener(e, userId), event, userId);
+    }
+    return event;
+  }
+
+  /**
+   * An event that another replica published: to this process's streams and replay buffer, under this
+   * hub's next id; not to publish or origin listeners (the other replica has done that).
+   */
+  deliverRemote<T extends BackendEventType>(
+    userId: string | undefined,
+    type: T,
+    data: BackendEventData[T],
+  ): BackendEvent {
+    return this.record(userId, type, data);
+  }
+
+  private record<T extends BackendEventType>(
+    userId: string | undefined,
+    type: T,
+    data: BackendEventData[T],
+  ): BackendEvent {
     const seq = this.next++;
     const event = { id: String(seq), type, at: this.clock.now().toISOString(), data } as BackendEvent;
     if (this.replayBuffer > 0) {
       this.buffer[this.head] = { seq, userId, event };
       this.head = (this.head + 1) % this.replayBuffer;
     }
-    // A throwing listener must not keep the event from the others (nor fail the reconciler).
-    const deliver = (listener: EventListener) => {
-      try {
-        listener(event, userId);
-      } catch {
-        /* the listener's own problem; streams end themselves on write errors */
-      }
-    };
-    if (userId !== undefined) this.byUser.get(userId)?.forEach(deliver);
-    this.everyone.forEach(deliver);
-    if (userId !== undefined) {
-      for (const listener of this.publishListeners) deliver((e) => listener(e, userId));
-    }
+    if (userId !== undefined) this.byUser.get(userId)?.forEach((l) => deliver(l, event, userId));
+    this.everyone.forEach((l) => deliver(l, event, userId));
     return event;
   }
 
@@ -165,6 +184,12 @@ export class EventHub {
     return () => this.publishListeners.delete(listener);
   }
 
+  /** Every event this process originates (users' and the operator's), e.g. the replica relay. */
+  onOriginate(listener: EventListener): () => void {
+    this.originListeners.add(listener);
+    return () => this.originListeners.delete(listener);
+  }
+
   private buffered(audience: EventAudience, after: number): BackendEvent[] {
     const out: BackendEvent[] = [];
     for (let i = 0; i < this.replayBuffer; i++) {
@@ -173,5 +198,14 @@ export class EventHub {
       if (audience === 'all' || entry.userId === audience.userId) out.push(entry.event);
     }
     return out;
+  }
+}
+
+/** A throwing listener must not keep the event from the others (nor fail the reconciler). */
+function deliver(listener: EventListener, event: BackendEvent, userId: string | undefined): void {
+  try {
+    listener(event, userId);
+  } catch {
+    /* the listener's own problem; streams end themselves on write errors */
   }
 }
