@@ -21,7 +21,7 @@ const caPath = z.string().min(1).max(4096);
 
 export const deviceEndpointsSchema = z.strictObject({
   format: z.literal(DEVICE_ENDPOINTS_FORMAT),
-  /** The IoT data endpoint (DescribeEndpoint iot:Data-ATS): mqtts://host:8883 (or :443 with ALPN). */
+  /** The IoT data endpoint (DescribeEndpoint iot:Data-ATS): mqtts://host:8883. */
   mqtt: origin('mqtts'),
   /** The IoT credentials provider (DescribeEndpoint iot:CredentialProvider): https://host. */
   credentialsProvider: origin('https'),
