@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { startPlatform } from '../platform/platform.js';
 import { createDeviceKeyAndCsr } from '../pki/csr.js';
 import { startSimulatedCamera } from '../device/camera.js';
+import { storageAgent } from '../device/trust.js';
 import { BackendClient } from './backend-client.js';
 import { CameraLink } from './camera-link.js';
 import { uploadThroughCamera } from './upload-flow.js';
@@ -63,7 +64,8 @@ async function flow(
   const e = platform.endpoints;
   step(`1. platform up in ${config.dataDir}: MQTT ${e.mqtt}, S3 ${e.s3}, SQS ${e.sqs}, API ${e.api}`);
   const ca = await readFile(e.caPath);
-  const httpsAgent = new https.Agent({ ca, keepAlive: true });
+  // Storage (the PUT, the GET of the object): the default store plus the platform CA.
+  const httpsAgent = storageAgent(ca);
   closers.push(() => httpsAgent.destroy());
 
   const operator = new BackendClient({

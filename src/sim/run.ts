@@ -6,10 +6,10 @@
  * the store and never reconciled by the backend.
  */
 import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { join } from 'node:path';
 import type { BackendClient } from '../app/backend-client.js';
 import { BackendClient as Client } from '../app/backend-client.js';
+import { storageAgent } from '../device/trust.js';
 import type { Logger } from '../log/logger.js';
 import type { PkiContext } from '../pki/context.js';
 import { enrollFleet } from './enroll.js';
@@ -73,7 +73,8 @@ export async function runSim(options: SimOptions): Promise<SimResult> {
     const e = platform.endpoints;
     options.status(`platform pid ${platform.pid}: MQTT ${e.mqtt}, API ${e.api}`);
     const ca = await readFile(e.caPath);
-    const httpsAgent = new https.Agent({ ca, keepAlive: true, maxSockets: 64 });
+    // Storage: the default store plus the platform CA (MQTT trusts the CA only).
+    const httpsAgent = storageAgent(ca, { maxSockets: 64 });
     closers.unshift(() => httpsAgent.destroy());
     const operator = new Client({ baseUrl: e.api, token: platform.operatorToken, ca });
     closers.unshift(() => operator.close());

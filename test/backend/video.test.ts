@@ -45,6 +45,7 @@ test('a provisioned camera streams video; its owner gets HLS URLs from the backe
     certificatePem: cam.certificatePem,
     keyPem: cam.keyPem,
     ca: world.ca,
+    kvsCa: world.ca,
     credentialsUrl: e.iotCredentials ?? '',
     region: e.region,
     kvsEndpoint: e.kvs ?? '',

@@ -200,6 +200,7 @@ test('the dashboard: sign in, a new photo appears live, live video plays; operat
     certificatePem: cam.certificatePem,
     keyPem: cam.keyPem,
     ca: world.ca,
+    kvsCa: world.ca,
     credentialsUrl: e.iotCredentials ?? '',
     region: e.region,
     kvsEndpoint: e.kvs ?? '',

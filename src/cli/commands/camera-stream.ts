@@ -6,8 +6,8 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readEndpoints } from '../../backend/cloud/services.js';
 import { assertDeviceId } from '../../contracts/device-id.js';
+import { readDeviceConnection, readDeviceTrust } from '../../device/endpoints-file.js';
 import { streamToKvs, type StreamProgress } from '../../device/video/stream.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { defineCommand } from '../command.js';
@@ -29,16 +29,21 @@ export const cameraStreamCommand = defineCommand({
   name: 'stream',
   summary: "Stream the camera's video (MKV/H.264) to its Kinesis video stream with PutMedia.",
   description:
-    'Gets temporary credentials from the IoT credentials provider of --endpoints (default\n' +
-    'DATA_DIR/endpoints.json) with --cert/--key as the thing --device-id, finds the PUT_MEDIA endpoint of\n' +
-    "the stream named after the thing (endpoints.json `kvs`, or AWS in its region), and sends ffmpeg's\n" +
+    'Gets temporary credentials from the IoT credentials provider of --endpoints (a device endpoints\n' +
+    'file, or the endpoints.json of `camlink up`; default DATA_DIR/endpoints.json) with --cert/--key as\n' +
+    'the thing --device-id and the role alias of that file, finds the PUT_MEDIA endpoint of the stream\n' +
+    "named after the thing (the file's KVS endpoint, or AWS in its video region), and sends ffmpeg's\n" +
     'test pattern (or --source FILE) as live MKV, one fragment per second. Stops after --duration\n' +
     'seconds, or on SIGINT/SIGTERM. Needs ffmpeg on the PATH.',
   options: {
     'device-id': { type: 'string', valueName: 'ID', description: 'the thing name (= the stream name)' },
     cert: { type: 'string', valueName: 'F', description: 'device certificate (PEM)' },
     key: { type: 'string', valueName: 'F', description: 'device private key (PEM)' },
-    endpoints: { type: 'string', valueName: 'F', description: 'endpoints.json of `camlink up`' },
+    endpoints: {
+      type: 'string',
+      valueName: 'F',
+      description: 'device endpoints file (`camlink aws device-endpoints`) or endpoints.json of `camlink up`',
+    },
     duration: {
       type: 'string',
       valueName: 'S',
@@ -63,8 +68,9 @@ export const cameraStreamCommand = defineCommand({
     assertDeviceId(deviceId);
     const config = ctx.config();
     const endpointsPath = resolve(ctx.options.endpoints ?? join(config.dataDir, 'endpoints.json'));
-    const endpoints = await readEndpoints(endpointsPath);
-    if (endpoints.iotCredentials === undefined) {
+    const connection = await readDeviceConnection(endpointsPath);
+    const credentialsUrl = connection.credentialsProvider;
+    if (credentialsUrl === undefined) {
       throw new CamlinkError(
         'CONFIG_INVALID',
         `${endpointsPath} names no IoT credentials provider (iotCredentials)`,
@@ -86,7 +92,8 @@ export const cameraStreamCommand = defineCommand({
     // One at a time, so the error names the first file that is missing (the user's own before the CA).
     const certificatePem = await read(certFile);
     const keyPem = await read(keyFile);
-    const ca = await read(endpoints.caPath);
+    // The credentials provider trusts the IoT CA only; KVS the default store plus the storage CA.
+    const trust = await readDeviceTrust(connection);
 
     const abort = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
@@ -100,10 +107,12 @@ export const cameraStreamCommand = defineCommand({
         deviceId,
         certificatePem,
         keyPem,
-        ca,
-        credentialsUrl: endpoints.iotCredentials,
-        region: endpoints.region,
-        ...(endpoints.kvs === undefined ? {} : { kvsEndpoint: endpoints.kvs }),
+        ca: trust.iotCa,
+        ...(trust.storageCa === undefined ? {} : { kvsCa: trust.storageCa }),
+        credentialsUrl,
+        roleAlias: connection.roleAlias,
+        region: connection.videoRegion,
+        ...(connection.kvsEndpoint === undefined ? {} : { kvsEndpoint: connection.kvsEndpoint }),
         ...(duration === undefined ? {} : { durationSeconds: duration }),
         ...(source === undefined ? {} : { file: source }),
         realtime: ctx.options['no-realtime'] !== true,

@@ -1,11 +1,11 @@
 /** `camlink camera`: the simulated camera (device agent) until SIGINT/SIGTERM; `camera stream`: its video. */
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { dirname, join, resolve } from 'node:path';
-import { readEndpoints } from '../../backend/cloud/services.js';
 import { assertDeviceId } from '../../contracts/device-id.js';
 import { startSimulatedCamera } from '../../device/camera.js';
+import { readDeviceConnection, readDeviceTrust } from '../../device/endpoints-file.js';
+import { storageAgent } from '../../device/trust.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
@@ -16,16 +16,23 @@ export const cameraCommand = defineCommand({
   name: 'camera',
   summary: 'Run a simulated camera: MQTT (mutual TLS) to the endpoint, PTP/IP for the app and gphoto2.',
   description:
-    'Connects to the IoT endpoint of --endpoints (default DATA_DIR/endpoints.json) as the thing named by\n' +
-    '--device-id with --cert/--key, serves PTP/IP on 127.0.0.1:--ptpip-port (default 15740; gphoto2:\n' +
-    '`gphoto2 --port ptpip:127.0.0.1:P:P --camera "PTP/IP Camera" --summary`), with the JPEGs of --images\n' +
-    '(default DATA_DIR/cameras/ID/pictures). Uploads the app hands over are PUT and announced through a\n' +
-    'durable outbox in DATA_DIR/cameras/ID/outbox. Prints "camera ready" on stdout; stops on SIGINT/SIGTERM.',
+    'Connects to the IoT endpoint of --endpoints (a device endpoints file of `camlink aws\n' +
+    'device-endpoints`, or the endpoints.json of `camlink up`; default DATA_DIR/endpoints.json) as the\n' +
+    'thing named by --device-id with --cert/--key, trusting the IoT CA of that file only; storage is\n' +
+    'trusted with the system roots plus its extra storage CA. Serves PTP/IP on 127.0.0.1:--ptpip-port\n' +
+    '(default 15740; gphoto2: `gphoto2 --port ptpip:127.0.0.1:P:P --camera "PTP/IP Camera" --summary`),\n' +
+    'with the JPEGs of --images (default DATA_DIR/cameras/ID/pictures). Uploads the app hands over are PUT\n' +
+    'and announced through a durable outbox in DATA_DIR/cameras/ID/outbox. Prints "camera ready" on\n' +
+    'stdout; stops on SIGINT/SIGTERM.',
   options: {
     'device-id': { type: 'string', valueName: 'ID', description: 'the thing name (certificate CN)' },
     cert: { type: 'string', valueName: 'F', description: 'device certificate (PEM)' },
     key: { type: 'string', valueName: 'F', description: 'device private key (PEM)' },
-    endpoints: { type: 'string', valueName: 'F', description: 'endpoints.json of `camlink up`' },
+    endpoints: {
+      type: 'string',
+      valueName: 'F',
+      description: 'device endpoints file (`camlink aws device-endpoints`) or endpoints.json of `camlink up`',
+    },
     'ptpip-port': {
       type: 'string',
       valueName: 'N',
@@ -45,7 +52,7 @@ export const cameraCommand = defineCommand({
     assertDeviceId(deviceId);
     const port = parsePortOption('ptpip-port', ctx.options['ptpip-port'] ?? '15740');
     const endpointsPath = resolve(ctx.options.endpoints ?? join(config.dataDir, 'endpoints.json'));
-    const endpoints = await readEndpoints(endpointsPath);
+    const connection = await readDeviceConnection(endpointsPath);
     const read = async (path: string) => {
       try {
         return await readFile(path, 'utf8');
@@ -54,16 +61,19 @@ export const cameraCommand = defineCommand({
       }
     };
     const [certificatePem, keyPem] = await Promise.all([read(certFile), read(keyFile)]);
-    const ca = Buffer.from(await read(endpoints.caPath));
+    const trust = await readDeviceTrust(connection);
     const logger = createLogger({ level: config.log.level, name: 'camlink-camera' });
-    const httpsAgent = new https.Agent({ ca, keepAlive: true });
-    const dir = join(dirname(endpointsPath), 'cameras', deviceId);
+    // MQTT trusts the IoT CA only; the PUT to storage the default store plus the extra storage CA.
+    const httpsAgent = storageAgent(trust.storageCa);
+    // The embedded platform's cameras live in its data dir; a device endpoints file's in DATA_DIR.
+    const home = connection.kind === 'platform-endpoints' ? dirname(endpointsPath) : resolve(config.dataDir);
+    const dir = join(home, 'cameras', deviceId);
     const camera = await startSimulatedCamera({
       deviceId,
       certificatePem,
       keyPem,
-      mqttUrl: endpoints.mqtt,
-      ca,
+      mqttUrl: connection.mqtt,
+      ca: trust.iotCa,
       dir,
       ...(ctx.options.images ? { picturesDir: resolve(ctx.options.images) } : {}),
       httpsAgent,
@@ -71,7 +81,7 @@ export const cameraCommand = defineCommand({
       logger,
     });
     ctx.io.stdout(
-      `camera ready: ${deviceId}, PTP/IP 127.0.0.1:${camera.responder.port}, ${camera.storage.files().length} picture(s), MQTT ${endpoints.mqtt}\n`,
+      `camera ready: ${deviceId}, PTP/IP 127.0.0.1:${camera.responder.port}, ${camera.storage.files().length} picture(s), MQTT ${connection.mqtt}\n`,
     );
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     ctx.io.stdout(`stopping (${String(signal[0] ?? 'signal')})\n`);

@@ -21,7 +21,7 @@ export interface PutMediaEndpointOptions {
   /** The control plane URL (endpoints.json `kvs`); absent: AWS. */
   readonly endpoint?: string;
   /** Trust anchor for the control plane; absent: the system roots. */
-  readonly ca?: string | Buffer;
+  readonly ca?: string | Buffer | (string | Buffer)[];
 }
 
 export interface PutMediaEndpoint {

@@ -20,7 +20,7 @@ export interface PutMediaOptions extends PutMediaRequestOptions {
   /** The MKV stream: one Segment, one Cluster per fragment. */
   readonly body: Readable;
   /** Trust anchor for an https data endpoint; absent: the system roots. */
-  readonly ca?: string | Buffer;
+  readonly ca?: string | Buffer | (string | Buffer)[];
   /** Wait for PERSISTED rather than RECEIVED (the stream keeps data: retention > 0). */
   readonly awaitPersisted?: boolean;
   /** Fail when no acknowledgement arrives this long while one is due (default 30 s). */

@@ -7,6 +7,7 @@
  */
 import { cameraStreamName } from '../../contracts/camera-role.js';
 import type { Clock } from '../../util/clock.js';
+import { defaultTrustPlus } from '../trust.js';
 import type { PutMediaAck } from './ack-lines.js';
 import { deviceCredentialProvider } from './credentials.js';
 import { discoverPutMediaEndpoint } from './kvs-endpoint.js';
@@ -19,11 +20,16 @@ export interface StreamToKvsOptions {
   readonly keyPem: string | Buffer;
   /** The IoT credentials provider (endpoints.json `iotCredentials`). */
   readonly credentialsUrl: string;
+  /** The role alias to ask the credentials provider for; default camlink-camera. */
+  readonly roleAlias?: string;
+  /** The region of the camera's video stream (KVS; signing). */
   readonly region: string;
   /** The KVS control plane (endpoints.json `kvs`); absent: AWS in `region`. */
   readonly kvsEndpoint?: string;
-  /** Trust anchor for the platform's TLS endpoints (endpoints.json `caPath`); absent: system roots. */
+  /** Trust of the credentials provider (the IoT CA; replaces the system roots); absent: system roots. */
   readonly ca?: string | Buffer;
+  /** An extra CA for KVS, trusted on top of the default store (src/device/trust.ts). */
+  readonly kvsCa?: string | Buffer;
   /** Seconds of video; absent: until `signal` aborts. */
   readonly durationSeconds?: number;
   /** A media file to stream instead of the test pattern. */
@@ -71,15 +77,18 @@ export async function streamToKvs(options: StreamToKvsOptions): Promise<StreamSu
     certificatePem: options.certificatePem,
     keyPem: options.keyPem,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.roleAlias === undefined ? {} : { roleAlias: options.roleAlias }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+  // KVS is not an IoT endpoint: its certificates are public on AWS (system roots), plus kvsCa.
+  const kvsCa = defaultTrustPlus(options.kvsCa);
   await credentials();
   const endpoint = await discoverPutMediaEndpoint({
     streamName,
     region: options.region,
     credentials,
     ...(options.kvsEndpoint === undefined ? {} : { endpoint: options.kvsEndpoint }),
-    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(kvsCa === undefined ? {} : { ca: kvsCa }),
   });
   options.signal?.throwIfAborted();
   /** A stream that keeps data acknowledges PERSISTED; one with retention 0 only RECEIVED. */
@@ -101,7 +110,7 @@ export async function streamToKvs(options: StreamToKvsOptions): Promise<StreamSu
       credentials,
       body: source.stream,
       awaitPersisted: persisting,
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(kvsCa === undefined ? {} : { ca: kvsCa }),
       ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
