@@ -8,7 +8,7 @@
  */
 import COS from 'cos-nodejs-sdk-v5';
 import { CamlinkError } from '../errors/camlink-error.js';
-import { signingWindow } from './credential-window.js';
+import { signingWindows } from './credential-window.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import {
   checkPresignInput,
@@ -62,11 +62,18 @@ export function createCosPresigner(options: CosPresignerOptions): Presigner {
   }
   const clock = options.clock ?? systemClock;
   const maxExpiry = options.maxExpirySeconds ?? MAX_PRESIGN_EXPIRY_SECONDS;
-  const fixed: CosCredentials | undefined =
-    options.credentials === undefined
-      ? { secretId: options.secretId, secretKey: options.secretKey, securityToken: options.securityToken }
-      : undefined;
-  const source: CosCredentialSource = options.credentials ?? (() => Promise.resolve(fixed as CosCredentials));
+  let source: CosCredentialSource;
+  if (options.credentials === undefined) {
+    const fixed: CosCredentials = {
+      secretId: options.secretId,
+      secretKey: options.secretKey,
+      securityToken: options.securityToken,
+    };
+    source = () => Promise.resolve(fixed);
+  } else {
+    source = options.credentials;
+  }
+  const signingWindow = signingWindows(source);
   return {
     async presign(input) {
       checkPresignInput(input, maxExpiry);
@@ -75,7 +82,7 @@ export function createCosPresigner(options: CosPresignerOptions): Presigner {
         throw new CamlinkError('PRESIGN_INVALID', 'COS cannot verify a SHA-256 checksum on PUT');
       }
       const now = clock.now();
-      const window = await signingWindow(source, now, input.expiresInSeconds);
+      const window = await signingWindow(now, input.expiresInSeconds);
       return sign(input, now, window.credentials, window.expiresInSeconds);
     },
   };

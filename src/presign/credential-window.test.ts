@@ -205,3 +205,32 @@ test('COS presigner follows a rotating key source: current x-cos-security-token,
     'a temporary SecretId is accepted only with its token',
   );
 });
+
+test('a source with only short-lived keys is force-refreshed at most every 30 s, unless its keys are about to be refused', async () => {
+  const clock = new Clock(Date.parse('2026-12-07T12:00:00Z'));
+  let forced = 0;
+  let expiration = new Date(clock.ms + 120_000);
+  const source = (options?: { forceRefresh?: boolean }) => {
+    if (options?.forceRefresh === true) forced += 1;
+    return Promise.resolve({
+      accessKeyId: 'ASIASHORTLIVED000001',
+      secretAccessKey: 'short-lived-secret-0000',
+      expiration,
+    });
+  };
+  const presigner = createS3Presigner({ region: 'us-east-1', credentials: source, clock });
+  const presign = () =>
+    presigner.presign({ method: 'GET', bucket: 'uploads', key: 'a', expiresInSeconds: 900 });
+  await presign();
+  clock.ms += 10_000;
+  const second = await presign();
+  assert.equal(forced, 1, 'no second forced refresh within 30 s');
+  assert.equal(second.expiresAt.getTime(), expiration.getTime() - 10_000);
+  clock.ms += 21_000;
+  await presign();
+  assert.equal(forced, 2, 'forced again after 30 s');
+  expiration = new Date(clock.ms + 35_000);
+  clock.ms += 1_000;
+  await assert.rejects(presign(), (err) => isCamlinkError(err, 'PRESIGN_CREDENTIALS_EXPIRING'));
+  assert.equal(forced, 3, 'keys about to be refused are force-refreshed whatever the interval');
+});

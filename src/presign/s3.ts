@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CamlinkError } from '../errors/camlink-error.js';
-import { signingWindow } from './credential-window.js';
+import { signingWindows } from './credential-window.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import {
   checkPresignInput,
@@ -65,6 +65,7 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
   const maxExpiry = options.maxExpirySeconds ?? MAX_PRESIGN_EXPIRY_SECONDS;
   const given = options.credentials;
   const source: AwsCredentialSource = typeof given === 'function' ? given : () => Promise.resolve(given);
+  const signingWindow = signingWindows(source);
   // One client per key pair: getSignedUrl signs with its client's credentials, so each URL gets a
   // client holding exactly the keys checked against its lifetime.
   let current: { id: string; client: S3Client } | undefined;
@@ -91,7 +92,7 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
     async presign(input: PresignInput): Promise<PresignedRequest> {
       checkPresignInput(input, maxExpiry);
       const signingDate = clock.now();
-      const window = await signingWindow(source, signingDate, input.expiresInSeconds);
+      const window = await signingWindow(signingDate, input.expiresInSeconds);
       const client = clientFor(window.credentials);
       const params = { Bucket: input.bucket, Key: input.key };
       const command =

@@ -46,7 +46,10 @@ interface Issued {
   Expiration: string;
 }
 
-/** A credential_process that prints new keys valid 60 s on every run and logs what it issued. */
+/**
+ * A credential_process that prints new keys valid 120 s on every run and logs what it issued. The SDK
+ * refreshes keys that expire within 5 minutes, so these are always due for a refresh.
+ */
 async function rotatingProcess(dir: string): Promise<{ command: string; issued: () => Promise<Issued[]> }> {
   const script = join(dir, 'credential-process.cjs');
   const log = join(dir, 'issued.jsonl');
@@ -59,7 +62,7 @@ const out = {
   AccessKeyId: id,
   SecretAccessKey: 'process-secret-' + id,
   SessionToken: 'process-token-' + id,
-  Expiration: new Date(Date.now() + 60000).toISOString(),
+  Expiration: new Date(Date.now() + 120000).toISOString(),
 };
 fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify(out) + '\\n');
 process.stdout.write(JSON.stringify(out));
@@ -92,11 +95,16 @@ test('backend.aws.profile with a credential_process: each upload URL is signed w
       },
     },
   } satisfies ConfigInput);
-  const services = await createBackendServices(config, { clock: systemClock });
+  // Real time (the SDK and the process use it) that the test moves on by 31 s between the two URLs: the
+  // presigner forces a refresh at most every 30 s by its clock.
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
+  const services = await createBackendServices(config, { clock });
   t.after(() => services.close());
 
   const urls = [];
   for (const key of ['a.jpg', 'b.jpg']) {
+    if (key === 'b.jpg') offsetMs += 31_000;
     const put = await services.presigner.presign({
       method: 'PUT',
       bucket: 'camlink-media',

@@ -4,8 +4,10 @@
  * Tencent STS AssumeRole / GetFederationToken (`tccli sts AssumeRole` prints it; the API's `Response`
  * wrapper is accepted too): Credentials.TmpSecretId / TmpSecretKey / Token and ExpiredTime (Unix
  * seconds) or Expiration (ISO 8601). The keys are cached and fetched again once less than half their
- * lifetime (at most REFRESH_BEFORE_SECONDS) is left, or when a signer asks (forceRefresh); concurrent
- * callers share one run. The run is bounded in time and output; its output is never logged.
+ * lifetime (at most REFRESH_BEFORE_SECONDS) is left, or when a signer asks (forceRefresh, honoured
+ * once keys are FORCE_REFRESH_MIN_AGE_SECONDS old, so a process that only prints short-lived keys is
+ * not run again at once); concurrent callers share one run. A failed early refresh keeps the keys
+ * while they are still valid (the presigner shortens or refuses URLs as they near expiry). The run is bounded in time and output; its output is never logged.
  */
 import { execFile } from 'node:child_process';
 import { CamlinkError } from '../../errors/camlink-error.js';
@@ -18,6 +20,8 @@ export const CREDENTIAL_PROCESS_TIMEOUT_MS = 30_000;
 export const CREDENTIAL_PROCESS_MAX_OUTPUT_BYTES = 64 * 1024;
 /** Cached keys are refreshed this long before they expire at the latest (as the AWS SDK does). */
 export const REFRESH_BEFORE_SECONDS = 300;
+/** A forced refresh of keys younger than this returns them as they are. */
+export const FORCE_REFRESH_MIN_AGE_SECONDS = 5;
 
 export interface CosKeyConfig {
   readonly secretId?: string | undefined;
@@ -44,7 +48,7 @@ export function cosCredentialSource(cos: CosKeyConfig, clock: Clock): CosCredent
 }
 
 function processSource(argv: readonly string[], clock: Clock): CosCredentialSource {
-  let cached: { credentials: CosCredentials; refreshAt: number } | undefined;
+  let cached: { credentials: CosCredentials; fetchedAt: number; refreshAt: number } | undefined;
   let running: Promise<CosCredentials> | undefined;
   const refresh = (): Promise<CosCredentials> => {
     running ??= runCredentialProcess(argv)
@@ -58,7 +62,7 @@ function processSource(argv: readonly string[], clock: Clock): CosCredentialSour
           );
         }
         const lead = Math.min(REFRESH_BEFORE_SECONDS * 1000, (expires - now) / 2);
-        cached = { credentials, refreshAt: expires - lead };
+        cached = { credentials, fetchedAt: now, refreshAt: expires - lead };
         return credentials;
       })
       .finally(() => {
@@ -67,8 +71,18 @@ function processSource(argv: readonly string[], clock: Clock): CosCredentialSour
     return running;
   };
   return async (options) => {
-    if (options?.forceRefresh === true || cached === undefined) return refresh();
-    if (clock.now().getTime() >= cached.refreshAt) return refresh();
+    if (cached === undefined) return refresh();
+    const now = clock.now().getTime();
+    if (now >= cached.refreshAt) {
+      const held = cached.credentials;
+      return refresh().catch((err: unknown) => {
+        if ((held.expiration?.getTime() ?? 0) > clock.now().getTime()) return held;
+        throw err;
+      });
+    }
+    if (options?.forceRefresh === true && now - cached.fetchedAt >= FORCE_REFRESH_MIN_AGE_SECONDS * 1000) {
+      return refresh();
+    }
     return cached.credentials;
   };
 }
