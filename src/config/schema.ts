@@ -279,10 +279,34 @@ export const backendConfigSchema = z.strictObject({
       /** The APPID suffix of COS bucket names (<bucket>-<appId>). */
       appId: z.string().regex(/^\d{1,20}$/, 'must be digits'),
       region: z.string().regex(/^[a-z]+-[a-z]+(-\d+)?$/, 'not a COS region like ap-shanghai'),
-      secretId: z.string().min(16).max(128),
-      secretKey: z.string().min(16).max(128),
+      /** Long-lived keys (or static temporary ones with securityToken); or else credentialProcess. */
+      secretId: z.string().min(16).max(128).optional(),
+      secretKey: z.string().min(16).max(128).optional(),
+      securityToken: z.string().min(1).max(4096).optional(),
+      /**
+       * A command (argv, no shell) printing Tencent STS temporary keys as JSON (AssumeRole /
+       * GetFederationToken output: Credentials.TmpSecretId/TmpSecretKey/Token, ExpiredTime); run again
+       * before they expire (src/backend/cloud/cos-credentials.ts).
+       */
+      credentialProcess: z.array(z.string().min(1).max(4096)).min(1).max(64).optional(),
       /** A custom (path-style) endpoint, e.g. the embedded store for local COS tests. */
       endpoint: z.url().optional(),
+    })
+    .superRefine((cos, ctx) => {
+      const hasKeys = cos.secretId !== undefined || cos.secretKey !== undefined;
+      if (hasKeys === (cos.credentialProcess !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'set exactly one of secretId + secretKey (optional securityToken) or credentialProcess',
+        });
+      } else if (hasKeys && (cos.secretId === undefined || cos.secretKey === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'secretId and secretKey go together' });
+      } else if (!hasKeys && cos.securityToken !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'securityToken goes with static secretId/secretKey; credentialProcess prints its own',
+        });
+      }
     })
     .optional(),
   /**

@@ -121,6 +121,18 @@ export const errorRegistry = {
     summary:
       'A pre-signed URL cannot be made with these parameters (expiry, region, bucket, key, credentials).',
   },
+  PRESIGN_CREDENTIALS_EXPIRING: {
+    status: 503,
+    retryable: true,
+    summary:
+      'The signing credentials expire too soon for a usable pre-signed URL, even after a refresh (check the credential source).',
+  },
+  CREDENTIAL_PROCESS_FAILED: {
+    status: 502,
+    retryable: true,
+    summary:
+      'The configured credential process failed, timed out, printed too much or did not print the expected credentials JSON.',
+  },
   QUEUE_STORE_UNAVAILABLE: {
     status: 500,
     retryable: false,

@@ -29,3 +29,23 @@ test('secrets are redacted at the top level and nested, by key name', () => {
   assert.ok(out.includes('cam-001'));
   assert.ok(out.includes('[REDACTED]'));
 });
+
+test('temporary COS and AWS keys are redacted: TmpSecretId/TmpSecretKey/Token, securityToken, token query names', () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  createLogger({ level: 'info' }, sink).info(
+    {
+      Credentials: { TmpSecretId: 'AKIDtmpLEAK1', TmpSecretKey: 'tmpKeyLEAK2', Token: 'tokenLEAK3' },
+      cos: { securityToken: 'securityLEAK4' },
+      query: { 'x-cos-security-token': 'cosQueryLEAK5', 'X-Amz-Security-Token': 'amzQueryLEAK6' },
+    },
+    'keys',
+  );
+  const out = lines.join('');
+  for (const n of [1, 2, 3, 4, 5, 6]) assert.ok(!out.includes(`LEAK${n}`), `LEAK${n} leaked: ${out}`);
+});

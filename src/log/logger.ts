@@ -14,6 +14,10 @@ export const REDACTED_KEYS = [
   'secretKey',
   'secretId',
   'sessionToken',
+  'securityToken',
+  'TmpSecretId',
+  'TmpSecretKey',
+  'Token',
   'password',
   'token',
   'authorization',
@@ -21,6 +25,8 @@ export const REDACTED_KEYS = [
   'signature',
   'X-Amz-Signature',
   'x-amz-security-token',
+  'x-cos-security-token',
+  'X-Amz-Security-Token',
   'q-signature',
 ] as const;
 

@@ -4,6 +4,10 @@
  * (s3.<region>.amazonaws.com.cn), or a custom endpoint such as the embedded store. Checksums are
  * computed only when required (requestChecksumCalculation WHEN_REQUIRED), so a PUT URL carries no
  * x-amz-checksum-crc32 of an empty body.
+ *
+ * Credentials are a source, not a copy: static keys, or a provider such as the backend's S3 client's
+ * (SDK default chain / profile), resolved before each URL. A URL never outlives the credentials that
+ * signed it (credential-window.ts): short-lived ones are refreshed first, else the URL is shortened.
  */
 import {
   S3Client,
@@ -14,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CamlinkError } from '../errors/camlink-error.js';
+import { signingWindows } from './credential-window.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import {
   checkPresignInput,
@@ -30,10 +35,22 @@ export interface S3PresignerOptions {
   /** e.g. https://127.0.0.1:9000 for the embedded store; AWS's endpoint for the region otherwise. */
   endpoint?: string;
   forcePathStyle?: boolean;
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Static keys, or a provider resolved before each URL (e.g. an SDK client's config.credentials). */
+  credentials: AwsSigningCredentials | AwsCredentialSource;
   clock?: Clock;
   maxExpirySeconds?: number;
 }
+
+/** The shape of AWS SDK v3 credentials (AwsCredentialIdentity). */
+export interface AwsSigningCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+  readonly expiration?: Date | undefined;
+}
+
+/** An AWS SDK v3 credential provider; recent ones accept `{ forceRefresh: true }`. */
+export type AwsCredentialSource = (options?: { forceRefresh?: boolean }) => Promise<AwsSigningCredentials>;
 
 export function createS3Presigner(options: S3PresignerOptions): Presigner {
   const partition = options.partition ?? 'aws';
@@ -46,17 +63,37 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
   }
   const clock = options.clock ?? systemClock;
   const maxExpiry = options.maxExpirySeconds ?? MAX_PRESIGN_EXPIRY_SECONDS;
-  const client = new S3Client({
-    region: options.region,
-    credentials: options.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-  });
+  const given = options.credentials;
+  const source: AwsCredentialSource = typeof given === 'function' ? given : () => Promise.resolve(given);
+  const signingWindow = signingWindows(source);
+  // One client per key pair: getSignedUrl signs with its client's credentials, so each URL gets a
+  // client holding exactly the keys checked against its lifetime.
+  let current: { id: string; client: S3Client } | undefined;
+  const clientFor = (credentials: AwsSigningCredentials): S3Client => {
+    const id = `${credentials.accessKeyId}\n${credentials.sessionToken ?? ''}`;
+    if (current?.id === id) return current.client;
+    current?.client.destroy();
+    const client = new S3Client({
+      region: options.region,
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        ...(credentials.sessionToken === undefined ? {} : { sessionToken: credentials.sessionToken }),
+      },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+    });
+    current = { id, client };
+    return client;
+  };
   return {
     async presign(input: PresignInput): Promise<PresignedRequest> {
       checkPresignInput(input, maxExpiry);
+      const signingDate = clock.now();
+      const window = await signingWindow(signingDate, input.expiresInSeconds);
+      const client = clientFor(window.credentials);
       const params = { Bucket: input.bucket, Key: input.key };
       const command =
         input.method === 'PUT'
@@ -71,14 +108,13 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
             : input.method === 'HEAD'
               ? new HeadObjectCommand(params)
               : new DeleteObjectCommand(params);
-      const signingDate = clock.now();
       const headers = signedPutHeaders(input);
       // Content-Type and Content-Length are not signed by default; signing them makes the store refuse
       // another type or length. The checksum stays a header (x-amz-* headers are hoisted into the query
       // otherwise, where S3 signs but does not check them), so the store verifies the bytes.
       const signed = Object.keys(headers).filter((name) => !name.startsWith('x-amz-'));
       const url = await getSignedUrl(client, command, {
-        expiresIn: input.expiresInSeconds,
+        expiresIn: window.expiresInSeconds,
         signingDate,
         ...(signed.length > 0 ? { signableHeaders: new Set(signed) } : {}),
         ...(input.checksumSha256 === undefined
@@ -90,7 +126,7 @@ export function createS3Presigner(options: S3PresignerOptions): Presigner {
         url,
         method: input.method,
         headers,
-        expiresAt: new Date(signingSecond + input.expiresInSeconds * 1000),
+        expiresAt: new Date(signingSecond + window.expiresInSeconds * 1000),
       };
     },
   };

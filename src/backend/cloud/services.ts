@@ -6,10 +6,12 @@
  *   SDK's default chain or a named profile.
  * Objects are addressed by a logical bucket name; with the COS presigner the physical bucket is
  * <bucket>-<appId> and HEAD/GET/DELETE go to COS's S3-compatible API.
+ * Credentials stay sources, never copies: the presigner resolves them before each URL (the S3 client's
+ * refreshing provider, or the COS key source both the presigner and the COS client share).
  */
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
@@ -27,10 +29,12 @@ import type { CamlinkConfig } from '../../config/schema.js';
 import { endpointsSchema, type Endpoints, type ServiceEndpoints } from '../../contracts/endpoints.js';
 import { BACKEND_THING_NAME } from '../../contracts/backend-policy.js';
 import { CamlinkError, systemErrorCode } from '../../errors/camlink-error.js';
-import { cosEncodeKey, createCosPresigner } from '../../presign/cos.js';
-import { createS3Presigner } from '../../presign/s3.js';
+import { cosEncodeKey, createCosPresigner, type CosCredentialSource } from '../../presign/cos.js';
+import { createS3Presigner, type AwsCredentialSource } from '../../presign/s3.js';
 import type { Presigner } from '../../presign/presigner.js';
 import type { Clock } from '../../util/clock.js';
+import { checkCloudTarget } from './cloud-target.js';
+import { cosCredentialSource } from './cos-credentials.js';
 import { IotDeviceDirectory } from './devices.js';
 import { KvsVideoStreams } from './video.js';
 import { upstream } from './upstream.js';
@@ -94,6 +98,8 @@ async function resolveSources(
     const file = (path: string | undefined) =>
       path === undefined ? undefined : inDataDir(config.dataDir, path);
     const [certPath, keyPath] = [file(aws.mqttCertFile), file(aws.mqttKeyFile)];
+    const configured = (path: string, given: string | undefined) =>
+      readConfiguredFile(path, given ?? path, config.dataDir);
     if (aws.mqttUrl !== undefined && (certPath === undefined || keyPath === undefined)) {
       throw new CamlinkError(
         'CONFIG_INVALID',
@@ -116,8 +122,8 @@ async function resolveSources(
           ? {
               url: aws.mqttUrl,
               clientId: BACKEND_THING_NAME,
-              cert: await readSecret(certPath),
-              key: await readSecret(keyPath),
+              cert: await configured(certPath, aws.mqttCertFile),
+              key: await configured(keyPath, aws.mqttKeyFile),
               ca: undefined,
             }
           : undefined,
@@ -160,6 +166,7 @@ export async function createBackendServices(
   config: Readonly<CamlinkConfig>,
   options: BackendServicesOptions,
 ): Promise<BackendServices> {
+  checkCloudTarget(config);
   const r = await resolveSources(config, options.endpoints);
   const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ...(r.ca ? { ca: r.ca } : {}) });
   const common = {
@@ -178,11 +185,10 @@ export async function createBackendServices(
     throw new CamlinkError('CONFIG_INVALID', 'backend.presigner is cos but backend.cos is not configured');
   }
   const s3Endpoint = cos ? (cos.endpoint ?? `https://cos.${cos.region}.myqcloud.com`) : r.s3Endpoint;
+  const cosKeys = cos ? cosCredentialSource(cos, options.clock) : undefined;
   const s3 = new S3Client({
     ...common,
-    ...(cos
-      ? { region: cos.region, credentials: { accessKeyId: cos.secretId, secretAccessKey: cos.secretKey } }
-      : {}),
+    ...(cos && cosKeys ? { region: cos.region, credentials: cosAsAws(cosKeys) } : {}),
     ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
     forcePathStyle: cos ? cos.endpoint !== undefined : r.s3Endpoint !== undefined,
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -202,15 +208,24 @@ export async function createBackendServices(
   let presigner: Presigner;
   let physical: (bucket: string) => string;
   let objectUrl: (bucket: string, key: string) => string;
-  if (cos) {
-    presigner = createCosPresigner({ ...cos, clock: options.clock, maxExpirySeconds: 3_600 });
+  if (cos && cosKeys) {
+    presigner = createCosPresigner({
+      appId: cos.appId,
+      region: cos.region,
+      ...(cos.endpoint === undefined ? {} : { endpoint: cos.endpoint }),
+      credentials: cosKeys,
+      clock: options.clock,
+      maxExpirySeconds: 3_600,
+    });
     physical = (bucket) => `${bucket}-${cos.appId}`;
     objectUrl = (bucket, key) =>
       cos.endpoint !== undefined
         ? `${trimSlash(cos.endpoint)}/${physical(bucket)}/${cosEncodeKey(key)}`
         : `https://${physical(bucket)}.cos.${cos.region}.myqcloud.com/${cosEncodeKey(key)}`;
   } else {
-    const credentials = r.credentials ?? (await s3.config.credentials());
+    // The S3 client's own provider (SDK default chain or profile, memoized and refreshed), not a copy:
+    // URLs signed with role credentials die with the session.
+    const credentials: AwsCredentialSource = s3.config.credentials;
     presigner = createS3Presigner({
       region: r.region,
       partition: r.partition,
@@ -302,6 +317,38 @@ function isNotFound(err: unknown): boolean {
     err instanceof S3ServiceException &&
     (err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)
   );
+}
+
+/** The COS key source as AWS SDK credentials for COS's S3-compatible API (sessionToken = Token). */
+function cosAsAws(source: CosCredentialSource): AwsCredentialSource {
+  return async (options) => {
+    const keys = await source(options);
+    return {
+      accessKeyId: keys.secretId,
+      secretAccessKey: keys.secretKey,
+      ...(keys.securityToken === undefined ? {} : { sessionToken: keys.securityToken }),
+      ...(keys.expiration === undefined ? {} : { expiration: keys.expiration }),
+    };
+  };
+}
+
+/**
+ * A file named in the config (relative to the data dir). A relative path that starts with the data
+ * dir's own name (".camlink/devices/x.pem" with dataDir ".camlink") was most likely meant from the
+ * working directory: say so when it is missing.
+ */
+async function readConfiguredFile(path: string, given: string, dataDir: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const first = given.split(/[\\/]/)[0];
+    const dirName = basename(resolve(dataDir));
+    const hint =
+      systemErrorCode(err) === 'ENOENT' && !isAbsolute(given) && first === dirName
+        ? ` (config paths are relative to the data dir ${dataDir}: write "${given.slice(first.length + 1)}", not "${given}")`
+        : '';
+    throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}${hint}`, { cause: err });
+  }
 }
 
 async function readSecret(path: string): Promise<Buffer> {
