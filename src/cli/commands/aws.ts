@@ -15,6 +15,7 @@ import { defineCommand, defineGroup, type CliIo } from '../command.js';
 import { jsonOption, printResult } from '../output.js';
 import { contextOf } from './pki-options.js';
 import { awsTargetOptions, resolveAwsTarget } from './aws-target.js';
+import { teardownCommand } from './aws-teardown.js';
 
 const ROLE_ARN = /^arn:aws(-cn)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
@@ -163,5 +164,5 @@ function printChecks(io: CliIo, json: boolean | undefined, where: string, result
 export const awsCommand = defineGroup(
   'aws',
   'The AWS side: register the operator CA with AWS IoT, and check a deployment (doctor).',
-  [registerCaCommand, doctorCommand],
+  [registerCaCommand, doctorCommand, teardownCommand],
 );
