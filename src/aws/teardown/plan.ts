@@ -13,9 +13,9 @@
  *     object, where the store has no ListObjectVersions), DeleteBucket.
  * A step that depends on a failed one is skipped, so what it needs is still there for a rerun.
  */
-import { hasErrorName } from '../service-error.js';
-import { listAll, type IotPort, type KvsPort, type ObjectVersion, type S3Port } from './ports.js';
-import type { Step, TeardownPlan } from './step.js';
+import { planBucket } from './bucket.js';
+import { listAll, type IotPort, type KvsPort, type S3Port } from './ports.js';
+import type { NewStep, Step, TeardownPlan } from './step.js';
 
 export interface TeardownPorts {
   readonly iot: IotPort;
@@ -30,9 +30,6 @@ export interface TeardownInput {
   /** The camera stream naming convention (src/contracts/camera-role.ts). */
   readonly streamName: (thingName: string) => string;
 }
-
-type NewStep = Omit<Step, 'id' | 'dependsOn' | 'retryOn' | 'doneOn'> &
-  Partial<Pick<Step, 'dependsOn' | 'retryOn' | 'doneOn'>>;
 
 class StepList {
   readonly steps: Step[] = [];
@@ -184,84 +181,7 @@ export async function planTeardown(
   }
 
   if (input.bucket !== undefined && ports.s3 !== undefined) {
-    await planBucket(list, notes, ports.s3, input.bucket, progress);
+    await planBucket((step) => list.add(step), notes, ports.s3, input.bucket, progress);
   }
   return { steps: list.steps, notes };
-}
-
-async function planBucket(
-  list: StepList,
-  notes: string[],
-  s3: S3Port,
-  bucket: string,
-  progress: (line: string) => void,
-): Promise<void> {
-  if (!(await s3.bucketExists(bucket))) {
-    notes.push(`bucket ${bucket} does not exist`);
-    return;
-  }
-  progress(`listing bucket ${bucket}`);
-  let versioned = true;
-  let objects: ObjectVersion[];
-  try {
-    objects = await listAll((m) => s3.listObjectVersions(bucket, m));
-  } catch (err) {
-    if (!hasErrorName(err, 'NotImplemented')) throw err;
-    versioned = false;
-    notes.push(
-      `bucket ${bucket}: the store has no ListObjectVersions; its objects are listed with ListObjectsV2`,
-    );
-    objects = await listAll((t) => s3.listObjects(bucket, t));
-  }
-  const uploads = await listAll((m) => s3.listMultipartUploads(bucket, m));
-  const emptied: number[] = [];
-  if (uploads.length > 0) {
-    emptied.push(
-      list.add({
-        operation: 'AbortMultipartUpload',
-        resource: `${uploads.length} multipart upload(s) in bucket ${bucket}`,
-        run: (p) => eachOf(uploads, (u) => s3.abortMultipartUpload(bucket, u), `aborted in ${bucket}`, p),
-      }),
-    );
-  }
-  if (objects.length > 0) {
-    emptied.push(
-      list.add({
-        operation: 'DeleteObject',
-        resource: `${objects.length} object${versioned ? ' version' : ''}(s) in bucket ${bucket}`,
-        run: (p) => eachOf(objects, (o) => s3.deleteObject(bucket, o), `deleted from ${bucket}`, p),
-      }),
-    );
-  }
-  list.add({
-    operation: 'DeleteBucket',
-    resource: `bucket ${bucket}`,
-    dependsOn: emptied,
-    doneOn: ['NoSuchBucket'],
-    run: () => s3.deleteBucket(bucket),
-  });
-}
-
-/** Runs `act` on every item, reporting every 100; throws the first failure after trying them all. */
-async function eachOf<T>(
-  items: readonly T[],
-  act: (item: T) => Promise<void>,
-  what: string,
-  progress: (line: string) => void,
-): Promise<void> {
-  let failed = 0;
-  let first: unknown;
-  for (const [i, item] of items.entries()) {
-    try {
-      await act(item);
-    } catch (err) {
-      if (failed++ === 0) first = err;
-    }
-    if ((i + 1) % 100 === 0 || i + 1 === items.length) progress(`${i + 1}/${items.length} ${what}`);
-  }
-  if (failed > 0) {
-    const err = first instanceof Error ? first : new Error(String(first));
-    err.message = `${failed} of ${items.length} failed, the first: ${err.message}`;
-    throw err;
-  }
 }

@@ -14,6 +14,10 @@ export interface Step {
   run(progress: (line: string) => void): Promise<void>;
 }
 
+/** A step as planned, before it has its place (id); the lists default to empty. */
+export type NewStep = Omit<Step, 'id' | 'dependsOn' | 'retryOn' | 'doneOn'> &
+  Partial<Pick<Step, 'dependsOn' | 'retryOn' | 'doneOn'>>;
+
 export type StepResult = 'done' | 'already gone' | 'failed' | 'skipped';
 
 export interface StepOutcome {

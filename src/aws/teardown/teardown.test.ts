@@ -10,6 +10,15 @@ import { runTeardown, failureOf } from './run.js';
 import type { RetryPolicy } from './retry.js';
 
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
+/** Runs a synchronous fake operation as the async port does: a throw becomes a rejection. */
+function act(fn: () => void): Promise<void> {
+  try {
+    fn();
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
 const page = <T>(items: T[]): Promise<Page<T>> => Promise.resolve({ items, next: undefined });
 const CA = 'ca'.padEnd(64, '0');
 
@@ -60,52 +69,60 @@ class FakeAws {
       listPrincipalThings: (arn) => page([...this.cert(this.idOf(arn)).things]),
       listThingPrincipals: (thing) => page([...(this.thingPrincipals.get(thing) ?? [])]),
       listAttachedPolicies: (arn) => page([...this.cert(this.idOf(arn)).policies]),
-      detachThingPrincipal: async (thing, arn) => {
-        this.call('DetachThingPrincipal', thing);
-        this.cert(this.idOf(arn)).things.delete(thing);
-        this.thingPrincipals.get(thing)?.delete(arn);
-      },
-      detachPolicy: async (policy, arn) => {
-        this.call('DetachPolicy', policy);
-        this.cert(this.idOf(arn)).policies.delete(policy);
-      },
-      updateCertificate: async (id, status) => {
-        this.call('UpdateCertificate', id);
-        this.cert(id).status = status;
-      },
-      deleteCertificate: async (id) => {
-        this.call('DeleteCertificate', id);
-        const c = this.cert(id);
-        if (c.status === 'ACTIVE') throw awsError('CertificateStateException');
-        if (c.things.size > 0 || c.policies.size > 0 || this.conflictsLeft-- > 0)
-          throw awsError('DeleteConflictException');
-        this.certs.delete(id);
-      },
-      deleteThing: async (thing) => {
-        this.call('DeleteThing', thing);
-        if ((this.thingPrincipals.get(thing)?.size ?? 0) > 0) throw awsError('InvalidRequestException');
-        this.thingPrincipals.delete(thing);
-      },
-      updateCaCertificate: async () => {
-        this.call('UpdateCACertificate', 'ca');
-        this.caStatus = 'INACTIVE';
-      },
-      deleteCaCertificate: async () => {
-        this.call('DeleteCACertificate', 'ca');
-        if (this.caStatus !== 'INACTIVE') throw awsError('CertificateStateException');
-        this.caStatus = undefined;
-      },
+      detachThingPrincipal: (thing, arn) =>
+        act(() => {
+          this.call('DetachThingPrincipal', thing);
+          this.cert(this.idOf(arn)).things.delete(thing);
+          this.thingPrincipals.get(thing)?.delete(arn);
+        }),
+      detachPolicy: (policy, arn) =>
+        act(() => {
+          this.call('DetachPolicy', policy);
+          this.cert(this.idOf(arn)).policies.delete(policy);
+        }),
+      updateCertificate: (id, status) =>
+        act(() => {
+          this.call('UpdateCertificate', id);
+          this.cert(id).status = status;
+        }),
+      deleteCertificate: (id) =>
+        act(() => {
+          this.call('DeleteCertificate', id);
+          const c = this.cert(id);
+          if (c.status === 'ACTIVE') throw awsError('CertificateStateException');
+          if (c.things.size > 0 || c.policies.size > 0 || this.conflictsLeft-- > 0)
+            throw awsError('DeleteConflictException');
+          this.certs.delete(id);
+        }),
+      deleteThing: (thing) =>
+        act(() => {
+          this.call('DeleteThing', thing);
+          if ((this.thingPrincipals.get(thing)?.size ?? 0) > 0) throw awsError('InvalidRequestException');
+          this.thingPrincipals.delete(thing);
+        }),
+      updateCaCertificate: () =>
+        act(() => {
+          this.call('UpdateCACertificate', 'ca');
+          this.caStatus = 'INACTIVE';
+        }),
+      deleteCaCertificate: () =>
+        act(() => {
+          this.call('DeleteCACertificate', 'ca');
+          if (this.caStatus !== 'INACTIVE') throw awsError('CertificateStateException');
+          this.caStatus = undefined;
+        }),
     };
   }
 
   kvs(): KvsPort {
     return {
       listStreams: () => page([...this.streams.values()]),
-      deleteStream: async (arn) => {
-        const name = arn.slice(arn.lastIndexOf('/') + 1);
-        this.call('DeleteStream', name);
-        if (!this.streams.delete(name)) throw awsError('ResourceNotFoundException');
-      },
+      deleteStream: (arn) =>
+        act(() => {
+          const name = arn.slice(arn.lastIndexOf('/') + 1);
+          this.call('DeleteStream', name);
+          if (!this.streams.delete(name)) throw awsError('ResourceNotFoundException');
+        }),
     };
   }
 }
@@ -263,15 +280,16 @@ test('bucket: without ListObjectVersions the objects are listed with ListObjects
     bucketExists: () => Promise.resolve(exists),
     listObjectVersions: () => Promise.reject(awsError('NotImplemented')),
     listObjects: () => page([...objects].map((key) => ({ key, versionId: undefined }))),
-    deleteObject: async (_b, o) => void (calls.push(`DeleteObject ${o.key}`), objects.delete(o.key)),
+    deleteObject: (_b, o) => act(() => void (calls.push(`DeleteObject ${o.key}`), objects.delete(o.key))),
     listMultipartUploads: () => page([...uploads].map(([uploadId, key]) => ({ uploadId, key }))),
-    abortMultipartUpload: async (_b, u) =>
-      void (calls.push(`Abort ${u.uploadId}`), uploads.delete(u.uploadId)),
-    deleteBucket: async () => {
-      calls.push('DeleteBucket');
-      if (objects.size > 0 || uploads.size > 0) throw awsError('BucketNotEmpty');
-      exists = false;
-    },
+    abortMultipartUpload: (_b, u) =>
+      act(() => void (calls.push(`Abort ${u.uploadId}`), uploads.delete(u.uploadId))),
+    deleteBucket: () =>
+      act(() => {
+        calls.push('DeleteBucket');
+        if (objects.size > 0 || uploads.size > 0) throw awsError('BucketNotEmpty');
+        exists = false;
+      }),
   };
   const aws = new FakeAws();
   aws.caStatus = undefined;
