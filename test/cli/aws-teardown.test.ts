@@ -239,3 +239,12 @@ test('teardown: dry run lists, --yes deletes the CA, its certificates, camera th
   assert.match(again.stdout, /note: the operator CA [0-9a-f]{64} is not registered/);
   assert.match(again.stdout, new RegExp(`note: bucket ${bucket} does not exist`));
 });
+
+test('teardown usage errors are one coded line, before any network call', async () => {
+  const badBucket = await cli(['aws', 'teardown', '--embedded', '--bucket', 'Bad_Bucket']);
+  assert.equal(badBucket.code, 2);
+  assert.match(badBucket.stderr, /--bucket "Bad_Bucket" is not an S3 bucket name \[CLI_USAGE\]/);
+  const badKvs = await cli(['aws', 'teardown', '--embedded', '--kvs-endpoint', 'ftp://x']);
+  assert.equal(badKvs.code, 2);
+  assert.match(badKvs.stderr, /--kvs-endpoint must be an http\(s\) URL .*\[CLI_USAGE\]/);
+});

@@ -5,7 +5,8 @@
  * page in memory; what was uploaded after planning goes too). A failed deletion fails its step after
  * the rest of the bucket was tried, and DeleteBucket then waits for a rerun.
  */
-import { hasErrorName } from '../service-error.js';
+import { hasErrorName, toCamlinkError } from '../service-error.js';
+import { listed } from './listed.js';
 import type { MultipartUpload, ObjectVersion, Page, S3Port } from './ports.js';
 import type { NewStep } from './step.js';
 
@@ -18,7 +19,7 @@ export async function planBucket(
   bucket: string,
   progress: (line: string) => void,
 ): Promise<void> {
-  if (!(await s3.bucketExists(bucket))) {
+  if (!(await listed('HeadBucket', () => s3.bucketExists(bucket)))) {
     notes.push(`bucket ${bucket} does not exist`);
     return;
   }
@@ -29,16 +30,16 @@ export async function planBucket(
   try {
     objectCount = await count(objects);
   } catch (err) {
-    if (!hasErrorName(err, 'NotImplemented')) throw err;
+    if (!hasErrorName(err, 'NotImplemented')) throw toCamlinkError('ListObjectVersions', err);
     versioned = false;
     notes.push(
       `bucket ${bucket}: the store has no ListObjectVersions; its objects are listed with ListObjectsV2`,
     );
     objects = (t) => s3.listObjects(bucket, t);
-    objectCount = await count(objects);
+    objectCount = await listed('ListObjectsV2', () => count(objects));
   }
   const uploads: Lister<MultipartUpload> = (m) => s3.listMultipartUploads(bucket, m);
-  const uploadCount = await count(uploads);
+  const uploadCount = await listed('ListMultipartUploads', () => count(uploads));
   const emptied: number[] = [];
   if (uploadCount > 0) {
     emptied.push(

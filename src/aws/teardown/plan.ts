@@ -14,6 +14,7 @@
  * A step that depends on a failed one is skipped, so what it needs is still there for a rerun.
  */
 import { planBucket } from './bucket.js';
+import { listed } from './listed.js';
 import { listAll, type IotPort, type KvsPort, type S3Port } from './ports.js';
 import type { NewStep, Step, TeardownPlan } from './step.js';
 
@@ -53,20 +54,32 @@ export async function planTeardown(
   const caId = input.caCertificateId;
 
   progress(`looking up the operator CA ${caId}`);
-  const caStatus = await iot.caStatus(caId);
+  const caStatus = await listed('DescribeCACertificate', () => iot.caStatus(caId));
   if (caStatus === undefined) {
     notes.push(
       `the operator CA ${caId} is not registered: no certificates, things or camera streams to delete`,
     );
   } else {
-    const certificates = await listAll((m) => iot.listCertificatesByCa(caId, m));
+    const certificates = await listed('ListCertificatesByCA', () =>
+      listAll((m) => iot.listCertificatesByCa(caId, m)),
+    );
     progress(`${certificates.length} certificate(s) of the CA`);
     const ourArns = new Set(certificates.map((c) => c.certificateArn));
     const thingsOf = new Map<string, string[]>();
     const policiesOf = new Map<string, string[]>();
     for (const c of certificates) {
-      thingsOf.set(c.certificateArn, await listAll((t) => iot.listPrincipalThings(c.certificateArn, t)));
-      policiesOf.set(c.certificateArn, await listAll((m) => iot.listAttachedPolicies(c.certificateArn, m)));
+      thingsOf.set(
+        c.certificateArn,
+        await listed('ListPrincipalThings', () =>
+          listAll((t) => iot.listPrincipalThings(c.certificateArn, t)),
+        ),
+      );
+      policiesOf.set(
+        c.certificateArn,
+        await listed('ListAttachedPolicies', () =>
+          listAll((m) => iot.listAttachedPolicies(c.certificateArn, m)),
+        ),
+      );
     }
     const things = [...new Set([...thingsOf.values()].flat())].sort();
 
@@ -81,10 +94,15 @@ export async function planTeardown(
           });
 
     const streamStep = new Map<string, number>();
+    if (ports.kvs === undefined && things.length > 0) {
+      notes.push(
+        'no Kinesis Video Streams endpoint (the platform serves no video): camera streams not checked',
+      );
+    }
     if (ports.kvs !== undefined && things.length > 0) {
       const kvs = ports.kvs;
       const wanted = new Map(things.map((thing) => [input.streamName(thing), thing]));
-      const streams = await listAll((t) => kvs.listStreams(t));
+      const streams = await listed('ListStreams', () => listAll((t) => kvs.listStreams(t)));
       progress(`${streams.length} video stream(s) in the account`);
       for (const s of streams
         .filter((x) => wanted.has(x.name))
@@ -155,7 +173,9 @@ export async function planTeardown(
     }
 
     for (const thing of things) {
-      const principals = await listAll((t) => iot.listThingPrincipals(thing, t));
+      const principals = await listed('ListThingPrincipals', () =>
+        listAll((t) => iot.listThingPrincipals(thing, t)),
+      );
       const others = principals.filter((p) => !ourArns.has(p));
       if (others.length > 0) {
         notes.push(`thing ${thing} keeps ${others.length} principal(s) of another CA: not deleted`);

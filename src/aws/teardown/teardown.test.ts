@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CertificateSummary, IotPort, KvsPort, Page, S3Port, StreamSummary } from './ports.js';
+import { isCamlinkError } from '../../errors/camlink-error.js';
 import { runTeardown, failureOf } from './run.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -309,4 +310,23 @@ test('bucket: without ListObjectVersions the objects are listed with ListObjects
   assert.deepEqual(calls, ['Abort u1', 'DeleteObject a.jpg', 'DeleteObject b.jpg', 'DeleteBucket']);
   assert.equal(exists, false);
   assert.match(report.plan.notes.join('\n'), /no ListObjectVersions/);
+});
+
+test('a listing that fails stops the plan with a coded error naming the operation; nothing is deleted', async () => {
+  const aws = fleet();
+  const iot = aws.iot();
+  const denied = Object.assign(awsError('AccessDeniedException', 'no iot:ListCertificatesByCA'), {
+    $metadata: { httpStatusCode: 403 },
+  });
+  await assert.rejects(
+    runTeardown(
+      { iot: { ...iot, listCertificatesByCa: () => Promise.reject(denied) }, kvs: aws.kvs(), s3: undefined },
+      input,
+      { yes: true, retry: recordingRetry(), progress: () => {} },
+    ),
+    (err: unknown) =>
+      isCamlinkError(err, 'AWS_REQUEST_REFUSED') &&
+      err.message === 'ListCertificatesByCA: AccessDeniedException: no iot:ListCertificatesByCA',
+  );
+  assert.deepEqual(aws.calls, []);
 });

@@ -9,7 +9,6 @@ import { cameraStreamName } from '../../contracts/camera-role.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { createAwsClients } from '../../aws/clients.js';
 import { readOperatorCa } from '../../aws/operator-ca.js';
-import { toCamlinkError } from '../../aws/service-error.js';
 import { sdkIotPort } from '../../aws/teardown/iot-port.js';
 import { createKvsClient } from '../../aws/teardown/kvs-client.js';
 import { sdkKvsPort } from '../../aws/teardown/kvs-port.js';
@@ -85,17 +84,10 @@ export const teardownCommand = defineCommand({
         { caCertificateId: ca.certificateId, bucket: o.bucket, streamName: cameraStreamName },
         { yes: o.yes === true, retry: DEFAULT_RETRY, progress },
       );
-    } catch (err) {
-      throw toCamlinkError('teardown (listing)', err);
     } finally {
       clients.destroy();
       kvs?.destroy();
     }
-    if (noKvs)
-      report = {
-        ...report,
-        plan: { ...report.plan, notes: [...report.plan.notes, 'no video service: streams not checked'] },
-      };
     print(ctx.io, o.json === true, target.kind === 'embedded' ? 'embedded' : target.region, report);
     const failure = failureOf(report);
     if (failure !== undefined) throw failure;
