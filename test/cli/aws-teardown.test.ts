@@ -17,7 +17,9 @@ import {
   DescribeCertificateCommand,
   IoTClient,
   ListCACertificatesCommand,
+  ListAttachedPoliciesCommand,
   ListCertificatesByCACommand,
+  ListPrincipalThingsCommand,
   ListTargetsForPolicyCommand,
   ListThingsCommand,
 } from '@aws-sdk/client-iot';
@@ -29,6 +31,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { BACKEND_POLICY_NAME } from '../../src/contracts/backend-policy.js';
 import { DEVICE_POLICY_NAME } from '../../src/contracts/device-policy.js';
 import { readOperatorCa } from '../../src/aws/operator-ca.js';
 import { createDevice } from '../../src/pki/device.js';
@@ -123,6 +126,10 @@ test('teardown: dry run lists, --yes deletes the CA, its certificates, camera th
     iot.send(new DeletePolicyCommand({ policyName: DEVICE_POLICY_NAME })),
     (err: Error) => err.name === 'DeleteConflictException',
   );
+  await assert.rejects(
+    iot.send(new DeletePolicyCommand({ policyName: BACKEND_POLICY_NAME })),
+    (err: Error) => err.name === 'DeleteConflictException',
+  );
   const targets = await iot.send(new ListTargetsForPolicyCommand({ policyName: DEVICE_POLICY_NAME }));
   assert.equal(targets.targets?.length, CAMERAS.length);
 
@@ -150,6 +157,21 @@ test('teardown: dry run lists, --yes deletes the CA, its certificates, camera th
       .sort(),
     before.map((c) => c.certificateId).sort(),
   );
+  // Exactly what exists: every thing and policy attached to a certificate of the CA.
+  const attachedThings = new Set<string>();
+  let attachedPolicies = 0;
+  for (const c of before) {
+    const arn = c.certificateArn ?? '';
+    for (const thing of (await iot.send(new ListPrincipalThingsCommand({ principal: arn }))).things ?? [])
+      attachedThings.add(thing);
+    attachedPolicies +=
+      (await iot.send(new ListAttachedPoliciesCommand({ target: arn }))).policies?.length ?? 0;
+  }
+  assert.deepEqual(
+    plan.steps.filter((s) => s.operation === 'DeleteThing').map((s) => s.resource.slice('thing '.length)),
+    [...attachedThings].sort(),
+  );
+  assert.equal(plan.steps.filter((s) => s.operation === 'DetachPolicy').length, attachedPolicies);
   for (const cam of CAMERAS) {
     assert.ok(plan.steps.some((s) => s.operation === 'DeleteThing' && s.resource === `thing ${cam}`));
     assert.ok(
@@ -229,8 +251,9 @@ test('teardown: dry run lists, --yes deletes the CA, its certificates, camera th
     (err: Error) => err.name === 'NotFound',
   );
 
-  // What `cdk destroy` does next now succeeds.
+  // What `cdk destroy` does next now succeeds, for both policies the stack owns.
   await iot.send(new DeletePolicyCommand({ policyName: DEVICE_POLICY_NAME }));
+  await iot.send(new DeletePolicyCommand({ policyName: BACKEND_POLICY_NAME }));
 
   // A second run finds nothing and exits 0.
   const again = await cli([...args, '--yes']);
