@@ -267,6 +267,12 @@ export const errorRegistry = {
     retryable: false,
     summary: '`camlink aws doctor`: at least one check is MISSING, DIFFERENT or ERROR.',
   },
+  AWS_TEARDOWN_FAILED: {
+    status: 502,
+    retryable: true,
+    summary:
+      '`camlink aws teardown --yes`: at least one deletion failed (each is named with the AWS error); run it again.',
+  },
   TOO_MANY_STREAMS: {
     status: 429,
     retryable: true,

@@ -1,6 +1,6 @@
 /**
- * CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload and ListParts
- * (S3 API Reference). Limits: part numbers 1..maxParts (10,000), part size up to maxPartBytes (5 GiB),
+ * CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts and
+ * ListMultipartUploads (S3 API Reference; no delimiter grouping: a delimiter is NotImplemented). Limits: part numbers 1..maxParts (10,000), part size up to maxPartBytes (5 GiB),
  * every part but the last at least minPartBytes (5 MiB), checked at Complete like S3.
  */
 import { header, queryValue, type S3RequestContext, type StorageContext } from './context.js';
@@ -10,6 +10,9 @@ import { sendEmpty, sendXml } from './respond.js';
 import { S3Error } from './s3-errors.js';
 import { checksumHeaders, receiveUpload } from './upload-body.js';
 import { parseCompleteMultipartUpload } from './xml.js';
+import { compareUtf8 } from './disk-layout.js';
+
+const OWNER = { ID: 'camlink', DisplayName: 'camlink' };
 
 const MAX_COMPLETE_BODY = 2 * 1024 * 1024;
 
@@ -160,6 +163,71 @@ export async function listParts(
       ETag: `"${p.etag}"`,
       Size: p.size,
       ...checksumElements(p.checksums),
+    })),
+  });
+}
+
+export async function listMultipartUploads(
+  storage: StorageContext,
+  ctx: S3RequestContext,
+  bucket: string,
+): Promise<void> {
+  if (queryValue(ctx, 'delimiter') !== undefined) {
+    throw new S3Error('NotImplemented', 'ListMultipartUploads with a delimiter is not implemented');
+  }
+  const maxRaw = queryValue(ctx, 'max-uploads') ?? '1000';
+  if (!/^\d{1,9}$/.test(maxRaw)) {
+    throw new S3Error('InvalidArgument', 'Provided max-uploads not an integer or within integer range', {
+      ArgumentName: 'max-uploads',
+    });
+  }
+  const maxUploads = Math.min(1000, Number(maxRaw));
+  const encodingType = queryValue(ctx, 'encoding-type');
+  if (encodingType !== undefined && encodingType !== 'url') {
+    throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+    });
+  }
+  const encode = (value: string) => (encodingType === 'url' ? encodeURIComponent(value) : value);
+  const prefix = queryValue(ctx, 'prefix') ?? '';
+  const keyMarker = queryValue(ctx, 'key-marker') ?? '';
+  // S3 ignores upload-id-marker without key-marker.
+  const uploadIdMarker = keyMarker === '' ? undefined : queryValue(ctx, 'upload-id-marker');
+  let all = (await storage.multipart.listUploads(bucket)).filter((u) => u.key.startsWith(prefix));
+  if (keyMarker !== '') {
+    const at =
+      uploadIdMarker === undefined
+        ? -1
+        : all.findIndex((u) => u.key === keyMarker && u.uploadId === uploadIdMarker);
+    all =
+      at >= 0
+        ? all.slice(at + 1)
+        : all.filter((u) =>
+            uploadIdMarker === undefined
+              ? compareUtf8(u.key, keyMarker) > 0
+              : compareUtf8(u.key, keyMarker) >= 0,
+          );
+  }
+  const page = all.slice(0, maxUploads);
+  const truncated = all.length > page.length;
+  const last = page.at(-1);
+  sendXml(ctx.res, 200, 'ListMultipartUploadsResult', {
+    Bucket: bucket,
+    KeyMarker: encode(keyMarker),
+    UploadIdMarker: uploadIdMarker ?? '',
+    NextKeyMarker: truncated && last !== undefined ? encode(last.key) : undefined,
+    NextUploadIdMarker: truncated && last !== undefined ? last.uploadId : undefined,
+    Prefix: encode(prefix),
+    EncodingType: encodingType,
+    MaxUploads: maxUploads,
+    IsTruncated: truncated,
+    Upload: page.map((u) => ({
+      Key: encode(u.key),
+      UploadId: u.uploadId,
+      Initiator: OWNER,
+      Owner: OWNER,
+      StorageClass: 'STANDARD',
+      Initiated: u.initiated,
     })),
   });
 }

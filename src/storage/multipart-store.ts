@@ -16,7 +16,7 @@ import { systemErrorCode } from '../errors/camlink-error.js';
 import { fsyncDir, PUBLIC_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
 import { compositeChecksum, isChecksumAlgorithm, type Checksums } from './checksums.js';
 import { writeAll } from './body-sink.js';
-import type { DiskStore, NewObjectMeta } from './disk-layout.js';
+import { compareUtf8, type DiskStore, type NewObjectMeta } from './disk-layout.js';
 import { S3Error } from './s3-errors.js';
 import type { CompletedPart } from './xml.js';
 
@@ -105,6 +105,31 @@ export class MultipartStore {
       if (part) parts.push(part);
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /** The bucket's uploads in progress (ListMultipartUploads): by key, then initiation time. */
+  async listUploads(bucket: string): Promise<{ uploadId: string; key: string; initiated: string }[]> {
+    if (!this.store.hasBucket(bucket)) throw new S3Error('NoSuchBucket', undefined, { BucketName: bucket });
+    const uploads: { uploadId: string; key: string; initiated: string }[] = [];
+    for (const uploadId of await readdir(join(this.store.bucketDir(bucket), 'multipart'))) {
+      if (!UPLOAD_ID.test(uploadId)) continue;
+      let record: UploadRecord;
+      try {
+        record = uploadSchema.parse(
+          JSON.parse(await readFile(join(this.#dir(bucket, uploadId), 'upload.json'), 'utf8')),
+        );
+      } catch (err) {
+        if (systemErrorCode(err) === 'ENOENT') continue; // completed or aborted meanwhile
+        throw err;
+      }
+      uploads.push({ uploadId, key: record.key, initiated: record.initiated });
+    }
+    return uploads.sort(
+      (a, b) =>
+        compareUtf8(a.key, b.key) ||
+        a.initiated.localeCompare(b.initiated) ||
+        a.uploadId.localeCompare(b.uploadId),
+    );
   }
 
   async abort(bucket: string, uploadId: string, key: string): Promise<void> {

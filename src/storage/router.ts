@@ -15,6 +15,7 @@ import {
   abortMultipartUpload,
   completeMultipartUpload,
   createMultipartUpload,
+  listMultipartUploads,
   listParts,
   uploadPart,
 } from './multipart-ops.js';
@@ -154,11 +155,9 @@ async function dispatch(storage: StorageContext, ctx: S3RequestContext): Promise
       case 'DELETE':
         return deleteBucket(storage, ctx, bucket);
       case 'GET':
-        if (hasQuery(ctx, 'uploads') || hasQuery(ctx, 'location')) {
-          throw new S3Error(
-            'NotImplemented',
-            'ListMultipartUploads and GetBucketLocation are not implemented',
-          );
+        if (hasQuery(ctx, 'uploads')) return listMultipartUploads(storage, ctx, bucket);
+        if (hasQuery(ctx, 'location')) {
+          throw new S3Error('NotImplemented', 'GetBucketLocation is not implemented');
         }
         if (queryValue(ctx, 'list-type') !== '2') {
           throw new S3Error('NotImplemented', 'Only ListObjectsV2 (list-type=2) is implemented');

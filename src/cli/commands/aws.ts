@@ -16,6 +16,7 @@ import { jsonOption, printResult } from '../output.js';
 import { contextOf } from './pki-options.js';
 import { awsTargetOptions, resolveAwsTarget } from './aws-target.js';
 import { deviceEndpointsCommand } from './aws-device-endpoints.js';
+import { teardownCommand } from './aws-teardown.js';
 
 const ROLE_ARN = /^arn:aws(-cn)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
@@ -163,6 +164,6 @@ function printChecks(io: CliIo, json: boolean | undefined, where: string, result
 
 export const awsCommand = defineGroup(
   'aws',
-  'The AWS side: register the operator CA with AWS IoT, and check a deployment (doctor).',
-  [registerCaCommand, doctorCommand, deviceEndpointsCommand],
+  "The AWS side: register the operator CA, check a deployment (doctor), write cameras' endpoints, tear down.",
+  [registerCaCommand, doctorCommand, deviceEndpointsCommand, teardownCommand],
 );

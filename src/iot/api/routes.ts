@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { IotApiError } from '../registry/errors.js';
-import { body, bool, int, opt, route, type Route } from './route-kit.js';
+import { body, bool, int, opt, route, type Route, type RouteInput } from './route-kit.js';
 import { roleAliasRoutes } from './role-alias-routes.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 
@@ -14,6 +14,14 @@ const registrationConfig = z
   .object({ templateBody: optStr, roleArn: optStr, templateName: optStr })
   .strict()
   .optional();
+
+/** The x-amzn-principal header (AttachThingPrincipal, DetachThingPrincipal, ListPrincipalThings). */
+function principalHeader(i: RouteInput): string {
+  const principal = i.headers['x-amzn-principal'];
+  if (typeof principal !== 'string')
+    throw new IotApiError('InvalidRequestException', 'x-amzn-principal header is required');
+  return principal;
+}
 
 export const routes: readonly Route[] = [
   route('GetRegistrationCode', 'GET', '/registrationcode', (_i, d) => ({
@@ -52,6 +60,17 @@ export const routes: readonly Route[] = [
   }),
   route('DescribeCACertificate', 'GET', '/cacertificate/{certificateId}', (i, d) =>
     d.registry.describeCaCertificate(i.params.certificateId ?? ''),
+  ),
+  route('DeleteCACertificate', 'DELETE', '/cacertificate/{certificateId}', (i, d) => {
+    d.registry.deleteCaCertificate(i.params.certificateId ?? '');
+    return {};
+  }),
+  route('ListCertificatesByCA', 'GET', '/certificates-by-ca/{caCertificateId}', (i, d) =>
+    d.registry.listCertificatesByCa(i.params.caCertificateId ?? '', {
+      pageSize: int(i.query, 'pageSize'),
+      marker: opt(i.query, 'marker'),
+      ascendingOrder: bool(i.query, 'isAscendingOrder'),
+    }),
   ),
   route('ListCACertificates', 'GET', '/cacertificates', (i, d) =>
     d.registry.listCaCertificates({
@@ -96,6 +115,10 @@ export const routes: readonly Route[] = [
   route('DescribeCertificate', 'GET', '/certificates/{certificateId}', (i, d) =>
     d.registry.describeCertificate(i.params.certificateId ?? ''),
   ),
+  route('DeleteCertificate', 'DELETE', '/certificates/{certificateId}', (i, d) => {
+    d.registry.deleteCertificate(i.params.certificateId ?? '', bool(i.query, 'forceDelete') === true);
+    return {};
+  }),
   route('CreateThing', 'POST', '/things/{thingName}', (i, d) => {
     const b = body(
       z
@@ -130,12 +153,19 @@ export const routes: readonly Route[] = [
     return {};
   }),
   route('AttachThingPrincipal', 'PUT', '/things/{thingName}/principals', (i, d) => {
-    const principal = i.headers['x-amzn-principal'];
-    if (typeof principal !== 'string')
-      throw new IotApiError('InvalidRequestException', 'x-amzn-principal header is required');
-    d.registry.attachThingPrincipal(i.params.thingName ?? '', principal);
+    d.registry.attachThingPrincipal(i.params.thingName ?? '', principalHeader(i));
     return {};
   }),
+  route('DetachThingPrincipal', 'DELETE', '/things/{thingName}/principals', (i, d) => {
+    d.registry.detachThingPrincipal(i.params.thingName ?? '', principalHeader(i));
+    return {};
+  }),
+  route('ListPrincipalThings', 'GET', '/principals/things', (i, d) =>
+    d.registry.listPrincipalThings(principalHeader(i), {
+      maxResults: int(i.query, 'maxResults'),
+      nextToken: opt(i.query, 'nextToken'),
+    }),
+  ),
   route('ListThingPrincipals', 'GET', '/things/{thingName}/principals', (i, d) =>
     d.registry.listThingPrincipals(i.params.thingName ?? ''),
   ),
@@ -146,11 +176,26 @@ export const routes: readonly Route[] = [
   route('GetPolicy', 'GET', '/policies/{policyName}', (i, d) =>
     d.registry.getPolicy(i.params.policyName ?? ''),
   ),
+  route('DeletePolicy', 'DELETE', '/policies/{policyName}', (i, d) => {
+    d.registry.deletePolicy(i.params.policyName ?? '');
+    return {};
+  }),
   route('AttachPolicy', 'PUT', '/target-policies/{policyName}', (i, d) => {
     const b = body(z.object({ target: str }).strict(), i.body);
     d.registry.attachPolicy(i.params.policyName ?? '', b.target);
     return {};
   }),
+  route('DetachPolicy', 'POST', '/target-policies/{policyName}', (i, d) => {
+    const b = body(z.object({ target: str }).strict(), i.body);
+    d.registry.detachPolicy(i.params.policyName ?? '', b.target);
+    return {};
+  }),
+  route('ListTargetsForPolicy', 'POST', '/policy-targets/{policyName}', (i, d) =>
+    d.registry.listTargetsForPolicy(i.params.policyName ?? '', {
+      pageSize: int(i.query, 'pageSize'),
+      marker: opt(i.query, 'marker'),
+    }),
+  ),
   route('ListAttachedPolicies', 'POST', '/attached-policies/{target}', (i, d) =>
     d.registry.listAttachedPolicies(i.params.target ?? '', {
       pageSize: int(i.query, 'pageSize'),

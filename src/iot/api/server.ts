@@ -106,7 +106,9 @@ async function handle(
     return sendError(
       res,
       new IotApiError(
-        candidates.length > 0 ? 'InvalidRequestException' : 'ResourceNotFoundException',
+        // Not ResourceNotFoundException: a client deleting something must not read "already gone"
+        // from an operation this API does not serve.
+        candidates.length > 0 ? 'InvalidRequestException' : 'UnknownOperationException',
         `no operation ${req.method} ${path}`,
       ),
     );

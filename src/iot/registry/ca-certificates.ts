@@ -1,6 +1,7 @@
 /**
  * CA certificates in the IoT registry (API reference: GetRegistrationCode, RegisterCACertificate,
- * UpdateCACertificate, DescribeCACertificate, ListCACertificates; developer guide register-CA-cert):
+ * UpdateCACertificate, DescribeCACertificate, ListCACertificates, DeleteCACertificate; developer guide
+ * register-CA-cert):
  * DEFAULT mode needs a verification certificate with CN = the registration code signed by the CA; a
  * DEFAULT-mode CA is registered once; SNI_ONLY needs none. Auto-registration and the JITP template
  * (registrationConfig) live with the CA.
@@ -223,6 +224,22 @@ export function listCaCertificates(
     })),
     ...(rows.length > pageSize ? { nextMarker: String(offset + pageSize) } : {}),
   };
+}
+
+/**
+ * DeleteCACertificate: only an INACTIVE CA (CertificateStateException otherwise). Device certificates
+ * registered with it stay in the registry and can no longer connect (their CA is not ACTIVE).
+ */
+export function deleteCaCertificate(ctx: RegistryContext, certificateId: string): void {
+  const row = requireCa(ctx, certificateId);
+  if (row.status !== 'INACTIVE') {
+    throw new IotApiError(
+      'CertificateStateException',
+      `CA certificate ${certificateId} is ${row.status}; set it INACTIVE first`,
+    );
+  }
+  ctx.db.prepare(`DELETE FROM ca_certificates WHERE certificate_id = ?`).run(certificateId);
+  ctx.events.emit('ca-changed', certificateId);
 }
 
 export function getCaRow(ctx: RegistryContext, certificateId: string): CaRow | undefined {

@@ -1,6 +1,7 @@
 /**
  * Device certificates in the IoT registry (API reference: RegisterCertificate,
- * RegisterCertificateWithoutCA, CreateCertificateFromCsr, UpdateCertificate, DescribeCertificate).
+ * RegisterCertificateWithoutCA, CreateCertificateFromCsr, UpdateCertificate, DescribeCertificate,
+ * ListCertificatesByCA, DeleteCertificate).
  * Statuses as AWS: only ACTIVE authenticates; REVOKED is final; PENDING_TRANSFER and
  * PENDING_ACTIVATION are internal and cannot be set; REGISTER_INACTIVE is deprecated.
  */
@@ -14,7 +15,7 @@ import {
 import { IotApiError } from './errors.js';
 import { issuedBy, parseCertificatePem, type ParsedCertificate } from './certificate-pem.js';
 import type { activeCaRows } from './ca-certificates.js';
-import { getCaRow } from './ca-certificates.js';
+import { decodeMarker, getCaRow } from './ca-certificates.js';
 import { x509 } from '../../pki/x509.js';
 
 export interface CertificateRow {
@@ -199,4 +200,79 @@ function initialStatus(status: string | undefined, setAsActive: boolean | undefi
     throw new IotApiError('InvalidRequestException', `status ${status} is not valid`);
   }
   return status as CertificateStatus;
+}
+
+/**
+ * ListCertificatesByCA: the certificates registered with a CA, newest first unless isAscendingOrder
+ * (AWS's default order is descending by creation date); pages with pageSize (1-250) and a marker.
+ */
+export function listCertificatesByCa(
+  ctx: RegistryContext,
+  caCertificateId: string,
+  input: { pageSize?: number | undefined; marker?: string | undefined; ascendingOrder?: boolean | undefined },
+) {
+  if (getCaRow(ctx, caCertificateId) === undefined) {
+    throw new IotApiError('ResourceNotFoundException', `CA certificate ${caCertificateId} does not exist`);
+  }
+  const pageSize = input.pageSize ?? 25;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 250)
+    throw new IotApiError('InvalidRequestException', 'pageSize must be 1-250');
+  const offset = decodeMarker(input.marker);
+  const order = input.ascendingOrder === true ? 'ASC' : 'DESC';
+  const rows = ctx.db
+    .prepare(
+      `SELECT * FROM certificates WHERE ca_certificate_id = ?
+        ORDER BY created_at ${order}, certificate_id ${order} LIMIT ? OFFSET ?`,
+    )
+    .all(caCertificateId, pageSize + 1, offset) as CertificateRow[];
+  return {
+    certificates: rows.slice(0, pageSize).map((row) => ({
+      certificateArn: arnOf(ctx, 'cert', row.certificate_id),
+      certificateId: row.certificate_id,
+      status: row.status,
+      certificateMode: row.mode,
+      creationDate: epochSeconds(row.created_at),
+    })),
+    ...(rows.length > pageSize ? { nextMarker: String(offset + pageSize) } : {}),
+  };
+}
+
+/**
+ * DeleteCertificate (API reference): refused while ACTIVE or PENDING_TRANSFER (CertificateStateException),
+ * while attached to a thing (DeleteConflictException), and while policies are attached unless
+ * forceDelete (which then detaches them with the certificate).
+ */
+export function deleteCertificate(ctx: RegistryContext, certificateId: string, forceDelete: boolean): void {
+  const row = requireCertificate(ctx, certificateId);
+  if (row.status === 'ACTIVE' || row.status === 'PENDING_TRANSFER') {
+    throw new IotApiError(
+      'CertificateStateException',
+      `certificate ${certificateId} is ${row.status}; set it INACTIVE (or REVOKED) first`,
+    );
+  }
+  const arn = arnOf(ctx, 'cert', certificateId);
+  const things = ctx.db
+    .prepare(`SELECT COUNT(*) AS n FROM thing_principals WHERE principal = ?`)
+    .get(arn) as {
+    n: number;
+  };
+  if (things.n > 0) {
+    throw new IotApiError(
+      'DeleteConflictException',
+      `certificate ${certificateId} is attached to ${things.n} thing(s); detach them first`,
+    );
+  }
+  const policies = ctx.db.prepare(`SELECT COUNT(*) AS n FROM policy_targets WHERE target = ?`).get(arn) as {
+    n: number;
+  };
+  if (policies.n > 0 && !forceDelete) {
+    throw new IotApiError(
+      'DeleteConflictException',
+      `certificate ${certificateId} has ${policies.n} polic${policies.n === 1 ? 'y' : 'ies'} attached; detach them first`,
+    );
+  }
+  ctx.db.transaction(() => {
+    ctx.db.prepare(`DELETE FROM policy_targets WHERE target = ?`).run(arn);
+    ctx.db.prepare(`DELETE FROM certificates WHERE certificate_id = ?`).run(certificateId);
+  })();
 }

@@ -14,6 +14,8 @@ export const iotErrorStatus = {
   /** No Authorization header and no X-Amz-Signature: AWS's front end answers "Missing Authentication Token". */
   MissingAuthenticationTokenException: 403,
   ResourceNotFoundException: 404,
+  /** An operation this API does not serve (AWS's front end answers an unknown operation so). */
+  UnknownOperationException: 404,
   CertificateStateException: 406,
   ResourceAlreadyExistsException: 409,
   DeleteConflictException: 409,

@@ -1,7 +1,9 @@
 /**
- * IoT policies in the registry (API reference: CreatePolicy, GetPolicy, AttachPolicy,
- * ListAttachedPolicies). Documents are validated by the same parser the endpoint evaluates with, so a
- * policy that is stored can be enforced. Targets are certificate ARNs.
+ * IoT policies in the registry (API reference: CreatePolicy, GetPolicy, AttachPolicy, DetachPolicy,
+ * ListAttachedPolicies, ListTargetsForPolicy, DeletePolicy). Documents are validated by the same parser
+ * the endpoint evaluates with, so a policy that is stored can be enforced. Targets are certificate ARNs.
+ * The registry keeps only a policy's default version (a new version replaces it), so a policy never has
+ * the non-default versions that would also block DeletePolicy on AWS.
  */
 import { parsePolicyDocument, POLICY_NAME } from '../policy/document.js';
 import { isCamlinkError } from '../../errors/camlink-error.js';
@@ -83,6 +85,48 @@ export function attachPolicy(ctx: RegistryContext, policyName: string, target: s
   ctx.db
     .prepare(`INSERT OR IGNORE INTO policy_targets (policy_name, target) VALUES (?, ?)`)
     .run(policyName, target);
+}
+
+/** DetachPolicy: the policy must exist; detaching from a target it is not attached to succeeds. */
+export function detachPolicy(ctx: RegistryContext, policyName: string, target: string): void {
+  getPolicy(ctx, policyName);
+  certificateIdOfArn(ctx, target);
+  ctx.db.prepare(`DELETE FROM policy_targets WHERE policy_name = ? AND target = ?`).run(policyName, target);
+}
+
+/** ListTargetsForPolicy: the certificate ARNs a policy is attached to, paged by pageSize (1-250). */
+export function listTargetsForPolicy(
+  ctx: RegistryContext,
+  policyName: string,
+  input: { pageSize?: number | undefined; marker?: string | undefined },
+) {
+  getPolicy(ctx, policyName);
+  const pageSize = input.pageSize ?? 25;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 250)
+    throw new IotApiError('InvalidRequestException', 'pageSize must be 1-250');
+  const offset = decodeMarker(input.marker);
+  const rows = ctx.db
+    .prepare(`SELECT target FROM policy_targets WHERE policy_name = ? ORDER BY target LIMIT ? OFFSET ?`)
+    .all(policyName, pageSize + 1, offset) as { target: string }[];
+  return {
+    targets: rows.slice(0, pageSize).map((r) => r.target),
+    ...(rows.length > pageSize ? { nextMarker: String(offset + pageSize) } : {}),
+  };
+}
+
+/** DeletePolicy: refused with DeleteConflictException while the policy is attached to any certificate. */
+export function deletePolicy(ctx: RegistryContext, policyName: string): void {
+  getPolicy(ctx, policyName);
+  const attached = ctx.db
+    .prepare(`SELECT COUNT(*) AS n FROM policy_targets WHERE policy_name = ?`)
+    .get(policyName) as { n: number };
+  if (attached.n > 0) {
+    throw new IotApiError(
+      'DeleteConflictException',
+      `policy ${policyName} is attached to ${attached.n} target(s); detach it first`,
+    );
+  }
+  ctx.db.prepare(`DELETE FROM policies WHERE policy_name = ?`).run(policyName);
 }
 
 export function listAttachedPolicies(

@@ -55,6 +55,7 @@ export class IotRegistry {
   describeCaCertificate = (id: string) => ca.describeCaCertificate(this.ctx, id);
   listCaCertificates = (input: Parameters<typeof ca.listCaCertificates>[1]) =>
     ca.listCaCertificates(this.ctx, input);
+  deleteCaCertificate = (id: string) => ca.deleteCaCertificate(this.ctx, id);
   activeCaPems = (): string[] => ca.activeCaRows(this.ctx).map((row) => row.pem);
 
   // Device certificates
@@ -79,6 +80,10 @@ export class IotRegistry {
   };
   updateCertificate = (id: string, status: string) => certs.updateCertificate(this.ctx, id, status);
   describeCertificate = (id: string) => certs.describeCertificate(this.ctx, id);
+  listCertificatesByCa = (caId: string, input: Parameters<typeof certs.listCertificatesByCa>[2]) =>
+    certs.listCertificatesByCa(this.ctx, caId, input);
+  deleteCertificate = (id: string, forceDelete: boolean) =>
+    certs.deleteCertificate(this.ctx, id, forceDelete);
   certificate = (id: string) => certs.getCertificateRow(this.ctx, id);
   caCertificate = (id: string) => ca.getCaRow(this.ctx, id);
 
@@ -93,12 +98,20 @@ export class IotRegistry {
   attachThingPrincipal = (name: string, principal: string) =>
     things.attachThingPrincipal(this.ctx, name, principal);
   listThingPrincipals = (name: string) => things.listThingPrincipals(this.ctx, name);
+  detachThingPrincipal = (name: string, principal: string) =>
+    things.detachThingPrincipal(this.ctx, name, principal);
+  listPrincipalThings = (principal: string, input: Parameters<typeof things.listPrincipalThings>[2]) =>
+    things.listPrincipalThings(this.ctx, principal, input);
   isThingAttached = (name: string, principal: string) => things.isThingAttached(this.ctx, name, principal);
 
   // Policies
   createPolicy = (name: string, document: string) => policies.createPolicy(this.ctx, name, document);
   getPolicy = (name: string) => policies.getPolicy(this.ctx, name);
   attachPolicy = (name: string, target: string) => policies.attachPolicy(this.ctx, name, target);
+  detachPolicy = (name: string, target: string) => policies.detachPolicy(this.ctx, name, target);
+  listTargetsForPolicy = (name: string, input: Parameters<typeof policies.listTargetsForPolicy>[2]) =>
+    policies.listTargetsForPolicy(this.ctx, name, input);
+  deletePolicy = (name: string) => policies.deletePolicy(this.ctx, name);
   listAttachedPolicies = (target: string, input: Parameters<typeof policies.listAttachedPolicies>[2]) =>
     policies.listAttachedPolicies(this.ctx, target, input);
   attachedPolicies = (target: string) => policies.attachedPolicies(this.ctx, target);

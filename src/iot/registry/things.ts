@@ -1,7 +1,8 @@
 /**
  * Things and their principals (API reference: CreateThing, DescribeThing, ListThings, DeleteThing,
- * AttachThingPrincipal, ListThingPrincipals). Thing names follow CreateThing's pattern; a thing with
- * principals attached cannot be deleted; DeleteThing honours expectedVersion.
+ * AttachThingPrincipal, ListThingPrincipals, DetachThingPrincipal, ListPrincipalThings). Thing names
+ * follow CreateThing's pattern; a thing with principals attached cannot be deleted; DeleteThing honours
+ * expectedVersion.
  */
 import { randomUUID } from 'node:crypto';
 import { assertDeviceId } from '../../contracts/device-id.js';
@@ -180,6 +181,42 @@ export function principalsOf(ctx: RegistryContext, thingName: string): string[] 
 export function listThingPrincipals(ctx: RegistryContext, thingName: string) {
   requireThing(ctx, thingName);
   return { principals: principalsOf(ctx, thingName) };
+}
+
+/** DetachThingPrincipal: the thing must exist; detaching a principal that is not attached succeeds. */
+export function detachThingPrincipal(ctx: RegistryContext, thingName: string, principal: string): void {
+  requireThing(ctx, thingName);
+  certificateIdOfArn(ctx, principal);
+  ctx.db
+    .prepare(`DELETE FROM thing_principals WHERE thing_name = ? AND principal = ?`)
+    .run(thingName, principal);
+}
+
+/** ListPrincipalThings: the names of the things a certificate is attached to, paged by maxResults (1-250). */
+export function listPrincipalThings(
+  ctx: RegistryContext,
+  principal: string,
+  input: { maxResults?: number | undefined; nextToken?: string | undefined },
+) {
+  const certificateId = certificateIdOfArn(ctx, principal);
+  if (
+    ctx.db.prepare(`SELECT 1 FROM certificates WHERE certificate_id = ?`).get(certificateId) === undefined
+  ) {
+    throw new IotApiError('ResourceNotFoundException', `principal ${principal} does not exist`);
+  }
+  const max = input.maxResults ?? 25;
+  if (!Number.isInteger(max) || max < 1 || max > 250)
+    throw new IotApiError('InvalidRequestException', 'maxResults must be 1-250');
+  const offset = decodeMarker(input.nextToken);
+  const rows = ctx.db
+    .prepare(
+      `SELECT thing_name FROM thing_principals WHERE principal = ? ORDER BY thing_name LIMIT ? OFFSET ?`,
+    )
+    .all(principal, max + 1, offset) as { thing_name: string }[];
+  return {
+    things: rows.slice(0, max).map((r) => r.thing_name),
+    ...(rows.length > max ? { nextToken: String(offset + max) } : {}),
+  };
 }
 
 export function isThingAttached(ctx: RegistryContext, thingName: string, principal: string): boolean {
