@@ -130,6 +130,74 @@ test('register-ca registers another operator CA with JITP, idempotently; --sni-o
   assert.match(own.stdout, /already registered/);
 });
 
+test('register-ca: a CA registered otherwise is refused with what differs; --update sets it; the mode cannot change', async (t) => {
+  const dir = await tempDir(t);
+  const { platform } = await startTestPlatform(t, join(dir, 'platform'));
+  const e = platform.endpoints;
+  const iot = new IoTClient(sdkOptions(e.iot, await readFile(e.caPath), e.credentials));
+  t.after(() => iot.destroy());
+  const ca = join(dir, 'ca');
+  await newCa(ca);
+  const registerCa = (...extra: string[]) =>
+    cli(['aws', 'register-ca', '--data-dir', ca, '--endpoints', platform.endpointsPath, ...extra]);
+  const first = await registerCa('--json');
+  assert.equal(first.code, 0, first.stderr);
+  const id = (JSON.parse(first.stdout) as JsonRegistration)['certificate id'];
+  const describe = () => iot.send(new DescribeCACertificateCommand({ certificateId: id }));
+  const jitpRole = `arn:aws:iam::${e.accountId}:role/camlink-jitp`;
+  const otherRole = `arn:aws:iam::${e.accountId}:role/other-provisioning`;
+
+  // Same request: exit 0, nothing changed.
+  assert.equal((await registerCa()).code, 0);
+
+  // Another certificate mode: refused, even with --update.
+  for (const extra of [[], ['--update']]) {
+    const mode = await registerCa('--sni-only', ...extra);
+    assert.equal(mode.code, 1);
+    assert.equal(errorCodeOf(mode), 'AWS_CA_DIFFERENT');
+    assert.match(mode.stderr, /certificate mode is DEFAULT, asked SNI_ONLY/);
+    assert.match(mode.stderr, /cannot change: run again with the registered mode \(without --sni-only\)/);
+  }
+
+  // Another JITP role: refused and left alone; --update sets it.
+  const role = await registerCa('--role-arn', otherRole);
+  assert.equal(errorCodeOf(role), 'AWS_CA_DIFFERENT');
+  assert.match(role.stderr, new RegExp(`the JITP role is ${jitpRole}, asked ${otherRole}; pass --update`));
+  assert.equal((await describe()).registrationConfig?.roleArn, jitpRole);
+  const updated = await registerCa('--role-arn', otherRole, '--update', '--json');
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.equal(
+    (JSON.parse(updated.stdout) as JsonRegistration).result,
+    'already registered, updated (UpdateCACertificate)',
+  );
+  assert.equal((await describe()).registrationConfig?.roleArn, otherRole);
+  assert.equal((await describe()).registrationConfig?.templateBody, JITP_TEMPLATE_BODY);
+
+  // INACTIVE: refused; --update activates it.
+  await iot.send(new UpdateCACertificateCommand({ certificateId: id, newStatus: 'INACTIVE' }));
+  const inactive = await registerCa('--role-arn', otherRole);
+  assert.equal(errorCodeOf(inactive), 'AWS_CA_DIFFERENT');
+  assert.match(inactive.stderr, /status is INACTIVE, asked ACTIVE/);
+  assert.equal((await registerCa('--role-arn', otherRole, '--update')).code, 0);
+  assert.equal((await describe()).certificateDescription?.status, 'ACTIVE');
+
+  // --no-jitp against a CA with auto-registration: refused; --update disables it.
+  const noJitp = await registerCa('--no-jitp');
+  assert.equal(errorCodeOf(noJitp), 'AWS_CA_DIFFERENT');
+  assert.match(noJitp.stderr, /auto-registration \(JITP\) is enabled, asked --no-jitp/);
+  assert.equal((await registerCa('--no-jitp', '--update')).code, 0);
+  assert.equal((await describe()).certificateDescription?.autoRegistrationStatus, 'DISABLE');
+
+  // And back: JITP asked of a CA without auto-registration.
+  const back = await registerCa();
+  assert.equal(errorCodeOf(back), 'AWS_CA_DIFFERENT');
+  assert.match(back.stderr, /auto-registration is DISABLE, asked ENABLE \(JITP\)/);
+  assert.equal((await registerCa('--update')).code, 0);
+  const final = await describe();
+  assert.equal(final.certificateDescription?.autoRegistrationStatus, 'ENABLE');
+  assert.equal(final.registrationConfig?.roleArn, jitpRole);
+});
+
 test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a deleted role alias fails it', async (t) => {
   const dir = await tempDir(t);
   const platformDir = join(dir, 'platform');

@@ -18,13 +18,21 @@ import { awsTargetOptions, resolveAwsTarget } from './aws-target.js';
 
 const ROLE_ARN = /^arn:aws(-cn)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+const RESULT_TEXT = {
+  registered: 'registered',
+  'already-registered': 'already registered (nothing changed)',
+  updated: 'already registered, updated (UpdateCACertificate)',
+} as const;
+
 const registerCaCommand = defineCommand({
   name: 'register-ca',
   summary: 'Register the operator CA of DATA_DIR with AWS IoT (ACTIVE, with JITP); idempotent.',
   description:
     'DEFAULT mode: GetRegistrationCode, a verification certificate (CN = code) signed by the CA, then\n' +
     'RegisterCACertificate. --sni-only registers without proof of possession (several accounts may\n' +
-    'register the CA; recommended in China). A CA this account already registered is reported (exit 0).\n' +
+    'register the CA; recommended in China). A CA this account already registered as asked is reported\n' +
+    '(exit 0); registered otherwise (INACTIVE, JITP off/on, another role or template) it is refused\n' +
+    '[AWS_CA_DIFFERENT] unless --update, which sets them; the certificate mode cannot change.\n' +
     'Against AWS, JITP needs --role-arn (a role with AWSIoTThingsRegistration); with --embedded or\n' +
     "--endpoints it defaults to the platform account's camlink-jitp role.",
   options: {
@@ -41,6 +49,10 @@ const registerCaCommand = defineCommand({
     'no-jitp': {
       type: 'boolean',
       description: 'no auto-registration and no provisioning template',
+    },
+    update: {
+      type: 'boolean',
+      description: 'a CA registered otherwise: set status, auto-registration and JITP config as asked',
     },
     json: jsonOption,
   },
@@ -76,10 +88,11 @@ const registerCaCommand = defineCommand({
         ca,
         mode: o['sni-only'] === true ? 'SNI_ONLY' : 'DEFAULT',
         jitpRoleArn: roleArn,
+        update: o.update === true,
         verificationCertificate: async (code) => (await createVerificationCert(pki, code, {})).pem,
       });
       printResult(ctx.io, o.json, {
-        result: registration.outcome === 'registered' ? 'registered' : 'already registered (nothing changed)',
+        result: RESULT_TEXT[registration.outcome],
         'CA certificate': ca.path,
         'certificate id': registration.certificateId,
         'certificate ARN': registration.certificateArn,
@@ -87,6 +100,7 @@ const registerCaCommand = defineCommand({
         'certificate mode': registration.certificateMode,
         'auto-registration': registration.autoRegistrationStatus,
         'JITP template': registration.jitpTemplate ? 'attached' : 'none',
+        'JITP role': registration.jitpRoleArn ?? 'none',
         region: target.region,
       });
     } finally {
