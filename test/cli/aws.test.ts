@@ -21,6 +21,7 @@ import { sdkOptions } from '../helpers/aws.js';
 import { cli, errorCodeOf } from '../helpers/cli.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
+import { writeFile } from 'node:fs/promises';
 
 interface JsonRegistration {
   result: string;
@@ -214,7 +215,10 @@ test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a de
   assert.match(ok.stdout, /^OK +device-policy +camlink-device for arn:aws:iot:/m);
   assert.match(ok.stdout, /^UNCHECKED +upload-rule +this IoT API does not serve GetTopicRule/m);
   assert.match(ok.stdout, /^OK +role-alias +camlink-camera -> arn:aws:iam::\d{12}:role\/camlink-camera/m);
-  assert.match(ok.stdout, /^UNCHECKED +bucket-cors +this object store does not implement bucket CORS/m);
+  assert.match(
+    ok.stdout,
+    /^UNCHECKED +bucket-cors +bucket camlink-media: this object store does not implement bucket CORS/m,
+  );
   assert.match(ok.stdout, /^OK +upload-queue +.* -> arn:aws:sqs:.*camlink-uploads-dlq after \d+ receives/m);
 
   const iot = new IoTClient(sdkOptions(e.iot, await readFile(e.caPath), e.credentials));
@@ -362,4 +366,65 @@ test('aws usage errors are one coded line, before any network call', async (t) =
   assert.equal(help.code, 0);
   assert.match(help.stdout, /register-ca/);
   assert.match(help.stdout, /doctor/);
+});
+
+test("doctor knows the target: the COS bucket with backend.presigner cos, the JITP role, the rule's queue", async (t) => {
+  const dir = await tempDir(t);
+  const platformDir = join(dir, 'platform');
+  const { platform } = await startTestPlatform(t, platformDir);
+  const e = platform.endpoints;
+  const doctor = async (...extra: string[]) => {
+    const run = await cli(['aws', 'doctor', '--data-dir', platformDir, '--embedded', '--json', ...extra]);
+    const checks = (JSON.parse(run.stdout) as JsonDoctor).checks;
+    return { run, byName: new Map(checks.map((c) => [c.check, c])) };
+  };
+
+  // COS: the bucket <bucket>-<appId> through COS's S3-compatible API (here the embedded store as
+  // backend.cos.endpoint), with the COS keys; not the S3 bucket.
+  const cosConfig = join(dir, 'cos.json');
+  await writeFile(
+    cosConfig,
+    JSON.stringify({
+      backend: {
+        presigner: 'cos',
+        cos: {
+          appId: '1250000000',
+          region: e.region, // the embedded store signs for its own region
+          secretId: e.credentials.accessKeyId,
+          secretKey: e.credentials.secretAccessKey,
+          endpoint: e.s3,
+        },
+      },
+    }),
+  );
+  const cos = await doctor('--config', cosConfig);
+  const cors = cos.byName.get('bucket-cors');
+  assert.match(cors?.detail ?? '', /COS bucket camlink-media-1250000000\b/, JSON.stringify(cors));
+  assert.ok(['UNCHECKED', 'MISSING'].includes(cors?.status ?? ''), JSON.stringify(cors));
+
+  // COS without keys: UNCHECKED with the reason, S3 is not asked.
+  const noKeys = join(dir, 'cos-no-keys.json');
+  await writeFile(noKeys, JSON.stringify({ backend: { presigner: 'cos' } }));
+  const unchecked = (await doctor('--config', noKeys)).byName.get('bucket-cors');
+  assert.equal(unchecked?.status, 'UNCHECKED');
+  assert.match(unchecked?.detail ?? '', /backend\.presigner is cos but backend\.cos .* is not configured/);
+
+  // The CA's JITP role: any by default (reported), the given one with --jitp-role-arn.
+  const role = `arn:aws:iam::${e.accountId}:role/camlink-jitp`;
+  const ok = await doctor('--jitp-role-arn', role);
+  assert.equal(ok.byName.get('ca-registration')?.status, 'OK');
+  assert.match(
+    ok.byName.get('ca-registration')?.detail ?? '',
+    new RegExp(`\\(DEFAULT mode\\).*role ${role}$`),
+  );
+  const other = `arn:aws:iam::${e.accountId}:role/someone-else`;
+  const wrong = await doctor('--jitp-role-arn', other);
+  assert.equal(wrong.run.code, 1);
+  assert.equal(wrong.byName.get('ca-registration')?.status, 'DIFFERENT');
+  assert.match(
+    wrong.byName.get('ca-registration')?.detail ?? '',
+    new RegExp(`the JITP role is ${role}, not ${other}`),
+  );
+  const usage = await cli(['aws', 'doctor', '--data-dir', platformDir, '--embedded', '--jitp-role-arn', 'x']);
+  assert.equal(errorCodeOf(usage), 'CLI_USAGE');
 });

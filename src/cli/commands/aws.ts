@@ -113,9 +113,10 @@ const doctorCommand = defineCommand({
   name: 'doctor',
   summary: 'Check an AWS (or embedded) deployment against the repository contracts, one line per check.',
   description:
-    'Checks: the iot:Data-ATS endpoint, the operator CA (ACTIVE, auto-registration, JITP template), the\n' +
-    'device policy document, the upload topic rule, the camera role alias, the media bucket CORS (PUT)\n' +
-    'and the upload queue (redrive policy). Each is OK, MISSING, DIFFERENT, UNCHECKED (with the reason)\n' +
+    'Checks: the iot:Data-ATS endpoint, the operator CA (ACTIVE, auto-registration, JITP template and\n' +
+    'role), the device policy document, the upload topic rule (into the upload queue), the camera role\n' +
+    'alias, the media bucket CORS (PUT; the COS bucket with backend.presigner cos) and the upload queue\n' +
+    '(redrive policy). Each is OK, MISSING, DIFFERENT, UNCHECKED (with the reason)\n' +
     'or ERROR; exits 1 [AWS_CHECK_FAILED] when any is MISSING, DIFFERENT or ERROR.',
   options: {
     ...awsTargetOptions,
@@ -131,10 +132,19 @@ const doctorCommand = defineCommand({
     },
     's3-endpoint': { type: 'string', valueName: 'URL', description: 'S3 endpoint override' },
     'sqs-endpoint': { type: 'string', valueName: 'URL', description: 'SQS endpoint override' },
+    'jitp-role-arn': {
+      type: 'string',
+      valueName: 'ARN',
+      description: "the JITP role the CA's registration config must name (default: any)",
+    },
     json: jsonOption,
   },
   async run(ctx) {
     const o = ctx.options;
+    const jitpRole = o['jitp-role-arn'];
+    if (jitpRole !== undefined && !ROLE_ARN.test(jitpRole)) {
+      throw new CamlinkError('CLI_USAGE', `--jitp-role-arn must be an IAM role ARN (got "${jitpRole}")`);
+    }
     const { config, pki } = contextOf(ctx);
     const target = await resolveAwsTarget(o, config, ctx.io.env, {
       s3Endpoint: o['s3-endpoint'],
@@ -150,7 +160,15 @@ const doctorCommand = defineCommand({
     const clients = createAwsClients(target);
     let results: CheckResult[];
     try {
-      results = await runDoctor({ target, clients, ca, bucket: o.bucket ?? config.backend.uploads.bucket });
+      results = await runDoctor({
+        target,
+        clients,
+        ca,
+        bucket: o.bucket ?? config.backend.uploads.bucket,
+        presigner: config.backend.presigner,
+        cos: config.backend.cos,
+        jitpRoleArn: o['jitp-role-arn'],
+      });
     } finally {
       clients.destroy();
     }
