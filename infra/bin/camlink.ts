@@ -1,7 +1,7 @@
 /**
  * The CDK app: `cd infra && npx cdk synth [-c region=cn-north-1]`. Synth runs offline (no lookups, no
  * credentials); settings come from context (lib/context.ts). A refused setting (a bad context value,
- * a custom domain in China without `icpFiled`) ends synth with one line on stderr.
+ * a custom domain in China, a video region without KVS) ends synth with one line on stderr.
  */
 import { App } from 'aws-cdk-lib';
 import { CamlinkStack } from '../lib/camlink-stack.js';

@@ -1,7 +1,8 @@
 /**
  * camlink's cloud side in one stack: media bucket, upload queue, IoT policies/rule/roles, the
- * backend's role, the video grants and, optionally, a custom data domain. The same code synthesizes
- * for AWS global and AWS China; the region decides the partition (see arn-scope.ts).
+ * backend's role, the video region and, optionally, a custom data domain. The same code synthesizes
+ * for AWS global and AWS China; the region decides the partition (see arn-scope.ts). Per-region
+ * decisions (docs/infra.md): no custom domain in China, video streams in a region with KVS or off.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,30 +35,51 @@ export interface CamlinkStackProps extends StackProps {
    * @default the account (iam.AccountRootPrincipal)
    */
   readonly backendAssumedBy?: iam.IPrincipal;
+  /**
+   * Camera video (Kinesis Video Streams): false leaves every KVS permission out.
+   * @default true
+   */
+  readonly video?: boolean;
+  /**
+   * The region of the camera video streams (same partition; must offer KVS, see video.ts).
+   * @default the stack's region
+   */
+  readonly videoRegion?: string;
 }
 
 export class CamlinkStack extends Stack {
   readonly media: CamlinkMediaBucket;
   readonly uploads: CamlinkUploadQueue;
   readonly iot: CamlinkIot;
-  readonly video: CamlinkVideo;
+  /** undefined when video is off. */
+  readonly video: CamlinkVideo | undefined;
   readonly backend: CamlinkBackendAccess;
   readonly domain: CamlinkCustomDomain | undefined;
 
   constructor(scope: Construct, id: string, props: CamlinkStackProps = {}) {
     super(scope, id, props);
+    if (props.video === false && props.videoRegion !== undefined) {
+      throw new Error('videoRegion and video=false exclude each other');
+    }
+    this.video =
+      props.video === false
+        ? undefined
+        : new CamlinkVideo(
+            this,
+            'Video',
+            props.videoRegion === undefined ? {} : { region: props.videoRegion },
+          );
     this.media = new CamlinkMediaBucket(this, 'Media', props.mediaBucket);
     this.uploads = new CamlinkUploadQueue(this, 'Uploads', props.uploadQueue);
     this.iot = new CamlinkIot(this, 'Iot', {
       uploadQueue: this.uploads.queue,
       deadLetterQueue: this.uploads.deadLetterQueue,
       mediaBucketName: this.media.bucketName,
+      videoRegion: this.video?.region,
     });
-    this.video = new CamlinkVideo(this, 'Video');
     this.backend = new CamlinkBackendAccess(this, 'Backend', {
-      mediaBucket: this.media.bucket,
-      uploadQueue: this.uploads.queue,
-      video: this.video,
+      mediaBucketName: this.media.bucketName,
+      videoRegion: this.video?.region,
       ...(props.backendAssumedBy === undefined ? {} : { assumedBy: props.backendAssumedBy }),
     });
     this.domain =
@@ -85,6 +107,12 @@ export class CamlinkStack extends Stack {
       description: 'The role the backend runs as',
       value: this.backend.role.roleArn,
     });
+    if (this.video !== undefined) {
+      new CfnOutput(this, 'VideoRegion', {
+        description: 'config backend.video.region; the region cameras stream video to',
+        value: this.video.region,
+      });
+    }
     if (props.customDomain !== undefined) {
       new CfnOutput(this, 'CustomDomainName', {
         description: 'MQTT data endpoint custom domain (devices send it as SNI)',

@@ -11,8 +11,12 @@
  * | corsOrigins | comma-separated browser origins for the media bucket | * |
  * | expirationDays | delete media after this many days | keep |
  * | domainName, hostedZoneId, zoneName, iotEndpoint | custom data domain (all four, or none) | none |
- * | icpFiled | `true` once an ICP recordal covers the custom domain (aws-cn only) | false |
+ * | icpFiled | accepted for old command lines; enables nothing (no custom domain in aws-cn) | false |
+ * | video | `false`: no Kinesis Video Streams permission anywhere | true |
+ * | videoRegion | region of the camera video streams (must offer KVS) | the stack region |
+ * | backendAssumedBy | IAM principal ARN allowed to assume the backend role | the account root |
  */
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Node } from 'constructs';
 import type { CamlinkStackProps } from './camlink-stack.js';
 
@@ -35,6 +39,28 @@ function flag(node: Node, key: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   throw new Error(`context ${key} must be true or false, got "${value}"`);
+}
+
+/** An IAM principal ARN: the account root, a role or a user, in the stack's partition. */
+const PRINCIPAL_ARN =
+  /^arn:(aws|aws-cn):iam::\d{12}:(root|role\/[\w+=,.@/-]{1,512}|user\/[\w+=,.@/-]{1,512})$/;
+
+function principalArn(node: Node, region: string): string | undefined {
+  const arn = text(node, 'backendAssumedBy');
+  if (arn === undefined) return undefined;
+  const match = PRINCIPAL_ARN.exec(arn);
+  if (match === null) {
+    throw new Error(
+      `context backendAssumedBy must be an IAM role, user or account root ARN (arn:aws:iam::<account>:role/<name>), got "${arn}"`,
+    );
+  }
+  const partition = region.startsWith('cn-') ? 'aws-cn' : 'aws';
+  if (match[1] !== partition) {
+    throw new Error(
+      `context backendAssumedBy ${arn} is not in the ${partition} partition of region ${region}`,
+    );
+  }
+  return arn;
 }
 
 /** The stack name and props the app builds from context and the CLI's environment. */
@@ -66,6 +92,18 @@ export function camlinkStackSettings(
     const missing = domain.filter(([, value]) => value === undefined).map(([key]) => key);
     throw new Error(`a custom domain needs ${DOMAIN_KEYS.join(', ')}; missing ${missing.join(', ')}`);
   }
+  // Parsed for old command lines; a custom domain is refused in aws-cn whatever its value (domain.ts).
+  const icpFiled = flag(node, 'icpFiled');
+  const video = text(node, 'video') === undefined ? true : flag(node, 'video');
+  const videoRegion = text(node, 'videoRegion');
+  if (videoRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(videoRegion)) {
+    throw new Error(`context videoRegion "${videoRegion}" is not an AWS region name`);
+  }
+  if (!video && videoRegion !== undefined) {
+    throw new Error('context videoRegion and video=false exclude each other');
+  }
+  const assumedBy = principalArn(node, region);
+
   const value = (key: (typeof DOMAIN_KEYS)[number]): string => domain.find(([k]) => k === key)?.[1] ?? '';
 
   return {
@@ -79,6 +117,9 @@ export function camlinkStackSettings(
         ...(cors === undefined ? {} : { corsAllowedOrigins: cors.split(',').map((o) => o.trim()) }),
         ...(expirationDays === undefined ? {} : { expirationDays }),
       },
+      ...(video ? {} : { video: false }),
+      ...(videoRegion === undefined ? {} : { videoRegion }),
+      ...(assumedBy === undefined ? {} : { backendAssumedBy: new iam.ArnPrincipal(assumedBy) }),
       ...(given.length === 0
         ? {}
         : {
@@ -87,7 +128,7 @@ export function camlinkStackSettings(
               hostedZoneId: value('hostedZoneId'),
               zoneName: value('zoneName'),
               iotEndpoint: value('iotEndpoint'),
-              icpFiled: flag(node, 'icpFiled'),
+              icpFiled,
             },
           }),
     },

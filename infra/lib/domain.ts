@@ -4,10 +4,10 @@
  * serving it, and a CNAME from the domain to the account's iot:Data-ATS endpoint. Cameras must then
  * send the custom domain as SNI.
  *
- * AWS China (1.13): serving your own domain in mainland China requires an ICP recordal, and the China
- * IoT guide lists configurable endpoints as unsupported. The construct refuses an aws-cn region unless
- * the operator states the ICP filing is done (`icpFiled`); the AWS-owned amazonaws.com.cn endpoint
- * needs neither.
+ * AWS China (1.13): the China IoT feature page lists "Configurable endpoints" (custom domains, domain
+ * configurations) as not supported, so the construct refuses any aws-cn region outright, whatever the
+ * ICP status (`icpFiled` is still accepted and ignored, so old command lines parse). Devices in China
+ * use the AWS-owned <prefix>.ats.iot.cn-north-1.amazonaws.com.cn endpoint.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -16,10 +16,10 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { isChinaRegion } from './arn-scope.js';
 
-export const ICP_REQUIRED_MESSAGE =
-  'a custom IoT domain in AWS China requires an ICP recordal (https://www.amazonaws.cn/en/support/icp/) ' +
-  'and configurable endpoints may not be available there; file the ICP recordal first and pass ' +
-  '`-c icpFiled=true`, or leave domainName unset and use the amazonaws.com.cn endpoint';
+export const CHINA_CUSTOM_DOMAIN_MESSAGE =
+  'AWS IoT in China does not support configurable endpoints, so a custom data domain cannot be served ' +
+  'there (an ICP recordal does not change that: -c icpFiled=true no longer enables anything in China); ' +
+  'leave domainName unset and use the amazonaws.com.cn endpoint';
 
 export interface CamlinkCustomDomainProps {
   /** The custom domain cameras connect to, e.g. iot.example.com. */
@@ -34,8 +34,9 @@ export interface CamlinkCustomDomainProps {
    */
   readonly iotEndpoint: string;
   /**
-   * The operator confirms an ICP recordal covers the domain (only consulted in aws-cn regions).
-   * @default false
+   * Ignored: it used to enable a custom domain in aws-cn, which AWS China does not support. Kept so
+   * older callers compile.
+   * @deprecated a custom domain is refused in aws-cn whatever its value
    */
   readonly icpFiled?: boolean;
   /**
@@ -53,9 +54,7 @@ export class CamlinkCustomDomain extends Construct {
   constructor(scope: Construct, id: string, props: CamlinkCustomDomainProps) {
     super(scope, id);
     const region = Stack.of(this).region;
-    if (isChinaRegion(region) && props.icpFiled !== true) {
-      throw new Error(`${region}: ${ICP_REQUIRED_MESSAGE}`);
-    }
+    if (isChinaRegion(region)) throw new Error(`${region}: ${CHINA_CUSTOM_DOMAIN_MESSAGE}`);
     const name = props.domainConfigurationName ?? 'camlink-data';
     if (name.startsWith('IoT:')) {
       throw new Error(`domain configuration names starting with "IoT:" are reserved: ${name}`);

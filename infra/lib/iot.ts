@@ -3,8 +3,14 @@
  * enforces): the device and backend policies, the JITP provisioning role, the upload topic rule to the
  * queue (reference/aws-iot-peers.md 1.4, 1.8), and the camera role behind the credentials provider's
  * role alias (1.9). Policies are rendered for the stack's partition, region and account.
+ *
+ * Trust: the roles AWS IoT assumes (JITP, the topic rule) accept iot.amazonaws.com only for this
+ * account's IoT resources (aws:SourceAccount, aws:SourceArn; AWS IoT guide "Cross-service confused
+ * deputy prevention" and "Granting an AWS IoT rule the access it requires"). The camera role trusts
+ * credentials.iot.amazonaws.com without such a condition: AWS documents none for the credentials
+ * provider, and a condition on a key the service does not populate would refuse every camera.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as iot from 'aws-cdk-lib/aws-iot';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -19,6 +25,7 @@ import {
   cameraRolePolicy,
 } from '../../src/contracts/camera-role.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../../src/contracts/upload-rule.js';
+import type { PolicyDocument } from '../../src/iot/policy/document.js';
 import { policyJson, stackArnScope } from './arn-scope.js';
 
 /** The rules-engine SQL version the rule is written for (reference/aws-iot-peers.md 1.8). */
@@ -40,6 +47,11 @@ export interface CamlinkIotProps {
   /** The media bucket's name; the camera role may write under devices/<thing>/ in it. */
   readonly mediaBucketName: string;
   /**
+   * The region of the camera video streams (the camera role's KVS grant names it); undefined: video
+   * is off and the camera role has no KVS permission.
+   */
+  readonly videoRegion: string | undefined;
+  /**
    * Thing type for cameras.
    * @default 'camlink-camera'
    */
@@ -58,6 +70,28 @@ function roleNameOf(arn: string): string {
   return name;
 }
 
+/**
+ * The camera role's permission policy with its KVS statement in the video region, or without KVS. In
+ * camera-role-policy.json {{region}} appears in the KVS stream ARN only (S3 ARNs carry no region), so
+ * rendering it for the video region moves exactly the video grant.
+ */
+function cameraPolicyFor(
+  scope: ReturnType<typeof stackArnScope>,
+  mediaBucketName: string,
+  videoRegion: string | undefined,
+): PolicyDocument {
+  const document = cameraRolePolicy({ ...scope, region: videoRegion ?? scope.region }, mediaBucketName);
+  if (videoRegion !== undefined) return document;
+  const isVideo = (action: string) => action.startsWith('kinesisvideo:');
+  return {
+    ...document,
+    statements: document.statements.filter((s) => {
+      const actions = typeof s.Action === 'string' ? [s.Action] : s.Action;
+      return !actions.every(isVideo);
+    }),
+  };
+}
+
 export class CamlinkIot extends Construct {
   readonly devicePolicy: iot.CfnPolicy;
   readonly backendPolicy: iot.CfnPolicy;
@@ -74,6 +108,16 @@ export class CamlinkIot extends Construct {
   constructor(scope: Construct, id: string, props: CamlinkIotProps) {
     super(scope, id);
     const arnScope = stackArnScope(this);
+    const stack = Stack.of(this);
+    const iotSource = (resource: string) =>
+      new iam.ServicePrincipal(IOT_SERVICE_PRINCIPAL, {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${arnScope.partition}:iot:${arnScope.region}:${stack.account}:${resource}`,
+          },
+        },
+      });
 
     this.devicePolicy = new iot.CfnPolicy(this, 'DevicePolicy', {
       policyName: DEVICE_POLICY_NAME,
@@ -92,7 +136,8 @@ export class CamlinkIot extends Construct {
     this.jitpRole = new iam.Role(this, 'JitpRole', {
       roleName: roleNameOf(jitpRoleArn(arnScope.partition, arnScope.account)),
       description: 'Assumed by AWS IoT just-in-time provisioning to create camlink things',
-      assumedBy: new iam.ServicePrincipal(IOT_SERVICE_PRINCIPAL),
+      // JITP runs in the account's IoT; the guide's general form covers any IoT resource of it.
+      assumedBy: iotSource('*'),
       managedPolicies: [
         // fromAwsManagedPolicyName would write ${AWS::Partition}; the literal keeps the template readable.
         iam.ManagedPolicy.fromManagedPolicyArn(
@@ -105,7 +150,7 @@ export class CamlinkIot extends Construct {
 
     this.ruleRole = new iam.Role(this, 'UploadRuleRole', {
       description: `Lets the ${UPLOAD_RULE_NAME} topic rule send to the upload queue and its DLQ`,
-      assumedBy: new iam.ServicePrincipal(IOT_SERVICE_PRINCIPAL),
+      assumedBy: iotSource(`rule/${UPLOAD_RULE_NAME}`),
     });
     props.uploadQueue.grant(this.ruleRole, 'sqs:SendMessage');
     props.deadLetterQueue.grant(this.ruleRole, 'sqs:SendMessage');
@@ -151,7 +196,7 @@ export class CamlinkIot extends Construct {
       maxSessionDuration: Duration.seconds(Math.max(3600, credentialSeconds)),
       inlinePolicies: {
         [CAMERA_ROLE_NAME]: iam.PolicyDocument.fromJson(
-          policyJson(cameraRolePolicy(arnScope, props.mediaBucketName)),
+          policyJson(cameraPolicyFor(arnScope, props.mediaBucketName, props.videoRegion)),
         ),
       },
     });

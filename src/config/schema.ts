@@ -388,6 +388,14 @@ export const backendConfigSchema = z.strictObject({
       retentionHours: z.number().int().min(1).max(87_600).default(24),
       /** How long an HLS session URL works (KVS: 300-43200 s). */
       hlsExpiresSeconds: z.number().int().min(300).max(43_200).default(300),
+      /**
+       * Region of the camera streams (the CDK output VideoRegion) when it is not the backend's own,
+       * e.g. cn-north-1 for a Ningxia deployment (no KVS in cn-northwest-1). Unset: the backend's region.
+       */
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/, 'not an AWS region name')
+        .optional(),
     })
     .prefault({}),
   reconciler: z

@@ -250,6 +250,12 @@ export const errorRegistry = {
     retryable: true,
     summary: 'A call to an AWS-compatible service (S3, SQS, IoT) failed.',
   },
+  AWS_CA_DIFFERENT: {
+    status: 409,
+    retryable: false,
+    summary:
+      '`camlink aws register-ca`: the CA is already registered with other settings than asked; the message says which and how to fix them.',
+  },
   AWS_REQUEST_REFUSED: {
     status: 400,
     retryable: false,

@@ -21,6 +21,7 @@ import { sdkOptions } from '../helpers/aws.js';
 import { cli, errorCodeOf } from '../helpers/cli.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
+import { writeFile } from 'node:fs/promises';
 
 interface JsonRegistration {
   result: string;
@@ -130,6 +131,74 @@ test('register-ca registers another operator CA with JITP, idempotently; --sni-o
   assert.match(own.stdout, /already registered/);
 });
 
+test('register-ca: a CA registered otherwise is refused with what differs; --update sets it; the mode cannot change', async (t) => {
+  const dir = await tempDir(t);
+  const { platform } = await startTestPlatform(t, join(dir, 'platform'));
+  const e = platform.endpoints;
+  const iot = new IoTClient(sdkOptions(e.iot, await readFile(e.caPath), e.credentials));
+  t.after(() => iot.destroy());
+  const ca = join(dir, 'ca');
+  await newCa(ca);
+  const registerCa = (...extra: string[]) =>
+    cli(['aws', 'register-ca', '--data-dir', ca, '--endpoints', platform.endpointsPath, ...extra]);
+  const first = await registerCa('--json');
+  assert.equal(first.code, 0, first.stderr);
+  const id = (JSON.parse(first.stdout) as JsonRegistration)['certificate id'];
+  const describe = () => iot.send(new DescribeCACertificateCommand({ certificateId: id }));
+  const jitpRole = `arn:aws:iam::${e.accountId}:role/camlink-jitp`;
+  const otherRole = `arn:aws:iam::${e.accountId}:role/other-provisioning`;
+
+  // Same request: exit 0, nothing changed.
+  assert.equal((await registerCa()).code, 0);
+
+  // Another certificate mode: refused, even with --update.
+  for (const extra of [[], ['--update']]) {
+    const mode = await registerCa('--sni-only', ...extra);
+    assert.equal(mode.code, 1);
+    assert.equal(errorCodeOf(mode), 'AWS_CA_DIFFERENT');
+    assert.match(mode.stderr, /certificate mode is DEFAULT, asked SNI_ONLY/);
+    assert.match(mode.stderr, /cannot change: run again with the registered mode \(without --sni-only\)/);
+  }
+
+  // Another JITP role: refused and left alone; --update sets it.
+  const role = await registerCa('--role-arn', otherRole);
+  assert.equal(errorCodeOf(role), 'AWS_CA_DIFFERENT');
+  assert.match(role.stderr, new RegExp(`the JITP role is ${jitpRole}, asked ${otherRole}; pass --update`));
+  assert.equal((await describe()).registrationConfig?.roleArn, jitpRole);
+  const updated = await registerCa('--role-arn', otherRole, '--update', '--json');
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.equal(
+    (JSON.parse(updated.stdout) as JsonRegistration).result,
+    'already registered, updated (UpdateCACertificate)',
+  );
+  assert.equal((await describe()).registrationConfig?.roleArn, otherRole);
+  assert.equal((await describe()).registrationConfig?.templateBody, JITP_TEMPLATE_BODY);
+
+  // INACTIVE: refused; --update activates it.
+  await iot.send(new UpdateCACertificateCommand({ certificateId: id, newStatus: 'INACTIVE' }));
+  const inactive = await registerCa('--role-arn', otherRole);
+  assert.equal(errorCodeOf(inactive), 'AWS_CA_DIFFERENT');
+  assert.match(inactive.stderr, /status is INACTIVE, asked ACTIVE/);
+  assert.equal((await registerCa('--role-arn', otherRole, '--update')).code, 0);
+  assert.equal((await describe()).certificateDescription?.status, 'ACTIVE');
+
+  // --no-jitp against a CA with auto-registration: refused; --update disables it.
+  const noJitp = await registerCa('--no-jitp');
+  assert.equal(errorCodeOf(noJitp), 'AWS_CA_DIFFERENT');
+  assert.match(noJitp.stderr, /auto-registration \(JITP\) is enabled, asked --no-jitp/);
+  assert.equal((await registerCa('--no-jitp', '--update')).code, 0);
+  assert.equal((await describe()).certificateDescription?.autoRegistrationStatus, 'DISABLE');
+
+  // And back: JITP asked of a CA without auto-registration.
+  const back = await registerCa();
+  assert.equal(errorCodeOf(back), 'AWS_CA_DIFFERENT');
+  assert.match(back.stderr, /auto-registration is DISABLE, asked ENABLE \(JITP\)/);
+  assert.equal((await registerCa('--update')).code, 0);
+  const final = await describe();
+  assert.equal(final.certificateDescription?.autoRegistrationStatus, 'ENABLE');
+  assert.equal(final.registrationConfig?.roleArn, jitpRole);
+});
+
 test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a deleted role alias fails it', async (t) => {
   const dir = await tempDir(t);
   const platformDir = join(dir, 'platform');
@@ -146,7 +215,10 @@ test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a de
   assert.match(ok.stdout, /^OK +device-policy +camlink-device for arn:aws:iot:/m);
   assert.match(ok.stdout, /^UNCHECKED +upload-rule +this IoT API does not serve GetTopicRule/m);
   assert.match(ok.stdout, /^OK +role-alias +camlink-camera -> arn:aws:iam::\d{12}:role\/camlink-camera/m);
-  assert.match(ok.stdout, /^UNCHECKED +bucket-cors +this object store does not implement bucket CORS/m);
+  assert.match(
+    ok.stdout,
+    /^UNCHECKED +bucket-cors +bucket camlink-media: this object store does not implement bucket CORS/m,
+  );
   assert.match(ok.stdout, /^OK +upload-queue +.* -> arn:aws:sqs:.*camlink-uploads-dlq after \d+ receives/m);
 
   const iot = new IoTClient(sdkOptions(e.iot, await readFile(e.caPath), e.credentials));
@@ -294,4 +366,65 @@ test('aws usage errors are one coded line, before any network call', async (t) =
   assert.equal(help.code, 0);
   assert.match(help.stdout, /register-ca/);
   assert.match(help.stdout, /doctor/);
+});
+
+test("doctor knows the target: the COS bucket with backend.presigner cos, the JITP role, the rule's queue", async (t) => {
+  const dir = await tempDir(t);
+  const platformDir = join(dir, 'platform');
+  const { platform } = await startTestPlatform(t, platformDir);
+  const e = platform.endpoints;
+  const doctor = async (...extra: string[]) => {
+    const run = await cli(['aws', 'doctor', '--data-dir', platformDir, '--embedded', '--json', ...extra]);
+    const checks = (JSON.parse(run.stdout) as JsonDoctor).checks;
+    return { run, byName: new Map(checks.map((c) => [c.check, c])) };
+  };
+
+  // COS: the bucket <bucket>-<appId> through COS's S3-compatible API (here the embedded store as
+  // backend.cos.endpoint), with the COS keys; not the S3 bucket.
+  const cosConfig = join(dir, 'cos.json');
+  await writeFile(
+    cosConfig,
+    JSON.stringify({
+      backend: {
+        presigner: 'cos',
+        cos: {
+          appId: '1250000000',
+          region: e.region, // the embedded store signs for its own region
+          secretId: e.credentials.accessKeyId,
+          secretKey: e.credentials.secretAccessKey,
+          endpoint: e.s3,
+        },
+      },
+    }),
+  );
+  const cos = await doctor('--config', cosConfig);
+  const cors = cos.byName.get('bucket-cors');
+  assert.match(cors?.detail ?? '', /COS bucket camlink-media-1250000000\b/, JSON.stringify(cors));
+  assert.ok(['UNCHECKED', 'MISSING'].includes(cors?.status ?? ''), JSON.stringify(cors));
+
+  // COS without keys: UNCHECKED with the reason, S3 is not asked.
+  const noKeys = join(dir, 'cos-no-keys.json');
+  await writeFile(noKeys, JSON.stringify({ backend: { presigner: 'cos' } }));
+  const unchecked = (await doctor('--config', noKeys)).byName.get('bucket-cors');
+  assert.equal(unchecked?.status, 'UNCHECKED');
+  assert.match(unchecked?.detail ?? '', /backend\.presigner is cos but backend\.cos .* is not configured/);
+
+  // The CA's JITP role: any by default (reported), the given one with --jitp-role-arn.
+  const role = `arn:aws:iam::${e.accountId}:role/camlink-jitp`;
+  const ok = await doctor('--jitp-role-arn', role);
+  assert.equal(ok.byName.get('ca-registration')?.status, 'OK');
+  assert.match(
+    ok.byName.get('ca-registration')?.detail ?? '',
+    new RegExp(`\\(DEFAULT mode\\).*role ${role}$`),
+  );
+  const other = `arn:aws:iam::${e.accountId}:role/someone-else`;
+  const wrong = await doctor('--jitp-role-arn', other);
+  assert.equal(wrong.run.code, 1);
+  assert.equal(wrong.byName.get('ca-registration')?.status, 'DIFFERENT');
+  assert.match(
+    wrong.byName.get('ca-registration')?.detail ?? '',
+    new RegExp(`the JITP role is ${role}, not ${other}`),
+  );
+  const usage = await cli(['aws', 'doctor', '--data-dir', platformDir, '--embedded', '--jitp-role-arn', 'x']);
+  assert.equal(errorCodeOf(usage), 'CLI_USAGE');
 });

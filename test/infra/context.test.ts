@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { App } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { camlinkStackSettings, DEFAULT_REGION } from '../../infra/lib/context.js';
 
 const settings = (context: Record<string, string>, env: NodeJS.ProcessEnv = {}) =>
@@ -58,7 +59,36 @@ describe('camlinkStackSettings', () => {
     });
   });
 
+  test('video, videoRegion and backendAssumedBy', () => {
+    assert.equal(settings({}).props.video, undefined);
+    assert.equal(settings({ video: 'false' }).props.video, false);
+    assert.equal(
+      settings({ region: 'cn-northwest-1', videoRegion: 'cn-north-1' }).props.videoRegion,
+      'cn-north-1',
+    );
+    const arn = 'arn:aws-cn:iam::111122223333:role/camlink-backend-task';
+    const principal = settings({ region: 'cn-north-1', backendAssumedBy: arn }).props.backendAssumedBy;
+    assert.ok(principal instanceof iam.ArnPrincipal);
+    assert.equal(principal.arn, arn);
+    assert.equal(settings({}).props.backendAssumedBy, undefined);
+  });
+
+  test('icpFiled still parses (old command lines) but enables nothing by itself', () => {
+    assert.equal(settings({ icpFiled: 'true' }).props.customDomain, undefined);
+  });
+
   test('refusals', () => {
+    assert.throws(() => settings({ videoRegion: 'beijing' }), /videoRegion "beijing" is not an AWS region/);
+    assert.throws(() => settings({ video: 'no' }), /video must be true or false/);
+    assert.throws(() => settings({ video: 'false', videoRegion: 'us-east-1' }), /exclude each other/);
+    assert.throws(
+      () => settings({ backendAssumedBy: 'ecs-tasks.amazonaws.com' }),
+      /IAM role, user or account root ARN/,
+    );
+    assert.throws(
+      () => settings({ region: 'cn-north-1', backendAssumedBy: 'arn:aws:iam::111122223333:root' }),
+      /not in the aws-cn partition/,
+    );
     assert.throws(() => settings({ region: 'tokyo' }), /not an AWS region name/);
     assert.throws(() => settings({ account: '12345' }), /12-digit/);
     assert.throws(() => settings({ expirationDays: 'soon' }), /whole number/);

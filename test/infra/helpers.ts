@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CamlinkStack, type CamlinkStackProps } from '../../infra/lib/camlink-stack.js';
 
 export const ACCOUNT = '123456789012';
@@ -65,4 +65,24 @@ export function statementsOf(document: unknown): Statement[] {
 
 export function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** The backend role: the one role trusted by an AWS (account or ARN) principal. */
+export function backendRole(template: Template): [string, CfnResource] {
+  return only(template, 'AWS::IAM::Role', {
+    AssumeRolePolicyDocument: Match.objectLike({
+      Statement: [Match.objectLike({ Principal: { AWS: Match.anyValue() } })],
+    }),
+  });
+}
+
+/** A policy as sorted "action resource" pairs: its meaning, whatever CDK merged or reordered. */
+export function grantsOf(document: unknown): string[] {
+  const pairs = statementsOf(document).flatMap((s) => {
+    const resources = Array.isArray(s.Resource) ? (s.Resource as unknown[]) : [s.Resource];
+    return actionsOf(s).flatMap((a) =>
+      resources.map((r) => `${a} ${typeof r === 'string' ? r : JSON.stringify(r)}`),
+    );
+  });
+  return [...new Set(pairs)].sort();
 }

@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Match } from 'aws-cdk-lib/assertions';
 import { renderPolicyTemplate, type ArnScope } from '../../src/iot/policy/arn.js';
 import { DEVICE_POLICY_NAME, devicePolicyTemplate } from '../../src/contracts/device-policy.js';
@@ -23,13 +24,17 @@ import {
   cameraRolePolicyTemplate,
 } from '../../src/contracts/camera-role.js';
 import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../../src/contracts/upload-queue.js';
-import { ICP_REQUIRED_MESSAGE } from '../../infra/lib/domain.js';
+import { CHINA_CUSTOM_DOMAIN_MESSAGE } from '../../infra/lib/domain.js';
+import { backendRolePolicy } from '../../src/contracts/backend-role.js';
+import { policyJson } from '../../infra/lib/arn-scope.js';
 import {
   ACCOUNT,
   CHINA_REGION,
   GLOBAL_REGION,
   actionsOf,
+  backendRole,
   buildStack,
+  grantsOf,
   only,
   statementsOf,
   synth,
@@ -96,11 +101,32 @@ for (const scope of partitions) {
         resources.sort(),
         [queueId, dlqId].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })).sort(),
       );
-      template.hasResourceProperties('AWS::IAM::Role', {
-        AssumeRolePolicyDocument: {
+      // Only this account's upload rule may make IoT assume the role (confused deputy).
+      const [, ruleRole] = only(template, 'AWS::IAM::Role', {
+        AssumeRolePolicyDocument: Match.objectLike({
           Statement: [Match.objectLike({ Principal: { Service: 'iot.amazonaws.com' } })],
-        },
+        }),
+        Description: Match.stringLikeRegexp(UPLOAD_RULE_NAME),
       });
+      assert.equal(
+        JSON.stringify(ruleRole.Properties.AssumeRolePolicyDocument),
+        JSON.stringify({
+          Statement: [
+            {
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ACCOUNT },
+                ArnLike: {
+                  'aws:SourceArn': `arn:${scope.partition}:iot:${scope.region}:${ACCOUNT}:rule/${UPLOAD_RULE_NAME}`,
+                },
+              },
+              Effect: 'Allow',
+              Principal: { Service: 'iot.amazonaws.com' },
+            },
+          ],
+          Version: '2012-10-17',
+        }),
+      );
     });
 
     test('the media bucket is private, encrypted, TLS-only, with CORS for PUT and multipart cleanup', () => {
@@ -217,47 +243,69 @@ for (const scope of partitions) {
       assert.deepEqual(role.Properties.ManagedPolicyArns, [
         `arn:${scope.partition}:iam::aws:policy/service-role/AWSIoTThingsRegistration`,
       ]);
-      assert.match(JSON.stringify(role.Properties.AssumeRolePolicyDocument), /"iot\.amazonaws\.com"/);
+      assert.deepEqual(role.Properties.AssumeRolePolicyDocument, {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': ACCOUNT },
+              ArnLike: { 'aws:SourceArn': `arn:${scope.partition}:iot:${scope.region}:${ACCOUNT}:*` },
+            },
+            Effect: 'Allow',
+            Principal: { Service: 'iot.amazonaws.com' },
+          },
+        ],
+        Version: '2012-10-17',
+      });
       template.hasResourceProperties('AWS::IoT::ThingType', { ThingTypeName: 'camlink-camera' });
     });
 
-    test('the backend role grants no service-wide or global actions, and S3 only under devices/', () => {
-      const [roleId] = only(template, 'AWS::IAM::Role', {
-        AssumeRolePolicyDocument: Match.objectLike({
-          Statement: [Match.objectLike({ Principal: { AWS: Match.anyValue() } })],
-        }),
-      });
-      const [, policy] = only(template, 'AWS::IAM::Policy', { Roles: [{ Ref: roleId }] });
-      const statements = statementsOf(policy.Properties.PolicyDocument);
-      const actions = statements.flatMap(actionsOf);
-      for (const action of actions) {
+    test('the backend role is backend-role-policy.json rendered for the stack, bucket and video region', () => {
+      const [, role] = backendRole(template);
+      const policies = role.Properties.Policies as { PolicyName: string; PolicyDocument: unknown }[];
+      assert.equal(policies.length, 1);
+      const expected = policyJson(
+        backendRolePolicy(scope, { mediaBucket: bucketName, videoRegion: scope.region }),
+      );
+      assert.deepEqual(grantsOf(policies[0]?.PolicyDocument), grantsOf(expected));
+      // No other policy is attached to the role (the old grant*() calls made an AWS::IAM::Policy).
+      assert.equal(
+        Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+          JSON.stringify(p).includes('BackendRole'),
+        ).length,
+        0,
+      );
+    });
+
+    test('the backend role: S3 Get/Put/DeleteObject under devices/ and ListBucket (404s), nothing bucket-wide', () => {
+      const [, role] = backendRole(template);
+      const grants = grantsOf((role.Properties.Policies as { PolicyDocument: unknown }[])[0]?.PolicyDocument);
+      const s3 = grants.filter((g) => g.startsWith('s3:'));
+      const objects = `arn:${scope.partition}:s3:::${bucketName}/devices/*`;
+      assert.deepEqual(s3, [
+        `s3:DeleteObject ${objects}`,
+        `s3:GetObject ${objects}`,
+        `s3:ListBucket arn:${scope.partition}:s3:::${bucketName}`,
+        `s3:PutObject ${objects}`,
+      ]);
+      for (const g of grants) {
+        const [action] = g.split(' ');
         assert.notEqual(action, '*');
-        assert.doesNotMatch(action, /^[a-z0-9-]+:\*$/, `${action} is a whole service`);
+        assert.doesNotMatch(action ?? '', /^[a-z0-9-]+:\*$/, `${action} is a whole service`);
+        assert.doesNotMatch(action ?? '', /^s3:(GetBucket|PutBucket|.*Legal|.*Retention|ListAllMy)/, g);
       }
-      for (const needed of [
-        's3:PutObject',
-        's3:DeleteObject*',
-        'sqs:ReceiveMessage',
-        'sqs:DeleteMessage',
-        'sqs:ChangeMessageVisibility',
-        'iot:CreateThing',
-        'iot:CreateCertificateFromCsr',
-        'iot:AttachPolicy',
-        'iot:AttachThingPrincipal',
-        'iot:UpdateCertificate',
-        'kinesisvideo:CreateStream',
-        'kinesisvideo:GetHLSStreamingSessionURL',
-      ]) {
-        assert.ok(actions.includes(needed), `backend role lacks ${needed}`);
-      }
-      // '*' resources only for the two IoT actions IAM cannot scope.
-      const global = statements.filter((s) => s.Resource === '*').flatMap(actionsOf);
-      assert.deepEqual(global.sort(), ['iot:CreateCertificateFromCsr', 'iot:DescribeEndpoint']);
-      for (const s of statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')))) {
-        const objectArns = JSON.stringify(s.Resource);
-        assert.ok(!objectArns.includes('/*"') || objectArns.includes('/devices/*'), objectArns);
-      }
-      assert.ok(text.includes(`"arn:${scope.partition}:kinesisvideo:${scope.region}:${ACCOUNT}:stream/*"`));
+      const sqs = grants.filter((g) => g.startsWith('sqs:')).map((g) => g.split(' ')[0]);
+      assert.deepEqual(sqs, ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage']);
+      // '*' resources only for the one IoT action IAM cannot scope.
+      assert.deepEqual(
+        grants.filter((g) => g.endsWith(' *')),
+        ['iot:CreateCertificateFromCsr *'],
+      );
+      assert.ok(
+        grants.includes(
+          `kinesisvideo:CreateStream arn:${scope.partition}:kinesisvideo:${scope.region}:${ACCOUNT}:stream/*`,
+        ),
+      );
     });
 
     test('outputs: queue URL, bucket, role alias, JITP role, backend role', () => {
@@ -268,6 +316,7 @@ for (const scope of partitions) {
         'CameraRoleAlias',
         'JitpRoleArn',
         'BackendRoleArn',
+        'VideoRegion',
       ]) {
         assert.ok(outputs.includes(name), `missing output ${name}`);
       }
@@ -301,16 +350,21 @@ describe('the custom data domain', () => {
     });
   });
 
-  test('in AWS China it is refused without an ICP filing', () => {
-    assert.throws(
-      () => buildStack(CHINA_REGION, { customDomain: domain }),
-      (err: unknown) => err instanceof Error && err.message.includes(ICP_REQUIRED_MESSAGE),
-    );
-  });
-
-  test('in AWS China with icpFiled it is created', () => {
-    const template = synth(CHINA_REGION, { customDomain: { ...domain, icpFiled: true } });
-    template.resourceCountIs('AWS::IoT::DomainConfiguration', 1);
+  test('in AWS China it is refused, with or without an ICP filing (no configurable endpoints there)', () => {
+    for (const region of [CHINA_REGION, 'cn-northwest-1']) {
+      for (const icpFiled of [undefined, false, true]) {
+        assert.throws(
+          () =>
+            buildStack(region, {
+              customDomain: { ...domain, ...(icpFiled === undefined ? {} : { icpFiled }) },
+              ...(region === 'cn-northwest-1' ? { videoRegion: CHINA_REGION } : {}),
+            }),
+          (err: unknown) =>
+            err instanceof Error && err.message === `${region}: ${CHINA_CUSTOM_DOMAIN_MESSAGE}`,
+        );
+      }
+    }
+    assert.match(CHINA_CUSTOM_DOMAIN_MESSAGE, /icpFiled=true no longer enables anything in China/);
   });
 
   test('without one, the stack has no certificate, domain configuration or record', () => {
@@ -344,5 +398,76 @@ describe('media bucket options', () => {
 
   test('a non-positive expiration is refused', () => {
     assert.throws(() => buildStack(GLOBAL_REGION, { mediaBucket: { expirationDays: 0 } }), /expirationDays/);
+  });
+});
+
+describe('the video region', () => {
+  const kvsGrants = (template: ReturnType<typeof synth>) => {
+    const text = JSON.stringify(template.toJSON());
+    return [...text.matchAll(/arn:aws(?:-cn)?:kinesisvideo:([a-z0-9-]+):/g)].map((m) => m[1]);
+  };
+
+  test('Ningxia (cn-northwest-1) has no KVS: refused, with what to pass instead', () => {
+    assert.throws(
+      () => buildStack('cn-northwest-1'),
+      /Kinesis Video Streams is not offered in cn-northwest-1: .*-c videoRegion=cn-north-1.*-c video=false/,
+    );
+    assert.throws(() => buildStack(GLOBAL_REGION, { videoRegion: 'us-west-1' }), /not offered in us-west-1/);
+  });
+
+  test('Ningxia with videoRegion cn-north-1: camera and backend KVS grants in Beijing, output VideoRegion', () => {
+    const template = synth('cn-northwest-1', { videoRegion: CHINA_REGION });
+    const regions = kvsGrants(template);
+    assert.ok(regions.length >= 2);
+    assert.deepEqual([...new Set(regions)], [CHINA_REGION]);
+    const [, camera] = only(template, 'AWS::IAM::Role', { RoleName: CAMERA_ROLE_NAME });
+    assert.match(
+      JSON.stringify(camera.Properties.Policies),
+      new RegExp(
+        `arn:aws-cn:kinesisvideo:cn-north-1:${ACCOUNT}:stream/\\$\\{credentials-iot:ThingName\\}/\\*`,
+      ),
+    );
+    const [, backend] = backendRole(template);
+    assert.match(
+      JSON.stringify(backend.Properties.Policies),
+      new RegExp(`arn:aws-cn:kinesisvideo:cn-north-1:${ACCOUNT}:stream/\\*`),
+    );
+    // Everything else stays in the stack's region.
+    assert.match(JSON.stringify(template.toJSON()), /arn:aws-cn:iot:cn-northwest-1:/);
+    template.hasOutput('VideoRegion', { Value: CHINA_REGION });
+  });
+
+  test('video=false: no KVS permission anywhere and no VideoRegion output', () => {
+    const template = synth('cn-northwest-1', { video: false });
+    assert.deepEqual(kvsGrants(template), []);
+    assert.ok(!JSON.stringify(template.toJSON()).includes('kinesisvideo'));
+    assert.equal((template.toJSON().Outputs as Record<string, unknown>).VideoRegion, undefined);
+    // The camera role keeps its S3 grant.
+    const [, camera] = only(template, 'AWS::IAM::Role', { RoleName: CAMERA_ROLE_NAME });
+    assert.match(JSON.stringify(camera.Properties.Policies), /s3:PutObject/);
+  });
+
+  test('a video region in another partition, or with video=false, is refused', () => {
+    assert.throws(() => buildStack(CHINA_REGION, { videoRegion: 'us-east-1' }), /another partition/);
+    assert.throws(
+      () => buildStack(GLOBAL_REGION, { video: false, videoRegion: 'us-east-1' }),
+      /exclude each other/,
+    );
+  });
+});
+
+describe('the backend role trust', () => {
+  test('backendAssumedBy: only that principal may assume the backend role', () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:role/camlink-backend-task`;
+    const template = synth(GLOBAL_REGION, { backendAssumedBy: new iam.ArnPrincipal(arn) });
+    const [, role] = backendRole(template);
+    assert.deepEqual((role.Properties.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement, [
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: arn } },
+    ]);
+  });
+
+  test('the camera role trusts the credentials provider without source conditions', () => {
+    const [, role] = only(synth(GLOBAL_REGION), 'AWS::IAM::Role', { RoleName: CAMERA_ROLE_NAME });
+    assert.ok(!JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('Condition'));
   });
 });

@@ -1,6 +1,7 @@
 /**
- * (b) The operator CA of the data dir is registered, ACTIVE, with auto-registration enabled and the
- * repository's JITP template (compared as JSON) attached (DescribeCACertificate).
+ * (b) The operator CA of the data dir is registered, ACTIVE, with auto-registration enabled and a
+ * registration config holding the repository's JITP template (compared as JSON) and a JITP role: the
+ * one given (--jitp-role-arn), else any (DescribeCACertificate). The certificate mode is reported.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { DescribeCACertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
@@ -11,7 +12,11 @@ import { errorResult, result, type CheckResult } from './check.js';
 
 export const CA_CHECK = 'ca-registration';
 
-export async function checkCaRegistration(iot: IoTClient, ca: OperatorCa | undefined): Promise<CheckResult> {
+export async function checkCaRegistration(
+  iot: IoTClient,
+  ca: OperatorCa | undefined,
+  jitpRoleArn?: string,
+): Promise<CheckResult> {
   if (ca === undefined)
     return result(CA_CHECK, 'MISSING', 'no operator CA in the data dir (camlink ca init)');
   let answer;
@@ -34,9 +39,18 @@ export async function checkCaRegistration(iot: IoTClient, ca: OperatorCa | undef
   const body = answer.registrationConfig?.templateBody;
   if (body === undefined) problems.push('no JITP template');
   else if (!isDeepStrictEqual(parseJson(body), JITP_TEMPLATE)) problems.push('the JITP template differs');
+  const role = answer.registrationConfig?.roleArn;
+  if (role === undefined || role === '') problems.push('no JITP role in the registration config');
+  else if (jitpRoleArn !== undefined && role !== jitpRoleArn) {
+    problems.push(`the JITP role is ${role}, not ${jitpRoleArn}`);
+  }
   const what = `CA ${ca.certificateId.slice(0, 12)}… (${d?.certificateMode ?? 'unknown'} mode)`;
   if (problems.length > 0) return result(CA_CHECK, 'DIFFERENT', `${what}: ${problems.join('; ')}`);
-  return result(CA_CHECK, 'OK', `${what} ACTIVE, auto-registration with the JITP template`);
+  return result(
+    CA_CHECK,
+    'OK',
+    `${what} ACTIVE, auto-registration with the JITP template, role ${role ?? '?'}`,
+  );
 }
 
 function parseJson(text: string): unknown {

@@ -83,3 +83,25 @@ test('a call that cannot be made (no credentials) is ERROR, not UNCHECKED', asyn
   assert.equal(r.status, 'ERROR');
   assert.match(r.detail, /CredentialsProviderError/);
 });
+
+test('upload rule: its SQS action must target the upload queue when one is given', async () => {
+  const queue = 'https://sqs.eu-west-1.amazonaws.com/111122223333/camlink-uploads';
+  const rule = (queueUrl: string) => ({
+    rule: {
+      ruleName: 'camlink_uploads',
+      sql: UPLOAD_RULE_SQL,
+      ruleDisabled: false,
+      actions: [{ sqs: { queueUrl, roleArn: 'r' } }],
+    },
+  });
+  assert.equal((await checkUploadRule(stub<IoTClient>(rule(queue)), queue)).status, 'OK');
+  const other = await checkUploadRule(
+    stub<IoTClient>(rule('https://sqs.eu-west-1.amazonaws.com/111122223333/something-else')),
+    queue,
+  );
+  assert.equal(other.status, 'DIFFERENT');
+  assert.match(other.detail, /-> sqs .*something-else, not the upload queue .*camlink-uploads$/);
+  const unknown = await checkUploadRule(stub<IoTClient>(rule(queue)));
+  assert.equal(unknown.status, 'OK');
+  assert.match(unknown.detail, /no queue URL to compare/);
+});

@@ -1,6 +1,8 @@
 /**
- * (d) The topic rule that feeds the upload queue exists with the contract SQL (GetTopicRule). The
- * embedded IoT API serves no topic-rule operations (its rule is built in): then UNCHECKED.
+ * (d) The topic rule that feeds the upload queue exists with the contract SQL (GetTopicRule), is
+ * enabled, and one of its SQS actions sends to the upload queue (the URL given, --queue-url or the
+ * configured one; without one, any SQS action). The embedded IoT API serves no topic-rule operations
+ * (its rule is built in): then UNCHECKED.
  */
 import { GetTopicRuleCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../../contracts/upload-rule.js';
@@ -9,7 +11,7 @@ import { errorResult, result, type CheckResult } from './check.js';
 
 export const UPLOAD_RULE_CHECK = 'upload-rule';
 
-export async function checkUploadRule(iot: IoTClient): Promise<CheckResult> {
+export async function checkUploadRule(iot: IoTClient, queueUrl?: string): Promise<CheckResult> {
   let answer;
   try {
     answer = await iot.send(new GetTopicRuleCommand({ ruleName: UPLOAD_RULE_NAME }));
@@ -43,7 +45,26 @@ export async function checkUploadRule(iot: IoTClient): Promise<CheckResult> {
   if (actions.length === 0) {
     return result(UPLOAD_RULE_CHECK, 'DIFFERENT', `${UPLOAD_RULE_NAME} has no SQS action`);
   }
+  if (queueUrl === undefined) {
+    return result(
+      UPLOAD_RULE_CHECK,
+      'OK',
+      `${UPLOAD_RULE_NAME} -> ${actions.join(', ')} (no queue URL to compare)`,
+    );
+  }
+  const targets = (answer.rule?.actions ?? []).flatMap((a) => (a.sqs?.queueUrl ? [a.sqs.queueUrl] : []));
+  if (!targets.some((url) => sameUrl(url, queueUrl))) {
+    return result(
+      UPLOAD_RULE_CHECK,
+      'DIFFERENT',
+      `${UPLOAD_RULE_NAME} -> ${actions.join(', ')}, not the upload queue ${queueUrl}`,
+    );
+  }
   return result(UPLOAD_RULE_CHECK, 'OK', `${UPLOAD_RULE_NAME} -> ${actions.join(', ')}`);
+}
+
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
 function normalize(sql: string): string {

@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import type { CosCredentials, CosCredentialSource } from '../../presign/cos.js';
+import type { AwsCredentialSource } from '../../presign/s3.js';
 import type { Clock } from '../../util/clock.js';
 
 /** A credential process that runs longer is killed. */
@@ -167,4 +168,17 @@ export function parseStsCredentials(text: string): CosCredentials {
   }
   if (expiration === undefined) return refuse('no ExpiredTime or Expiration');
   return { secretId, secretKey, securityToken: token, expiration };
+}
+
+/** COS keys as AWS SDK credentials (COS's S3-compatible API: SecretId/SecretKey, Token as the session token). */
+export function cosAsAws(source: CosCredentialSource): AwsCredentialSource {
+  return async (options) => {
+    const keys = await source(options);
+    return {
+      accessKeyId: keys.secretId,
+      secretAccessKey: keys.secretKey,
+      ...(keys.securityToken === undefined ? {} : { sessionToken: keys.securityToken }),
+      ...(keys.expiration === undefined ? {} : { expiration: keys.expiration }),
+    };
+  };
 }

@@ -29,12 +29,12 @@ import type { CamlinkConfig } from '../../config/schema.js';
 import { endpointsSchema, type Endpoints, type ServiceEndpoints } from '../../contracts/endpoints.js';
 import { BACKEND_THING_NAME } from '../../contracts/backend-policy.js';
 import { CamlinkError, systemErrorCode } from '../../errors/camlink-error.js';
-import { cosEncodeKey, createCosPresigner, type CosCredentialSource } from '../../presign/cos.js';
+import { cosEncodeKey, createCosPresigner } from '../../presign/cos.js';
 import { createS3Presigner, type AwsCredentialSource } from '../../presign/s3.js';
 import type { Presigner } from '../../presign/presigner.js';
 import type { Clock } from '../../util/clock.js';
 import { checkCloudTarget } from './cloud-target.js';
-import { cosCredentialSource } from './cos-credentials.js';
+import { cosAsAws, cosCredentialSource } from './cos-credentials.js';
 import { IotDeviceDirectory } from './devices.js';
 import { KvsVideoStreams } from './video.js';
 import { upstream } from './upstream.js';
@@ -320,18 +320,6 @@ function isNotFound(err: unknown): boolean {
 }
 
 /** The COS key source as AWS SDK credentials for COS's S3-compatible API (sessionToken = Token). */
-function cosAsAws(source: CosCredentialSource): AwsCredentialSource {
-  return async (options) => {
-    const keys = await source(options);
-    return {
-      accessKeyId: keys.secretId,
-      secretAccessKey: keys.secretKey,
-      ...(keys.securityToken === undefined ? {} : { sessionToken: keys.securityToken }),
-      ...(keys.expiration === undefined ? {} : { expiration: keys.expiration }),
-    };
-  };
-}
-
 /**
  * A file named in the config (relative to the data dir). A relative path that starts with the data
  * dir's own name (".camlink/devices/x.pem" with dataDir ".camlink") was most likely meant from the

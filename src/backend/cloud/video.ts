@@ -27,6 +27,8 @@ import { upstream } from './upstream.js';
 export interface VideoStreamSettings {
   readonly retentionHours: number;
   readonly hlsExpiresSeconds: number;
+  /** The streams' region (`backend.video.region`); undefined: the clients' configured region. */
+  readonly region?: string | undefined;
 }
 
 export interface HlsRequest {
@@ -45,15 +47,23 @@ export interface VideoStreams {
 }
 
 export class KvsVideoStreams implements VideoStreams {
+  private readonly config: Omit<KinesisVideoClientConfig, 'endpoint'> & { endpoint?: string };
   private readonly kvs: KinesisVideoClient;
   private readonly archived = new Map<string, KinesisVideoArchivedMediaClient>();
 
+  /** `settings.region`, when set, overrides the config's region for both KVS clients. */
   constructor(
-    private readonly config: Omit<KinesisVideoClientConfig, 'endpoint'> & { endpoint?: string },
+    config: Omit<KinesisVideoClientConfig, 'endpoint'> & { endpoint?: string },
     private readonly settings: VideoStreamSettings,
     private readonly clock: Clock,
   ) {
-    this.kvs = new KinesisVideoClient(config);
+    this.config = settings.region === undefined ? config : { ...config, region: settings.region };
+    this.kvs = new KinesisVideoClient(this.config);
+  }
+
+  /** The region the KVS clients sign for and, without an endpoint override, call. */
+  region(): Promise<string> {
+    return this.kvs.config.region();
   }
 
   async ensureStream(deviceId: string) {

@@ -20,13 +20,21 @@ import { teardownCommand } from './aws-teardown.js';
 
 const ROLE_ARN = /^arn:aws(-cn)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
+const RESULT_TEXT = {
+  registered: 'registered',
+  'already-registered': 'already registered (nothing changed)',
+  updated: 'already registered, updated (UpdateCACertificate)',
+} as const;
+
 const registerCaCommand = defineCommand({
   name: 'register-ca',
   summary: 'Register the operator CA of DATA_DIR with AWS IoT (ACTIVE, with JITP); idempotent.',
   description:
     'DEFAULT mode: GetRegistrationCode, a verification certificate (CN = code) signed by the CA, then\n' +
     'RegisterCACertificate. --sni-only registers without proof of possession (several accounts may\n' +
-    'register the CA; recommended in China). A CA this account already registered is reported (exit 0).\n' +
+    'register the CA; recommended in China). A CA this account already registered as asked is reported\n' +
+    '(exit 0); registered otherwise (INACTIVE, JITP off/on, another role or template) it is refused\n' +
+    '[AWS_CA_DIFFERENT] unless --update, which sets them; the certificate mode cannot change.\n' +
     'Against AWS, JITP needs --role-arn (a role with AWSIoTThingsRegistration); with --embedded or\n' +
     "--endpoints it defaults to the platform account's camlink-jitp role.",
   options: {
@@ -43,6 +51,10 @@ const registerCaCommand = defineCommand({
     'no-jitp': {
       type: 'boolean',
       description: 'no auto-registration and no provisioning template',
+    },
+    update: {
+      type: 'boolean',
+      description: 'a CA registered otherwise: set status, auto-registration and JITP config as asked',
     },
     json: jsonOption,
   },
@@ -78,10 +90,11 @@ const registerCaCommand = defineCommand({
         ca,
         mode: o['sni-only'] === true ? 'SNI_ONLY' : 'DEFAULT',
         jitpRoleArn: roleArn,
+        update: o.update === true,
         verificationCertificate: async (code) => (await createVerificationCert(pki, code, {})).pem,
       });
       printResult(ctx.io, o.json, {
-        result: registration.outcome === 'registered' ? 'registered' : 'already registered (nothing changed)',
+        result: RESULT_TEXT[registration.outcome],
         'CA certificate': ca.path,
         'certificate id': registration.certificateId,
         'certificate ARN': registration.certificateArn,
@@ -89,6 +102,7 @@ const registerCaCommand = defineCommand({
         'certificate mode': registration.certificateMode,
         'auto-registration': registration.autoRegistrationStatus,
         'JITP template': registration.jitpTemplate ? 'attached' : 'none',
+        'JITP role': registration.jitpRoleArn ?? 'none',
         region: target.region,
       });
     } finally {
@@ -101,9 +115,10 @@ const doctorCommand = defineCommand({
   name: 'doctor',
   summary: 'Check an AWS (or embedded) deployment against the repository contracts, one line per check.',
   description:
-    'Checks: the iot:Data-ATS endpoint, the operator CA (ACTIVE, auto-registration, JITP template), the\n' +
-    'device policy document, the upload topic rule, the camera role alias, the media bucket CORS (PUT)\n' +
-    'and the upload queue (redrive policy). Each is OK, MISSING, DIFFERENT, UNCHECKED (with the reason)\n' +
+    'Checks: the iot:Data-ATS endpoint, the operator CA (ACTIVE, auto-registration, JITP template and\n' +
+    'role), the device policy document, the upload topic rule (into the upload queue), the camera role\n' +
+    'alias, the media bucket CORS (PUT; the COS bucket with backend.presigner cos) and the upload queue\n' +
+    '(redrive policy). Each is OK, MISSING, DIFFERENT, UNCHECKED (with the reason)\n' +
     'or ERROR; exits 1 [AWS_CHECK_FAILED] when any is MISSING, DIFFERENT or ERROR.',
   options: {
     ...awsTargetOptions,
@@ -119,10 +134,19 @@ const doctorCommand = defineCommand({
     },
     's3-endpoint': { type: 'string', valueName: 'URL', description: 'S3 endpoint override' },
     'sqs-endpoint': { type: 'string', valueName: 'URL', description: 'SQS endpoint override' },
+    'jitp-role-arn': {
+      type: 'string',
+      valueName: 'ARN',
+      description: "the JITP role the CA's registration config must name (default: any)",
+    },
     json: jsonOption,
   },
   async run(ctx) {
     const o = ctx.options;
+    const jitpRole = o['jitp-role-arn'];
+    if (jitpRole !== undefined && !ROLE_ARN.test(jitpRole)) {
+      throw new CamlinkError('CLI_USAGE', `--jitp-role-arn must be an IAM role ARN (got "${jitpRole}")`);
+    }
     const { config, pki } = contextOf(ctx);
     const target = await resolveAwsTarget(o, config, ctx.io.env, {
       s3Endpoint: o['s3-endpoint'],
@@ -138,7 +162,15 @@ const doctorCommand = defineCommand({
     const clients = createAwsClients(target);
     let results: CheckResult[];
     try {
-      results = await runDoctor({ target, clients, ca, bucket: o.bucket ?? config.backend.uploads.bucket });
+      results = await runDoctor({
+        target,
+        clients,
+        ca,
+        bucket: o.bucket ?? config.backend.uploads.bucket,
+        presigner: config.backend.presigner,
+        cos: config.backend.cos,
+        jitpRoleArn: o['jitp-role-arn'],
+      });
     } finally {
       clients.destroy();
     }
