@@ -40,7 +40,11 @@ export interface IdentityResolver {
   refusedSince?(certificateIds: ReadonlySet<string>): Promise<Set<string>>;
 }
 
-/** The dev plaintext listener's identity: no certificate; the client id stands in for the thing name. */
+/**
+ * The dev plaintext listener's identity: no certificate; the client id stands in for the thing name and
+ * for a certificate attached to it (the device policy's iot:Connection.Thing.IsAttached condition is
+ * met), so the rest of the device policy applies as it would to that thing over mutual TLS.
+ */
 export function unauthenticatedIdentity(
   clientId: string,
   policies: readonly PolicyDocument[],
@@ -52,7 +56,7 @@ export function unauthenticatedIdentity(
       certificateId: undefined,
       subjectCommonName: undefined,
       issuerCommonName: undefined,
-      isAttached: false,
+      isAttached: true,
       policies,
     },
   };
