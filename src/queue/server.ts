@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { loadServerCert, urlHost } from '../http/listener.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createQueueHandler } from './http.js';
+import type { QueueAuthOptions } from './auth.js';
 import { QueueStore } from './store.js';
 
 export interface QueueServerOptions {
@@ -22,6 +23,8 @@ export interface QueueServerOptions {
   accountId: string;
   partition?: 'aws' | 'aws-cn';
   credentials: CredentialStore;
+  /** Assumed roles' SQS permissions (their policies); unset: temporary credentials may not use SQS. */
+  authorizeSession?: QueueAuthOptions['authorizeSession'];
   /** Server key and chain; default: the camlink server certificate "endpoint" in dataDir. */
   tls?: { key: Buffer; cert: Buffer };
   clock?: Clock;
@@ -57,6 +60,7 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Run
     store,
     region: options.region,
     credentials: options.credentials,
+    ...(options.authorizeSession ? { authorizeSession: options.authorizeSession } : {}),
     clock,
     clockSkewSeconds: config.limits.clockSkewSeconds,
     maxRequestBytes: config.limits.maxRequestBytes,
