@@ -41,7 +41,7 @@ export interface RehearsalWorld {
 export async function startRehearsal(
   t: TestContext,
   target: CloudTarget,
-  options: { extra?: ConfigInput; clock?: Clock } = {},
+  options: { extra?: ConfigInput; clock?: Clock; onLog?: (line: Record<string, unknown>) => void } = {},
 ): Promise<RehearsalWorld> {
   const dir = await tempDir(t, 'camlink-rehearsal-');
   const files = await writePublicPki(await createPublicPki(target), join(dir, 'public-pki'));
@@ -49,6 +49,7 @@ export async function startRehearsal(
   const extra = options.extra ?? {};
   const { platform } = await startTestPlatform(t, join(dir, 'data'), {
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onLog ? { onLog: options.onLog } : {}),
     extra: {
       ...extra,
       iot: { partition: target.partition, region: target.region, ...extra.iot },
