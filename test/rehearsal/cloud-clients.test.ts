@@ -44,6 +44,22 @@ for (const target of [globalTarget, chinaTarget]) {
             keyFile: identity.keyPath,
             clientId: 'camlink-backend',
           },
+          {
+            op: 'iotCredentials',
+            host: names.iotCredentials,
+            caFile: world.files.atsRootCert,
+            certFile: identity.certPath,
+            keyFile: identity.keyPath,
+            thing: 'camlink-backend',
+          },
+          ...(names.cos
+            ? [
+                {
+                  op: 'fetch',
+                  url: `https://camlink-media-${target.cos?.appId ?? ''}.${names.cos.virtualHostDomain}/k`,
+                },
+              ]
+            : []),
         ],
       },
       { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
@@ -62,5 +78,16 @@ for (const target of [globalTarget, chinaTarget]) {
     assert.equal(ok(results, 5), 'connected');
     assert.equal(results[6]?.ok, false);
     assert.match(results[6]?.error?.message ?? '', /certificate/i);
+    // The credentials provider answers over mutual TLS under its cloud name (the backend's certificate
+    // may not assume the camera role: a 403 from the provider itself, in its JSON shape).
+    const provider = ok(results, 7) as { status: number; body: string };
+    assert.equal(provider.status, 403);
+    assert.match(provider.body, /AssumeRoleWithCertificate/);
+    if (names.cos) {
+      // A COS virtual-hosted name reaches the store, which takes it as bucket <name>-<appid>.
+      const cos = ok(results, 8) as { status: number; body: string };
+      assert.equal(cos.status, 403);
+      assert.match(cos.body, /<Code>AccessDenied<\/Code>/);
+    }
   });
 }
