@@ -202,6 +202,14 @@ export async function startPlatform(
       clock: pki.clock,
       logger: logger.child({ component: 'iot-api' }),
       registry,
+      ...(stsRoles.length > 0
+        ? {
+            authorizeSession: {
+              scope: { partition: scope.partition, region: config.iot.region, account: scope.account },
+              authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+            },
+          }
+        : {}),
       signCsr: async (csr) => (await signDeviceCsr(pki, csr)).pem,
       endpoints: {
         'iot:Data-ATS': new URL(broker.mqttsUrl).host,

@@ -1,7 +1,8 @@
 /**
  * The SDK's own credential chain assumes a role through the embedded STS: a shared config profile with
  * `role_arn` + `source_profile`, clients with only `region`, STS reached at sts.<region>.amazonaws.com
- * through the redirect. S3 and SQS accept the session within the role's policy and refuse the rest;
+ * through the redirect. S3, SQS and the IoT API accept the session within the role's policy and refuse
+ * the rest;
  * with sts.maxSessionSeconds a few seconds and the server clock moved past Expiration, the first
  * session's keys get ExpiredToken while the SDK assumes the role again and keeps working.
  */
@@ -49,6 +50,11 @@ for (const target of [globalTarget, chinaTarget]) {
                     },
                     {
                       Effect: 'Allow',
+                      Action: 'iot:DescribeThing',
+                      Resource: `arn:${p}:iot:${target.region}:000000000000:thing/camlink-*`,
+                    },
+                    {
+                      Effect: 'Allow',
                       Action: 'sqs:SendMessage',
                       Resource: `arn:${p}:sqs:${target.region}:000000000000:camlink-uploads-dlq`,
                     },
@@ -89,6 +95,8 @@ for (const target of [globalTarget, chinaTarget]) {
           { op: 's3.putRemembered', bucket: 'camlink-media', key: 'backend/late.txt', body: 'too late' },
           { op: 's3.put', bucket: 'camlink-media', key: 'backend/b.txt', body: 'after the refresh' },
           { op: 'credentials' },
+          { op: 'iot.describeThing', thingName: 'camlink-backend' },
+          { op: 'iot.listThings' },
         ],
       },
       {
@@ -122,5 +130,8 @@ for (const target of [globalTarget, chinaTarget]) {
     const later = ok(results, 10) as { accessKeyId: string };
     assert.match(later.accessKeyId, /^ASIA/);
     assert.notEqual(later.accessKeyId, first.accessKeyId);
+    // The IoT API holds the session to the role's policy too.
+    assert.equal(ok(results, 11), 'camlink-backend');
+    assert.equal(results[12]?.error?.name, 'AccessDeniedException', JSON.stringify(results[12]));
   });
 }
