@@ -411,6 +411,23 @@ export const tlsConfigSchema = z.strictObject({
    * against the registered CAs.
    */
   iotData: certKeyFiles,
+  /**
+   * The names the services answer with where AWS names its endpoints (they should be the names the
+   * certificates above are for): DescribeEndpoint, GetQueueUrl/ListQueues, KVS GetDataEndpoint.
+   * Unset: the listeners' own loopback URLs.
+   */
+  advertise: z
+    .strictObject({
+      /** DescribeEndpoint iot:Data-ATS, e.g. a1b2c3d4e5f6g7-ats.iot.ap-northeast-1.amazonaws.com. */
+      iotData: z.string().min(1).max(253).optional(),
+      /** DescribeEndpoint iot:CredentialProvider. */
+      iotCredentials: z.string().min(1).max(253).optional(),
+      /** Base of queue URLs, e.g. https://sqs.ap-northeast-1.amazonaws.com. */
+      sqsUrl: z.url().optional(),
+      /** KVS GetDataEndpoint's answer, e.g. https://s-1a2b3c4d.kinesisvideo.ap-northeast-1.amazonaws.com. */
+      kvsDataEndpoint: z.url().optional(),
+    })
+    .prefault({}),
 });
 
 const principalArn = z

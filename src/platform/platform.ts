@@ -108,6 +108,9 @@ export async function startPlatform(
       ...(stsRoles.length > 0
         ? { authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn) }
         : {}),
+      ...(config.tls.advertise.sqsUrl === undefined
+        ? {}
+        : { publicUrl: config.tls.advertise.sqsUrl.replace(/\/$/, '') }),
       tls: serverTls,
       clock,
       logger: logger.child({ component: 'queue' }),
@@ -212,8 +215,9 @@ export async function startPlatform(
         : {}),
       signCsr: async (csr) => (await signDeviceCsr(pki, csr)).pem,
       endpoints: {
-        'iot:Data-ATS': new URL(broker.mqttsUrl).host,
-        'iot:CredentialProvider': new URL(credentialsProvider.url).host,
+        'iot:Data-ATS': config.tls.advertise.iotData ?? new URL(broker.mqttsUrl).host,
+        'iot:CredentialProvider':
+          config.tls.advertise.iotCredentials ?? new URL(credentialsProvider.url).host,
       },
     });
     closers.unshift(() => api.close());
@@ -298,6 +302,9 @@ export async function startPlatform(
       partition: config.iot.partition,
       credentials: credentialStore,
       tls: serverTls,
+      ...(config.tls.advertise.kvsDataEndpoint === undefined
+        ? {}
+        : { dataEndpoint: config.tls.advertise.kvsDataEndpoint.replace(/\/$/, '') }),
       authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
       clock,
       logger: logger.child({ component: 'video' }),

@@ -43,14 +43,14 @@ async function readConfigured(
 }
 
 /** The HTTPS services' key pair (store, queue, IoT API, video, STS, backend API). */
-export async function servicesTls(dataDir: string, tls: TlsConfig): Promise<ServerKeyPair> {
+export async function servicesTls(dataDir: string, tls: Pick<TlsConfig, 'services'>): Promise<ServerKeyPair> {
   if (tls.services !== undefined) return readConfigured(tls.services, 'tls.services');
   const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
   return { key: await readFile(keyPath), cert: await readFile(certPath) };
 }
 
 /** The IoT data endpoint's and the credentials provider's key pair. */
-export async function iotDataTls(dataDir: string, tls: TlsConfig): Promise<ServerKeyPair> {
+export async function iotDataTls(dataDir: string, tls: Pick<TlsConfig, 'iotData'>): Promise<ServerKeyPair> {
   if (tls.iotData !== undefined) return readConfigured(tls.iotData, 'tls.iotData');
   const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
   return { key: await readFile(keyPath), cert: await readFile(certPath) };

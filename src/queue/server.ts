@@ -25,6 +25,8 @@ export interface QueueServerOptions {
   credentials: CredentialStore;
   /** Assumed roles' SQS permissions (their policies); unset: temporary credentials may not use SQS. */
   authorizeSession?: QueueAuthOptions['authorizeSession'];
+  /** Base of the queue URLs it answers with (GetQueueUrl, ListQueues); default: its own URL. */
+  publicUrl?: string;
   /** Server key and chain; default: the camlink server certificate "endpoint" in dataDir. */
   tls?: { key: Buffer; cert: Buffer };
   clock?: Clock;
@@ -64,7 +66,7 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Run
     clock,
     clockSkewSeconds: config.limits.clockSkewSeconds,
     maxRequestBytes: config.limits.maxRequestBytes,
-    baseUrl: () => url,
+    baseUrl: () => options.publicUrl ?? url,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const server: Server = tls

@@ -52,6 +52,11 @@ for (const target of [globalTarget, chinaTarget]) {
             keyFile: identity.keyPath,
             thing: 'camlink-backend',
           },
+          { op: 'iot.describeEndpoint', endpointType: 'iot:Data-ATS' },
+          { op: 'iot.describeEndpoint', endpointType: 'iot:CredentialProvider' },
+          { op: 'kvs.createStream', streamName: 'rehearsal-stream' },
+          { op: 'kvs.getDataEndpoint', streamName: 'rehearsal-stream' },
+          { op: 'fetch', url: `https://s-1a2b3c4d.${names.kvs}/getMedia` },
           ...(names.cos
             ? [
                 {
@@ -83,9 +88,20 @@ for (const target of [globalTarget, chinaTarget]) {
     const provider = ok(results, 7) as { status: number; body: string };
     assert.equal(provider.status, 403);
     assert.match(provider.body, /AssumeRoleWithCertificate/);
+    // The services answer with the cloud names (tls.advertise), which the clients then follow.
+    assert.ok(
+      queues.every((q) => q.startsWith(`https://${names.sqs}/000000000000/`)),
+      JSON.stringify(queues),
+    );
+    assert.equal(ok(results, 8), names.iotData);
+    assert.equal(ok(results, 9), names.iotCredentials);
+    assert.match(String(ok(results, 10)), /^arn:aws(-cn)?:kinesisvideo:/);
+    assert.equal(ok(results, 11), `https://s-1a2b3c4d.${names.kvs}`);
+    const data = ok(results, 12) as { status: number; body: string };
+    assert.equal(data.status, 403, JSON.stringify(data));
     if (names.cos) {
       // A COS virtual-hosted name reaches the store, which takes it as bucket <name>-<appid>.
-      const cos = ok(results, 8) as { status: number; body: string };
+      const cos = ok(results, 13) as { status: number; body: string };
       assert.equal(cos.status, 403);
       assert.match(cos.body, /<Code>AccessDenied<\/Code>/);
     }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { cloudNames, type CloudTarget } from '../../src/rehearsal/names.js';
+import { cloudNames, kvsDataEndpoint, type CloudTarget } from '../../src/rehearsal/names.js';
 import { createPublicPki, writePublicPki, type PublicPkiFiles } from '../../src/rehearsal/pki.js';
 import { hostMapFor } from '../../src/rehearsal/host-map.js';
 import { HOSTS_ENV } from '../../src/rehearsal/redirect.js';
@@ -66,6 +66,12 @@ export async function startRehearsal(
       tls: {
         services: { certFile: files.publicServerCert, keyFile: files.publicServerKey },
         iotData: { certFile: files.atsServerCert, keyFile: files.atsServerKey },
+        advertise: {
+          iotData: names.iotData,
+          iotCredentials: names.iotCredentials,
+          sqsUrl: `https://${names.sqs}`,
+          kvsDataEndpoint: kvsDataEndpoint(target, 's-1a2b3c4d'),
+        },
       },
       backend: { mqttSession: false, ...extra.backend },
     },
