@@ -92,13 +92,13 @@ async function handle(req: http.IncomingMessage, options: StsServerOptions): Pro
     if (err instanceof BodyTooLargeError) throw new StsError('RequestEntityTooLarge', err.message);
     throw err;
   }
+  // The caller first: nothing about the request is looked at for someone unknown.
+  const credential = authenticate(req, body, options);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const query = parseForm(q < 0 ? '' : url.slice(q + 1));
   const form = req.method === 'POST' ? parseForm(body.toString('utf8')) : new Map<string, string>();
-  // The action is read before authentication only to pick it; nothing is done until the caller is known.
   const params = new Map([...query, ...form]);
-  const credential = authenticate(req, body, options);
   const action = params.get('Action');
   if (action === undefined || action === '') {
     throw new StsError('MissingParameter', 'The request must contain the parameter Action');

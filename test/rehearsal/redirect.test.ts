@@ -5,7 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isCamlinkError } from '../../src/errors/camlink-error.js';
 import { installRedirect, parseHostMap } from '../../src/rehearsal/redirect.js';
 
@@ -72,4 +76,28 @@ test('mapped names reach the loopback listener in every connect form; the rest i
   const after = net.connect({ host: 'svc.example.invalid', port: 443 });
   const [err2] = (await once(after, 'error')) as [NodeJS.ErrnoException];
   assert.match(err2.code ?? '', /ENOTFOUND|EAI_AGAIN/);
+});
+
+test('the preload stops a process whose host map is bad, before the application runs', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'camlink-preload-'));
+  try {
+    const map = join(dir, 'hosts.json');
+    await writeFile(map, JSON.stringify({ 'sqs.ap-northeast-1.amazonaws.com:443': '192.0.2.1:443' }));
+    const root = new URL('../../', import.meta.url).pathname;
+    const child = spawn(
+      process.execPath,
+      ['--import', join(root, 'bin/rehearsal-preload.mjs'), '-e', 'process.stdout.write("ran")'],
+      { cwd: root, env: { PATH: process.env.PATH ?? '', CAMLINK_REHEARSAL_HOSTS: map } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 2);
+    assert.equal(out, '');
+    assert.match(err, /^camlink rehearsal preload: REHEARSAL_HOSTS_INVALID: .*may only point at 127/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
