@@ -10,6 +10,7 @@ import type { CamlinkConfig } from '../config/schema.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
 import type { Logger } from '../log/logger.js';
 import { serverCertPaths } from '../pki/server-cert.js';
+import { servicesTls } from '../platform/server-tls.js';
 import { systemClock, systemRandom, type Clock, type RandomBytes } from '../util/clock.js';
 import { ensureOperatorToken } from './auth/operator-token.js';
 import { buildBackendApp } from './http/app.js';
@@ -64,7 +65,11 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       `--dev-http serves without TLS and is refused on ${config.backend.host}; use a loopback address`,
     );
   }
-  const tls = devHttp ? undefined : await loadServerTls(config.dataDir);
+  const tls = devHttp
+    ? undefined
+    : config.tls.services !== undefined
+      ? await servicesTls(config.dataDir, config.tls)
+      : await loadServerTls(config.dataDir);
   const store = await openBackendStore(
     storeLocation(config.dataDir, config.backend.store),
     clock.now().getTime(),

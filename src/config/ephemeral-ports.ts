@@ -18,5 +18,6 @@ export function withEphemeralPorts(config: Readonly<CamlinkConfig>): CamlinkConf
     queue: { ...config.queue, port: 0 },
     video: { ...config.video, port: 0 },
     backend: { ...config.backend, port: 0 },
+    sts: { ...config.sts, port: 0 },
   };
 }

@@ -427,6 +427,81 @@ export const backendConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+const certKeyFiles = z
+  .strictObject({
+    /** PEM chain (leaf first) the listeners present. */
+    certFile: z.string().min(1).max(4096),
+    /** Its private key (PEM; keep it 0600). */
+    keyFile: z.string().min(1).max(4096),
+  })
+  .optional();
+
+/**
+ * Server material the embedded platform presents instead of DATA_DIR's endpoint certificate (a cloud
+ * rehearsal: certificates for the cloud host names from another CA). Unset: the endpoint certificate.
+ */
+export const tlsConfigSchema = z.strictObject({
+  /** The HTTPS services: object store, queue, IoT API, video, STS and the backend API. */
+  services: certKeyFiles,
+  /**
+   * The IoT data endpoint (MQTT) and the credentials provider. Client certificates are still verified
+   * against the registered CAs.
+   */
+  iotData: certKeyFiles,
+  /**
+   * The names the services answer with where AWS names its endpoints (they should be the names the
+   * certificates above are for): DescribeEndpoint, GetQueueUrl/ListQueues, KVS GetDataEndpoint.
+   * Unset: the listeners' own loopback URLs.
+   */
+  advertise: z
+    .strictObject({
+      /** DescribeEndpoint iot:Data-ATS, e.g. a1b2c3d4e5f6g7-ats.iot.ap-northeast-1.amazonaws.com. */
+      iotData: z.string().min(1).max(253).optional(),
+      /** DescribeEndpoint iot:CredentialProvider. */
+      iotCredentials: z.string().min(1).max(253).optional(),
+      /** Base of queue URLs, e.g. https://sqs.ap-northeast-1.amazonaws.com. */
+      sqsUrl: z.url().optional(),
+      /** KVS GetDataEndpoint's answer, e.g. https://s-1a2b3c4d.kinesisvideo.ap-northeast-1.amazonaws.com. */
+      kvsDataEndpoint: z.url().optional(),
+    })
+    .prefault({}),
+});
+
+const principalArn = z
+  .string()
+  .min(20)
+  .max(2048)
+  .regex(/^arn:aws(-cn)?:(iam|sts)::\d{12}:/, 'not an IAM/STS ARN');
+
+/** The STS-compatible service (AssumeRole, GetCallerIdentity) for roles defined here. */
+export const stsConfigSchema = z.strictObject({
+  /** Serve STS from `camlink up`. */
+  enabled: z.boolean().default(false),
+  host: host.default('127.0.0.1'),
+  /** 0 picks a free port (tests, --ephemeral-ports). */
+  port: port.default(8448),
+  /**
+   * REHEARSAL ONLY: sessions live at most this many seconds whatever was asked, so a short rehearsal
+   * crosses an expiry and clients must refresh. AWS never issues less than 900 s. Unset: no cap.
+   */
+  maxSessionSeconds: z.number().int().min(1).max(43_200).optional(),
+  /** Who the platform's own long-lived key pair is (trust policies and GetCallerIdentity see it). */
+  localPrincipalArn: principalArn.optional(),
+  /** The roles STS can hand out (IAM's view: ARN, trust, permission policies, max session). */
+  roles: z
+    .array(
+      z.strictObject({
+        roleArn: z.string().min(20).max(2048),
+        trustedPrincipals: z.array(principalArn).min(1).max(100),
+        /** IAM permission policy documents (JSON objects). */
+        policies: z.array(z.record(z.string(), z.unknown())).min(1).max(20),
+        maxSessionDuration: z.number().int().min(3600).max(43_200).default(3600),
+      }),
+    )
+    .max(100)
+    .default([]),
+});
+
 export const configSchema = z.strictObject({
   /** Where camlink keeps its state (pki/, endpoints.json, databases). */
   dataDir: z.string().min(1).max(4096).default('.camlink'),
@@ -442,6 +517,8 @@ export const configSchema = z.strictObject({
   queue: queueConfigSchema.prefault({}),
   video: videoConfigSchema.prefault({}),
   backend: backendConfigSchema.prefault({}),
+  tls: tlsConfigSchema.prefault({}),
+  sts: stsConfigSchema.prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;
@@ -455,4 +532,6 @@ export type QueueLimits = z.infer<typeof queueLimitsSchema>;
 export type VideoConfig = z.infer<typeof videoConfigSchema>;
 export type VideoLimits = z.infer<typeof videoLimitsSchema>;
 export type BackendConfig = z.infer<typeof backendConfigSchema>;
+export type TlsConfig = z.infer<typeof tlsConfigSchema>;
+export type StsConfig = z.infer<typeof stsConfigSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

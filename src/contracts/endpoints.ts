@@ -30,6 +30,11 @@ export const endpointsSchema = z.strictObject({
   /** The SQS-compatible queue service, and the queue the upload rule feeds. */
   sqs: z.string().regex(/^https?:\/\//),
   uploadQueueUrl: z.string().regex(/^https?:\/\//),
+  /** The STS-compatible service, when config sts.enabled. */
+  sts: z
+    .string()
+    .regex(/^https:\/\//)
+    .optional(),
   /** The backend (CC BE) REST API, /v1 (HTTPS with the endpoint certificate). */
   api: z.string().regex(/^https?:\/\//),
   /** The embedded AWS-compatible APIs' key pair (this file is 0600), also in the shared-credentials file. */

@@ -90,6 +90,26 @@ export const errorRegistry = {
     retryable: true,
     summary: 'Another camlink process holds the PKI lock; retry when it is done.',
   },
+  REHEARSAL_TARGET_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'A rehearsal target (partition, region, account, endpoint prefix, COS) is not valid.',
+  },
+  REHEARSAL_HOSTS_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'The rehearsal host map is unreadable or maps a name to something other than loopback.',
+  },
+  TLS_FILES_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'Configured server certificate/key files (tls.*) cannot be read or do not match.',
+  },
+  STS_ROLES_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'An STS role definition is not valid (role ARN, trusted principals, duration).',
+  },
   POLICY_INVALID: {
     status: 400,
     retryable: false,

@@ -14,7 +14,6 @@ import { systemClock, systemRandom, type Clock } from '../util/clock.js';
 import { SECRET_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
 import { pkiContext, type PkiContext } from '../pki/context.js';
 import { signDeviceCsr } from '../pki/device.js';
-import { serverCertPaths } from '../pki/server-cert.js';
 import type { TlsServerMaterial } from '../pki/tls-material.js';
 import { startBroker, type RunningBroker } from '../broker/broker.js';
 import type { Endpoints, ServiceEndpoints } from '../contracts/endpoints.js';
@@ -37,6 +36,10 @@ import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../contracts/upload-queue.js
 
 export { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME };
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
+import { iotDataTls, servicesTls } from './server-tls.js';
+import { defineRole } from '../sts/roles.js';
+import { StsService } from '../sts/service.js';
+import { startStsServer } from '../sts/server.js';
 import { bootstrapBackendIdentity, ensureMediaBucket } from './backend-bootstrap.js';
 import { startBackend, type RunningBackend } from '../backend/server.js';
 import { startBackendThread } from './backend-thread.js';
@@ -87,12 +90,12 @@ export async function startPlatform(
     const identity = new RegistryIdentityResolver(registry, logger.child({ component: 'iot' }), [
       DEVICE_POLICY_NAME,
     ]);
-    const tlsMaterial = () => endpointTls(config.dataDir, pki, registry, operatorCaId, logger);
-    const endpointCert = serverCertPaths(config.dataDir, 'endpoint');
-    const serverTls = {
-      key: await readFile(endpointCert.keyPath),
-      cert: await readFile(endpointCert.certPath),
-    };
+    const tlsMaterial = () => endpointTls(config, pki, registry, operatorCaId, logger);
+    // DATA_DIR's endpoint certificate, or the files config `tls` names (a cloud rehearsal).
+    const serverTls = await servicesTls(config.dataDir, config.tls);
+    // Roles the embedded STS hands out: their permission policies hold their sessions everywhere.
+    const stsRoles = config.sts.enabled ? config.sts.roles.map((role) => defineRole(role)) : [];
+    for (const role of stsRoles) rolePolicies.define(role.roleArn, role.policies);
 
     // The queue first: the upload rule writes into it before the endpoint acknowledges a publish.
     const queue = await startQueueServer({
@@ -102,6 +105,12 @@ export async function startPlatform(
       accountId: config.iot.accountId,
       partition: config.iot.partition,
       credentials: credentialStore,
+      ...(stsRoles.length > 0
+        ? { authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn) }
+        : {}),
+      ...(config.tls.advertise.sqsUrl === undefined
+        ? {}
+        : { publicUrl: config.tls.advertise.sqsUrl.replace(/\/$/, '') }),
       tls: serverTls,
       clock,
       logger: logger.child({ component: 'queue' }),
@@ -196,13 +205,49 @@ export async function startPlatform(
       clock: pki.clock,
       logger: logger.child({ component: 'iot-api' }),
       registry,
+      ...(stsRoles.length > 0
+        ? {
+            authorizeSession: {
+              scope: { partition: scope.partition, region: config.iot.region, account: scope.account },
+              authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+            },
+          }
+        : {}),
       signCsr: async (csr) => (await signDeviceCsr(pki, csr)).pem,
       endpoints: {
-        'iot:Data-ATS': new URL(broker.mqttsUrl).host,
-        'iot:CredentialProvider': new URL(credentialsProvider.url).host,
+        'iot:Data-ATS': config.tls.advertise.iotData ?? new URL(broker.mqttsUrl).host,
+        'iot:CredentialProvider':
+          config.tls.advertise.iotCredentials ?? new URL(credentialsProvider.url).host,
       },
     });
     closers.unshift(() => api.close());
+
+    // STS (AssumeRole, GetCallerIdentity) for the configured roles; its sessions live in the same store.
+    const sts = config.sts.enabled
+      ? await startStsServer({
+          service: new StsService({
+            roles: stsRoles,
+            store: credentialStore,
+            clock,
+            random: systemRandom,
+            account: scope.account,
+            partition: scope.partition,
+            localPrincipalArn:
+              config.sts.localPrincipalArn ??
+              `arn:${scope.partition}:iam::${scope.account}:user/camlink-local`,
+            authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+            maxSessionSeconds: config.sts.maxSessionSeconds,
+          }),
+          host: config.sts.host,
+          port: config.sts.port,
+          region: config.iot.region,
+          tls: serverTls,
+          credentials: credentialStore,
+          clock,
+          logger: logger.child({ component: 'sts' }),
+        })
+      : undefined;
+    if (sts !== undefined) closers.unshift(() => sts.close());
 
     // Live changes: status changes close sessions now; CA changes reload the trust list.
     const enforce = () =>
@@ -257,6 +302,9 @@ export async function startPlatform(
       partition: config.iot.partition,
       credentials: credentialStore,
       tls: serverTls,
+      ...(config.tls.advertise.kvsDataEndpoint === undefined
+        ? {}
+        : { dataEndpoint: config.tls.advertise.kvsDataEndpoint.replace(/\/$/, '') }),
       authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
       clock,
       logger: logger.child({ component: 'video' }),
@@ -281,6 +329,7 @@ export async function startPlatform(
       kvs: video.url,
       s3: storage.url,
       sqs: queue.url,
+      ...(sts === undefined ? {} : { sts: sts.url }),
       uploadQueueUrl,
       credentials: { ...credentials, profile: LOCAL_PROFILE, sharedCredentialsFile: paths.sharedFile },
       caPath: pki.store.caCertPath,
@@ -335,20 +384,18 @@ export async function startPlatform(
  * every issuer; with other CAs registered, revocation is enforced by the registry at CONNECT instead).
  */
 async function endpointTls(
-  dataDir: string,
+  config: Readonly<CamlinkConfig>,
   pki: PkiContext,
   registry: IotRegistry,
   operatorCaId: string,
   logger: Logger,
 ): Promise<TlsServerMaterial & { ca: Buffer }> {
-  const { certPath, keyPath } = serverCertPaths(dataDir, 'endpoint');
   const cas = registry.activeCaPems();
   const onlyOperator = cas.length === 1 && registry.caCertificate(operatorCaId)?.status === 'ACTIVE';
   if (!onlyOperator)
     logger.info({ cas: cas.length }, 'TLS trusts the registered CAs; revocation is checked at CONNECT');
   const material = {
-    key: await readFile(keyPath),
-    cert: await readFile(certPath),
+    ...(await iotDataTls(config.dataDir, config.tls)),
     ca: Buffer.from(cas.join('\n')),
   };
   return onlyOperator ? { ...material, crl: await readFile(pki.store.crlPath) } : material;

@@ -12,7 +12,7 @@ import {
   verifySigV4,
   type VerifiedSigV4,
 } from '../auth/sigv4/index.js';
-import type { CredentialStore } from '../auth/credentials.js';
+import type { CredentialRecord, CredentialStore } from '../auth/credentials.js';
 import type { Clock } from '../util/clock.js';
 import { SqsError } from './errors.js';
 
@@ -21,6 +21,11 @@ export interface QueueAuthOptions {
   credentials: CredentialStore;
   clock: Clock;
   clockSkewSeconds: number;
+  /**
+   * Temporary credentials of an assumed role (e.g. issued by the embedded STS): may the role do
+   * `sqs:<Operation>` on the queue ARN? Unset: such credentials carry no SQS permission at all.
+   */
+  authorizeSession?: (credential: CredentialRecord, action: `sqs:${string}`, queueArn: string) => boolean;
 }
 
 export function authenticate(
@@ -61,8 +66,9 @@ export function authenticate(
       'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
     );
   }
-  // Temporary credentials of an assumed role (the IoT credentials provider's) carry no SQS permission.
-  if (verified.credential.session !== undefined) {
+  // Temporary credentials of an assumed role carry no SQS permission unless a role policy says so
+  // (authorizeSession, checked per operation once the request is parsed).
+  if (verified.credential.session !== undefined && options.authorizeSession === undefined) {
     throw new SqsError('AccessDenied', `role ${verified.credential.session.roleArn} may not use SQS`);
   }
   return verified;

@@ -10,7 +10,8 @@ import type { Logger } from '../log/logger.js';
 import { authenticate, type QueueAuthOptions } from './auth.js';
 import { SqsError, isSqsError } from './errors.js';
 import { runOperation, type JsonResponse } from './operations.js';
-import { parseRequest } from './requests.js';
+import { parseRequest, type ParsedRequest } from './requests.js';
+import type { CredentialRecord } from '../auth/credentials.js';
 import type { QueueStore } from './store.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
@@ -54,7 +55,7 @@ async function handle(
     throw new SqsError('UnknownOperation', 'The SQS JSON protocol takes POST requests only.');
   }
   const body = await readBody(req, options.maxRequestBytes);
-  authenticate(req, createHash('sha256').update(body).digest('hex'), options);
+  const verified = authenticate(req, createHash('sha256').update(body).digest('hex'), options);
   const contentType = req.headers['content-type'] ?? '';
   if (!contentType.startsWith(JSON_CONTENT_TYPE)) {
     throw new SqsError(
@@ -64,6 +65,7 @@ async function handle(
   }
   const target = req.headers['x-amz-target'];
   const request = parseRequest(Array.isArray(target) ? target[0] : target, body.toString('utf8'));
+  if (verified.credential.session !== undefined) authorizeSession(verified.credential, request, options);
   const abort = new AbortController();
   const onClose = () => {
     if (!res.writableFinished) abort.abort();
@@ -77,6 +79,28 @@ async function handle(
     });
   } finally {
     res.removeListener('close', onClose);
+  }
+}
+
+/** An assumed role's request: its permission policy must allow sqs:<Operation> on the queue's ARN. */
+function authorizeSession(
+  credential: CredentialRecord,
+  request: ParsedRequest,
+  options: QueueHandlerOptions,
+): void {
+  const input = request.input;
+  const name =
+    'QueueUrl' in input
+      ? options.store.queueNameFromUrl(input.QueueUrl)
+      : 'QueueName' in input
+        ? input.QueueName
+        : '*';
+  const action = `sqs:${request.operation}` as const;
+  if (options.authorizeSession?.(credential, action, options.store.queueArn(name)) !== true) {
+    throw new SqsError(
+      'AccessDenied',
+      `${credential.session?.roleArn ?? 'this role'} is not authorized to perform ${action} on ${options.store.queueArn(name)}`,
+    );
   }
 }
 

@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { loadServerCert, urlHost } from '../http/listener.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createQueueHandler } from './http.js';
+import type { QueueAuthOptions } from './auth.js';
 import { QueueStore } from './store.js';
 
 export interface QueueServerOptions {
@@ -22,6 +23,10 @@ export interface QueueServerOptions {
   accountId: string;
   partition?: 'aws' | 'aws-cn';
   credentials: CredentialStore;
+  /** Assumed roles' SQS permissions (their policies); unset: temporary credentials may not use SQS. */
+  authorizeSession?: QueueAuthOptions['authorizeSession'];
+  /** Base of the queue URLs it answers with (GetQueueUrl, ListQueues); default: its own URL. */
+  publicUrl?: string;
   /** Server key and chain; default: the camlink server certificate "endpoint" in dataDir. */
   tls?: { key: Buffer; cert: Buffer };
   clock?: Clock;
@@ -57,10 +62,11 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Run
     store,
     region: options.region,
     credentials: options.credentials,
+    ...(options.authorizeSession ? { authorizeSession: options.authorizeSession } : {}),
     clock,
     clockSkewSeconds: config.limits.clockSkewSeconds,
     maxRequestBytes: config.limits.maxRequestBytes,
-    baseUrl: () => url,
+    baseUrl: () => options.publicUrl ?? url,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const server: Server = tls

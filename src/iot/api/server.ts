@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../util/clock.js';
-import type { CredentialStore } from '../../auth/credentials.js';
+import type { CredentialRecord, CredentialStore } from '../../auth/credentials.js';
+import { sessionResources, type IotArnScope } from './session-auth.js';
 import { verifySigV4 } from '../../auth/sigv4/verify.js';
 import { AuthError } from '../../auth/sigv4/errors.js';
 import { BodyTooLargeError, readBody, sigv4RequestOf } from '../../http/aws-request.js';
@@ -29,6 +30,19 @@ export interface IotApiOptions extends RouteDeps {
   clock: Clock;
   logger: Logger;
   clockSkewSeconds?: number;
+  /**
+   * Temporary credentials of an assumed role (e.g. the embedded STS's): may the role do `iot:<Operation>`
+   * on `resourceArn`? Unset: such credentials may not call the IoT API at all.
+   */
+  authorizeSession?: {
+    readonly scope: IotArnScope;
+    authorize(
+      this: void,
+      credential: CredentialRecord,
+      action: `iot:${string}`,
+      resourceArn: string,
+    ): boolean;
+  };
 }
 
 export interface RunningIotApi {
@@ -74,6 +88,7 @@ async function handle(
     }
     throw err;
   }
+  let session: CredentialRecord | undefined;
   try {
     const verified = verifySigV4(sigv4RequestOf(req, body), {
       service: 'iot',
@@ -84,8 +99,11 @@ async function handle(
       clockSkewSeconds: options.clockSkewSeconds ?? 900,
       maxExpirySeconds: 604_800,
     });
-    // Temporary credentials of an assumed role (the IoT credentials provider's) carry no IoT permission.
-    if (verified.credential.session !== undefined) {
+    // Temporary credentials of an assumed role carry no IoT permission unless a role policy grants it
+    // (authorizeSession, checked once the operation is known).
+    if (verified.credential.session !== undefined && options.authorizeSession !== undefined) {
+      session = verified.credential;
+    } else if (verified.credential.session !== undefined) {
       return sendError(
         res,
         new IotApiError(
@@ -125,11 +143,25 @@ async function handle(
       return sendError(res, new IotApiError('InvalidRequestException', 'the request body is not JSON'));
     }
   }
-  try {
-    const result = await route.handle(
-      { params, query: url.searchParams, headers: req.headers, body: json },
-      options,
+  const input = { params, query: url.searchParams, headers: req.headers, body: json };
+  if (session !== undefined && options.authorizeSession !== undefined) {
+    const { scope, authorize } = options.authorizeSession;
+    const action = `iot:${route.operation}` as const;
+    const denied = sessionResources(route.operation, path, input, scope).find(
+      (resource) => !authorize(session, action, resource),
     );
+    if (denied !== undefined) {
+      return sendError(
+        res,
+        new IotApiError(
+          'AccessDeniedException',
+          `User: ${session.session?.roleArn ?? 'session'} is not authorized to perform: ${action} on resource: ${denied}`,
+        ),
+      );
+    }
+  }
+  try {
+    const result = await route.handle(input, options);
     const text = JSON.stringify(result ?? {});
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);

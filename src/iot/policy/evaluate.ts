@@ -18,7 +18,7 @@ export type IotAction =
   | 'iot:AssumeRoleWithCertificate';
 
 /** Actions an assumed role's permission policy (IAM) is evaluated for. */
-export type ServiceAction = `${'kinesisvideo' | 's3'}:${string}`;
+export type ServiceAction = `${'kinesisvideo' | 's3' | 'sqs' | 'sts' | 'iot'}:${string}`;
 
 interface CompiledStatement {
   readonly deny: boolean;

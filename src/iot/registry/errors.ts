@@ -9,6 +9,8 @@ export const iotErrorStatus = {
   RegistrationCodeValidationException: 400,
   UnauthorizedException: 401,
   ForbiddenException: 403,
+  /** IAM's refusal of an action (an assumed role whose policy does not allow it). */
+  AccessDeniedException: 403,
   UnrecognizedClientException: 403,
   InvalidSignatureException: 403,
   /** No Authorization header and no X-Amz-Signature: AWS's front end answers "Missing Authentication Token". */

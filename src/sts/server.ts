@@ -1,0 +1,192 @@
+/**
+ * The STS-compatible HTTPS endpoint (AWS: sts.<region>.amazonaws.com[.cn]): SigV4 for service "sts"
+ * against the shared credential store, the AWS Query protocol, AssumeRole and GetCallerIdentity. Every
+ * other action is refused with InvalidAction (nothing is answered that is not done). Secrets never
+ * reach the log.
+ */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { CredentialRecord, CredentialStore } from '../auth/credentials.js';
+import { AuthError } from '../auth/sigv4/errors.js';
+import { verifySigV4 } from '../auth/sigv4/verify.js';
+import { BodyTooLargeError, readBody, sigv4RequestOf } from '../http/aws-request.js';
+import { KEEP_ALIVE_TIMEOUT_MS, urlHost } from '../http/listener.js';
+import type { Logger } from '../log/logger.js';
+import type { Clock } from '../util/clock.js';
+import { StsError } from './errors.js';
+import { errorXml, parseForm, resultXml, STS_VERSION } from './query.js';
+import type { StsService } from './service.js';
+
+export const STS_BODY_LIMIT = 64 * 1024;
+/** STS actions AWS has that this service does not perform: refused, never faked. */
+const KNOWN_UNSUPPORTED = new Set([
+  'AssumeRoleWithSAML',
+  'AssumeRoleWithWebIdentity',
+  'AssumeRoot',
+  'DecodeAuthorizationMessage',
+  'GetAccessKeyInfo',
+  'GetDelegatedAccessToken',
+  'GetFederationToken',
+  'GetSessionToken',
+  'GetWebIdentityToken',
+]);
+
+export interface StsServerOptions {
+  readonly service: StsService;
+  readonly host: string;
+  readonly port: number;
+  readonly region: string;
+  readonly tls: { key: Buffer; cert: Buffer };
+  readonly credentials: CredentialStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Accepted difference between a request's X-Amz-Date and the server clock (AWS: 5 minutes). */
+  readonly clockSkewSeconds?: number;
+}
+
+export interface RunningStsServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startStsServer(options: StsServerOptions): Promise<RunningStsServer> {
+  const server = https.createServer({ ...options.tls, minVersion: 'TLSv1.2' }, (req, res) => {
+    const requestId = randomUUID();
+    handle(req, options)
+      .then((xml) => send(res, 200, xml))
+      .catch((err: unknown) => {
+        const stsError =
+          err instanceof StsError ? err : new StsError('InternalFailure', 'An internal error occurred.');
+        if (!(err instanceof StsError)) options.logger.error({ err, requestId }, 'STS request failed');
+        else options.logger.info({ code: stsError.code, requestId }, 'STS request refused');
+        send(res, stsError.status, errorXml(stsError, requestId), stsError.status === 413);
+      });
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.requestTimeout = 30_000;
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  options.logger.info({ port }, 'STS listening');
+  return {
+    url: `https://${urlHost(options.host)}:${port}`,
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+async function handle(req: http.IncomingMessage, options: StsServerOptions): Promise<string> {
+  if (req.method !== 'POST' && req.method !== 'GET') {
+    throw new StsError('UnsupportedProtocol', `${req.method ?? ''} is not supported; use POST or GET`);
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, STS_BODY_LIMIT);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new StsError('RequestEntityTooLarge', err.message);
+    throw err;
+  }
+  // The caller first: nothing about the request is looked at for someone unknown.
+  const credential = authenticate(req, body, options);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const query = parseForm(q < 0 ? '' : url.slice(q + 1));
+  const form = req.method === 'POST' ? parseForm(body.toString('utf8')) : new Map<string, string>();
+  const params = new Map([...query, ...form]);
+  const action = params.get('Action');
+  if (action === undefined || action === '') {
+    throw new StsError('MissingParameter', 'The request must contain the parameter Action');
+  }
+  const version = params.get('Version');
+  if (version !== STS_VERSION || (action !== 'AssumeRole' && action !== 'GetCallerIdentity')) {
+    throw new StsError(
+      'InvalidAction',
+      KNOWN_UNSUPPORTED.has(action) && version === STS_VERSION
+        ? `${action} is not supported by the embedded STS`
+        : `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`,
+    );
+  }
+  const requestId = randomUUID();
+  if (action === 'GetCallerIdentity') {
+    const id = options.service.getCallerIdentity(credential);
+    return resultXml(action, { Arn: id.arn, UserId: id.userId, Account: id.account }, requestId);
+  }
+  const input: { RoleArn?: string; RoleSessionName?: string; DurationSeconds?: string } = {};
+  for (const name of ['RoleArn', 'RoleSessionName', 'DurationSeconds'] as const) {
+    const value = params.get(name);
+    if (value !== undefined) input[name] = value;
+  }
+  const assumed = options.service.assumeRole(credential, input);
+  options.logger.info(
+    {
+      roleArn: input.RoleArn,
+      assumedRoleUser: assumed.assumedRoleUser.arn,
+      accessKeyId: assumed.credentials.accessKeyId,
+      expiration: assumed.credentials.expiration,
+    },
+    'AssumeRole',
+  );
+  return resultXml(
+    action,
+    {
+      Credentials: {
+        AccessKeyId: assumed.credentials.accessKeyId,
+        SecretAccessKey: assumed.credentials.secretAccessKey,
+        SessionToken: assumed.credentials.sessionToken,
+        Expiration: assumed.credentials.expiration,
+      },
+      AssumedRoleUser: {
+        AssumedRoleId: assumed.assumedRoleUser.assumedRoleId,
+        Arn: assumed.assumedRoleUser.arn,
+      },
+    },
+    requestId,
+  );
+}
+
+function authenticate(req: http.IncomingMessage, body: Buffer, options: StsServerOptions): CredentialRecord {
+  const unsigned = req.headers.authorization === undefined && !/[?&]X-Amz-Signature=/i.test(req.url ?? '');
+  if (unsigned) throw new StsError('MissingAuthenticationToken', 'Request is missing Authentication Token');
+  try {
+    return verifySigV4(sigv4RequestOf(req, body), {
+      service: 'sts',
+      region: options.region,
+      s3: false,
+      credentials: options.credentials,
+      clock: options.clock,
+      clockSkewSeconds: options.clockSkewSeconds ?? 300,
+      maxExpirySeconds: 604_800,
+    }).credential;
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    switch (err.code) {
+      case 'InvalidAccessKeyId':
+      case 'InvalidToken':
+        throw new StsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+      case 'ExpiredToken':
+        throw new StsError('ExpiredToken', 'The security token included in the request is expired');
+      case 'SignatureDoesNotMatch':
+        throw new StsError('SignatureDoesNotMatch', err.message);
+      case 'RequestTimeTooSkewed':
+        throw new StsError('SignatureDoesNotMatch', `Signature expired: ${err.message}`);
+      default:
+        throw new StsError('IncompleteSignature', err.message);
+    }
+  }
+}
+
+function send(res: http.ServerResponse, status: number, xml: string, close = false): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'text/xml',
+    'content-length': Buffer.byteLength(xml),
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(xml);
+}
