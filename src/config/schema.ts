@@ -519,6 +519,8 @@ export const configSchema = z.strictObject({
   backend: backendConfigSchema.prefault({}),
   tls: tlsConfigSchema.prefault({}),
   sts: stsConfigSchema.prefault({}),
+  /** A rehearsal's fresh cloud account: nothing is created at start (no built-in upload rule...). */
+  cloudAccount: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;

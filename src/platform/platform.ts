@@ -29,7 +29,8 @@ import { startVideoServer } from '../video/server.js';
 import { chainCredentialStores, InMemoryCredentialStore } from '../auth/credentials.js';
 import { startQueueServer } from '../queue/server.js';
 import { startStorageServer } from '../storage/server.js';
-import { RulesEngine } from '../iot/rules/index.js';
+import { RulesEngine, type RulesEngineDeps } from '../iot/rules/index.js';
+import { RULE_SQL_VERSION } from '../iot/rules/topic-rule-payload.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../contracts/upload-rule.js';
 
 import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../contracts/upload-queue.js';
@@ -49,6 +50,14 @@ import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } fro
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
 const VIDEO_PURGE_INTERVAL_MS = 60 * 1000;
+
+/**
+ * HOOK for the IAM role directory (src/iam/, helper F1): when it lands, set this to a check that the
+ * rule action's roleArn allows sqs:SendMessage on the queue's ARN (the reason when it does not; the
+ * action then fails and the rule's errorAction runs, as on AWS). Until then a rule action's roleArn is
+ * stored and shown by GetTopicRule but not checked.
+ */
+const checkRuleSqsRole: RulesEngineDeps['checkSqsRole'] = undefined;
 
 export interface RunningPlatform {
   readonly endpoints: Endpoints;
@@ -124,14 +133,30 @@ export async function startPlatform(
       }),
     });
     const uploadQueueUrl = `${queue.url}/${config.iot.accountId}/${UPLOAD_QUEUE_NAME}`;
+    // The built-in upload rule, stored so the IoT API shows it (GetTopicRule); a rehearsal's fresh
+    // cloud account has none until the stack stand-in creates it through the API.
+    if (!config.cloudAccount.enabled) {
+      registry.putTopicRule(UPLOAD_RULE_NAME, {
+        sql: UPLOAD_RULE_SQL,
+        awsIotSqlVersion: RULE_SQL_VERSION,
+        ruleDisabled: false,
+        actions: [{ sqs: { queueUrl: uploadQueueUrl } }],
+      });
+    }
     const late: { broker?: RunningBroker } = {};
-    const rules = new RulesEngine(
-      [{ name: UPLOAD_RULE_NAME, sql: UPLOAD_RULE_SQL, actions: [{ sqs: { queueUrl: uploadQueueUrl } }] }],
-      {
-        queue: queue.store,
-        republish: (topic, payload, qos) => late.broker?.publish(topic, payload, qos) ?? Promise.resolve(),
-      },
-    );
+    const rules = new RulesEngine(registry.ruleDefinitions(), {
+      queue: queue.store,
+      republish: (topic, payload, qos) => late.broker?.publish(topic, payload, qos) ?? Promise.resolve(),
+      ...(checkRuleSqsRole === undefined ? {} : { checkSqsRole: checkRuleSqsRole }),
+    });
+    // Rules changed through the IoT API run from the next message on.
+    registry.events.on('rules-changed', (name) => {
+      try {
+        rules.replaceRules(registry.ruleDefinitions());
+      } catch (err) {
+        logger.error({ err, rule: name }, 'reloading the topic rules failed; the previous rules still run');
+      }
+    });
 
     const broker = await startBroker({
       config: config.broker,

@@ -213,7 +213,7 @@ test('doctor: the embedded platform passes (OK or UNCHECKED with a reason); a de
   assert.match(ok.stdout, /^OK +data-endpoint +iot:Data-ATS /m);
   assert.match(ok.stdout, /^OK +ca-registration +CA [0-9a-f]{12}… \(DEFAULT mode\) ACTIVE/m);
   assert.match(ok.stdout, /^OK +device-policy +camlink-device for arn:aws:iot:/m);
-  assert.match(ok.stdout, /^UNCHECKED +upload-rule +this IoT API does not serve GetTopicRule/m);
+  assert.match(ok.stdout, /^OK +upload-rule +camlink_uploads -> sqs https:\/\/\S+\/camlink-uploads/m);
   assert.match(ok.stdout, /^OK +role-alias +camlink-camera -> arn:aws:iam::\d{12}:role\/camlink-camera/m);
   assert.match(
     ok.stdout,

@@ -1,8 +1,8 @@
 /**
  * (d) The topic rule that feeds the upload queue exists with the contract SQL (GetTopicRule), is
  * enabled, and one of its SQS actions sends to the upload queue (the URL given, --queue-url or the
- * configured one; without one, any SQS action). The embedded IoT API serves no topic-rule operations
- * (its rule is built in): then UNCHECKED.
+ * configured one; without one, any SQS action). The embedded IoT API serves the topic-rule operations
+ * (its built-in rule is stored there); an IoT API without GetTopicRule yields UNCHECKED.
  */
 import { GetTopicRuleCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../../contracts/upload-rule.js';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { IotApiError } from '../registry/errors.js';
 import { body, bool, int, opt, route, type Route, type RouteInput } from './route-kit.js';
 import { roleAliasRoutes } from './role-alias-routes.js';
+import { topicRuleRoutes } from './topic-rule-routes.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 
 const str = z.string();
@@ -216,4 +217,5 @@ export const routes: readonly Route[] = [
     return { endpointAddress: address };
   }),
   ...roleAliasRoutes,
+  ...topicRuleRoutes,
 ];

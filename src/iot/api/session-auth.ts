@@ -1,7 +1,7 @@
 /**
  * What an assumed role's request to the IoT API needs from the role's permission policy (IAM): the
  * action `iot:<Operation>` on every resource the request names: things, certificates, CA
- * certificates, policies, role aliases, the principal of AttachThingPrincipal and the target of
+ * certificates, policies, role aliases, topic rules, the principal of AttachThingPrincipal and the target of
  * AttachPolicy / ListAttachedPolicies; `*` for operations that name none (ListThings,
  * CreateCertificateFromCsr, DescribeEndpoint...), as IAM requires for them.
  */
@@ -29,6 +29,7 @@ export function sessionResources(
   }
   if (params.policyName !== undefined) resources.push(arn('policy', params.policyName));
   if (params.roleAlias !== undefined) resources.push(arn('rolealias', params.roleAlias));
+  if (params.ruleName !== undefined) resources.push(arn('rule', params.ruleName));
   if (params.target !== undefined) resources.push(params.target);
   if (operation === 'AttachThingPrincipal') {
     const principal = input.headers['x-amzn-principal'];

@@ -14,6 +14,8 @@ export interface RegistryEvents {
   'certificate-status': [certificateId: string, status: CertificateStatus];
   /** A CA was registered or changed (the endpoint reloads its trust list). */
   'ca-changed': [caCertificateId: string];
+  /** A topic rule was created, replaced, enabled, disabled or deleted (the engine reloads its rules). */
+  'rules-changed': [ruleName: string];
 }
 
 export interface RegistryContext {
@@ -25,7 +27,7 @@ export interface RegistryContext {
 
 export function arnOf(
   ctx: RegistryContext,
-  type: 'cert' | 'cacert' | 'thing' | 'policy' | 'rolealias',
+  type: 'cert' | 'cacert' | 'thing' | 'policy' | 'rolealias' | 'rule',
   id: string,
 ): string {
   return `arn:${ctx.scope.partition}:iot:${ctx.scope.region}:${ctx.scope.account}:${type}/${id}`;

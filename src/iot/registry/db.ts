@@ -33,6 +33,9 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE role_aliases (
      role_alias TEXT PRIMARY KEY, role_arn TEXT NOT NULL, credential_duration_seconds INTEGER NOT NULL,
      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
+  `CREATE TABLE topic_rules (
+     rule_name TEXT PRIMARY KEY, payload TEXT NOT NULL, topic_pattern TEXT NOT NULL,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
 export function openRegistryDb(path: string): Db {

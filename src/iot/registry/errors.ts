@@ -7,6 +7,8 @@ export const iotErrorStatus = {
   InvalidRequestException: 400,
   CertificateValidationException: 400,
   RegistrationCodeValidationException: 400,
+  /** A topic rule's SQL the rules engine cannot parse (CreateTopicRule, ReplaceTopicRule). */
+  SqlParseException: 400,
   UnauthorizedException: 401,
   ForbiddenException: 403,
   /** IAM's refusal of an action (an assumed role whose policy does not allow it). */

@@ -17,6 +17,8 @@ import * as certs from './certificates.js';
 import * as things from './things.js';
 import * as policies from './policies.js';
 import * as roleAliases from './role-aliases.js';
+import * as topicRules from './topic-rules.js';
+import type { TopicRulePayload } from '../rules/topic-rule-payload.js';
 import { planProvisioning, parseTemplate } from './jitp-template.js';
 import { parseCertificatePem, type ParsedCertificate } from './certificate-pem.js';
 import { IotApiError } from './errors.js';
@@ -131,6 +133,20 @@ export class IotRegistry {
     roleAliases.listRoleAliases(this.ctx, input);
   roleAlias = (name: string) => roleAliases.roleAliasRow(this.ctx, name);
   roleAliasArn = (name: string) => arnOf(this.ctx, 'rolealias', name);
+
+  // Topic rules (the rules engine runs ruleDefinitions(); 'rules-changed' tells it to reload)
+  createTopicRule = (name: string, payload: TopicRulePayload) =>
+    topicRules.createTopicRule(this.ctx, name, payload);
+  putTopicRule = (name: string, payload: TopicRulePayload) => topicRules.putTopicRule(this.ctx, name, payload);
+  replaceTopicRule = (name: string, payload: TopicRulePayload) =>
+    topicRules.replaceTopicRule(this.ctx, name, payload);
+  setTopicRuleDisabled = (name: string, disabled: boolean) =>
+    topicRules.setTopicRuleDisabled(this.ctx, name, disabled);
+  deleteTopicRule = (name: string) => topicRules.deleteTopicRule(this.ctx, name);
+  getTopicRule = (name: string) => topicRules.getTopicRule(this.ctx, name);
+  listTopicRules = (input: Parameters<typeof topicRules.listTopicRules>[1]) =>
+    topicRules.listTopicRules(this.ctx, input);
+  ruleDefinitions = () => topicRules.ruleDefinitions(this.ctx);
   /** Ids of the certificates that may connect: ACTIVE, and their CA (if registered with one) ACTIVE. */
   activeCertificateIds = (): Set<string> =>
     new Set(

@@ -17,6 +17,11 @@ export interface QueueSink {
 export interface ActionDeps {
   readonly queue: QueueSink;
   republish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+  /**
+   * When the platform knows IAM roles: why `roleArn` may not send to `queueUrl` (sqs:SendMessage on
+   * the queue's ARN), or undefined when it may. Absent: the action's roleArn is not checked.
+   */
+  checkSqsRole?(roleArn: string, queueUrl: string): Promise<string | undefined>;
 }
 
 /** One entry of the error action document's `failures` (AWS names the action type and the resource). */
@@ -45,6 +50,10 @@ export async function runAction(
     });
     if (queueUrl.length === 0) return fail(`queueUrl template "${action.queueUrl.source}" rendered empty`);
     try {
+      if (action.roleArn !== undefined && deps.checkSqsRole !== undefined) {
+        const denied = await deps.checkSqsRole(action.roleArn, queueUrl);
+        if (denied !== undefined) return fail(`Failed to send message to queue: ${denied}`);
+      }
       const json = JSON.stringify(document);
       // useBase64: the message body is the Base64 of the JSON document (AWS "SQS action").
       await deps.queue.sendMessage(queueUrl, action.useBase64 ? Buffer.from(json).toString('base64') : json);

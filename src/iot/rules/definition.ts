@@ -11,8 +11,10 @@ import { templateMayMatchFilter } from './loop-check.js';
 import { compileSql } from './parser.js';
 import { compileTemplate, type Template } from './substitution.js';
 
+/** roleArn: the IAM role AWS assumes to run the action (checked when the platform has IAM roles). */
 export type RuleAction =
-  { republish: { topic: string; qos?: 0 | 1 } } | { sqs: { queueUrl: string; useBase64?: boolean } };
+  | { republish: { topic: string; qos?: 0 | 1; roleArn?: string } }
+  | { sqs: { queueUrl: string; useBase64?: boolean; roleArn?: string } };
 
 export interface RuleDefinition {
   name: string;
@@ -24,8 +26,13 @@ export interface RuleDefinition {
 }
 
 export type CompiledAction =
-  | { readonly kind: 'republish'; readonly topic: Template; readonly qos: 0 | 1 }
-  | { readonly kind: 'sqs'; readonly queueUrl: Template; readonly useBase64: boolean };
+  | { readonly kind: 'republish'; readonly topic: Template; readonly qos: 0 | 1; readonly roleArn?: string }
+  | {
+      readonly kind: 'sqs';
+      readonly queueUrl: Template;
+      readonly useBase64: boolean;
+      readonly roleArn?: string;
+    };
 
 export interface CompiledRule {
   readonly name: string;
@@ -43,9 +50,16 @@ const actionSchema = z.union([
     republish: z.strictObject({
       topic: z.string().min(1),
       qos: z.union([z.literal(0), z.literal(1)]).optional(),
+      roleArn: z.string().min(1).optional(),
     }),
   }),
-  z.strictObject({ sqs: z.strictObject({ queueUrl: z.string().min(1), useBase64: z.boolean().optional() }) }),
+  z.strictObject({
+    sqs: z.strictObject({
+      queueUrl: z.string().min(1),
+      useBase64: z.boolean().optional(),
+      roleArn: z.string().min(1).optional(),
+    }),
+  }),
 ]);
 
 const ruleSchema = z.strictObject({
@@ -80,7 +94,8 @@ function inRule<T>(name: string, where: string, compile: () => T): T {
 function compileAction(name: string, where: string, action: RuleAction, from: string): CompiledAction {
   if ('sqs' in action) {
     const queueUrl = inRule(name, `${where}.sqs.queueUrl`, () => compileTemplate(action.sqs.queueUrl));
-    return { kind: 'sqs', queueUrl, useBase64: action.sqs.useBase64 ?? false };
+    const { roleArn } = action.sqs;
+    return { kind: 'sqs', queueUrl, useBase64: action.sqs.useBase64 ?? false, ...(roleArn ? { roleArn } : {}) };
   }
   const field = `${where}.republish.topic`;
   const topic = inRule(name, field, () => compileTemplate(action.republish.topic));
@@ -97,7 +112,8 @@ function compileAction(name: string, where: string, action: RuleAction, from: st
       `${field}: "${action.republish.topic}" can match the rule's own FROM filter '${from}'; the rule would trigger itself`,
     );
   }
-  return { kind: 'republish', topic, qos: action.republish.qos ?? 0 };
+  const { roleArn } = action.republish;
+  return { kind: 'republish', topic, qos: action.republish.qos ?? 0, ...(roleArn ? { roleArn } : {}) };
 }
 
 /** Validates and compiles one definition; throws RULE_INVALID or RULE_SQL_INVALID naming the rule. */

@@ -46,23 +46,21 @@ export interface HandledRule {
 }
 
 export class RulesEngine {
-  readonly #rules: readonly CompiledRule[];
+  #rules: readonly CompiledRule[];
   readonly #deps: RulesEngineDeps;
 
   /** Compiles every rule now; throws RULE_INVALID or RULE_SQL_INVALID naming the first bad rule. */
   constructor(rules: readonly RuleDefinition[], deps: RulesEngineDeps) {
-    if (rules.length > RULES_MAX) {
-      throw new CamlinkError('RULE_INVALID', `${rules.length} rules; the limit is ${RULES_MAX}`);
-    }
-    const names = new Set<string>();
-    this.#rules = rules.map((definition) => {
-      const rule = compileRule(definition);
-      if (names.has(rule.name))
-        throw new CamlinkError('RULE_INVALID', `rule "${rule.name}" is defined twice`);
-      names.add(rule.name);
-      return rule;
-    });
+    this.#rules = compileAll(rules);
     this.#deps = deps;
+  }
+
+  /**
+   * Swaps in a new rule set (the IoT API changed a rule): all are compiled first, so a bad set leaves
+   * the running rules as they were. Messages already being handled finish with the old rules.
+   */
+  replaceRules(rules: readonly RuleDefinition[]): void {
+    this.#rules = compileAll(rules);
   }
 
   get ruleNames(): string[] {
@@ -134,4 +132,17 @@ export class RulesEngine {
     });
     return failures;
   }
+}
+
+function compileAll(rules: readonly RuleDefinition[]): CompiledRule[] {
+  if (rules.length > RULES_MAX) {
+    throw new CamlinkError('RULE_INVALID', `${rules.length} rules; the limit is ${RULES_MAX}`);
+  }
+  const names = new Set<string>();
+  return rules.map((definition) => {
+    const rule = compileRule(definition);
+    if (names.has(rule.name)) throw new CamlinkError('RULE_INVALID', `rule "${rule.name}" is defined twice`);
+    names.add(rule.name);
+    return rule;
+  });
 }
