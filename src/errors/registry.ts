@@ -293,6 +293,29 @@ export const errorRegistry = {
     retryable: false,
     summary: '`camlink aws doctor`: at least one check is MISSING, DIFFERENT or ERROR.',
   },
+  STACK_TEMPLATE_INVALID: {
+    status: 400,
+    retryable: false,
+    summary:
+      'A stack template cannot be applied by the rehearsal stand-in (not JSON, an unknown resource type or intrinsic, a dependency cycle).',
+  },
+  STACK_EXISTS: {
+    status: 409,
+    retryable: false,
+    summary: 'The rehearsal stack is already deployed from a different template; destroy it first.',
+  },
+  STACK_DEPLOY_FAILED: {
+    status: 502,
+    retryable: true,
+    summary:
+      '`camlink rehearsal stack deploy`: a resource failed to create (CREATE_FAILED); what was created was rolled back.',
+  },
+  STACK_DESTROY_FAILED: {
+    status: 502,
+    retryable: true,
+    summary:
+      '`camlink rehearsal stack destroy`: a resource failed to delete (DELETE_FAILED); the rest stays recorded; fix it and run again.',
+  },
   AWS_TEARDOWN_FAILED: {
     status: 502,
     retryable: true,

@@ -10,6 +10,7 @@ import { storageCommand } from './storage.js';
 import { appCommand } from './app.js';
 import { awsCommand } from './aws.js';
 import { simCommand } from './sim.js';
+import { rehearsalCommand } from './rehearsal.js';
 
 export const rootCommand = defineGroup(
   '',
@@ -25,5 +26,6 @@ export const rootCommand = defineGroup(
     awsCommand,
     demoCommand,
     simCommand,
+    rehearsalCommand,
   ],
 );
