@@ -71,7 +71,10 @@ test('topic rules API: CRUD with AWS shapes; an API-created rule carries MQTT up
   await iot.send(
     new CreateTopicRuleCommand({
       ruleName: 'api_rule',
-      topicRulePayload: { ...payload("SELECT *, topic(2) AS device FROM 'test/+/uploads'"), description: 'd' },
+      topicRulePayload: {
+        ...payload("SELECT *, topic(2) AS device FROM 'test/+/uploads'"),
+        description: 'd',
+      },
     }),
   );
   const got = await iot.send(new GetTopicRuleCommand({ ruleName: 'api_rule' }));
@@ -84,7 +87,9 @@ test('topic rules API: CRUD with AWS shapes; an API-created rule carries MQTT up
   assert.ok(got.rule?.createdAt instanceof Date);
 
   await assert.rejects(
-    iot.send(new CreateTopicRuleCommand({ ruleName: 'api_rule', topicRulePayload: payload("SELECT * FROM 'a'") })),
+    iot.send(
+      new CreateTopicRuleCommand({ ruleName: 'api_rule', topicRulePayload: payload("SELECT * FROM 'a'") }),
+    ),
     (err) => errorName(err) === 'ResourceAlreadyExistsException',
   );
   const listed = await iot.send(new ListTopicRulesCommand({ topic: 'test/+/uploads' }));
@@ -101,7 +106,10 @@ test('topic rules API: CRUD with AWS shapes; an API-created rule carries MQTT up
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
   });
   const cert = await iot.send(
-    new CreateCertificateFromCsrCommand({ certificateSigningRequest: csr.toString('pem'), setAsActive: true }),
+    new CreateCertificateFromCsrCommand({
+      certificateSigningRequest: csr.toString('pem'),
+      setAsActive: true,
+    }),
   );
   const policyDocument = JSON.stringify({
     Version: '2012-10-17',
@@ -170,7 +178,9 @@ test('topic rules API: unsupported actions, bad SQL and bad names are refused an
   const dataDir = await tempDir(t);
   const { platform } = await startTestPlatform(t, dataDir, { extra: { cloudAccount: { enabled: true } } });
   const { endpoints } = platform;
-  const iot = new IoTClient(sdkOptions(endpoints.iot, await readFile(endpoints.caPath), endpoints.credentials));
+  const iot = new IoTClient(
+    sdkOptions(endpoints.iot, await readFile(endpoints.caPath), endpoints.credentials),
+  );
   t.after(() => iot.destroy());
 
   // A fresh cloud account: no built-in rule.
@@ -209,7 +219,12 @@ test('topic rules API: unsupported actions, bad SQL and bad names are refused an
     /errorAction: the dynamoDB action is not supported here/,
   );
   await refused('bad_sql', { ...base, sql: 'SELEC * FROM', actions: [] }, 'SqlParseException', /sql/);
-  await refused('old_sql', { sql: "SELECT * FROM 'a'", actions: [] }, 'InvalidRequestException', /awsIotSqlVersion/);
+  await refused(
+    'old_sql',
+    { sql: "SELECT * FROM 'a'", actions: [] },
+    'InvalidRequestException',
+    /awsIotSqlVersion/,
+  );
   await refused('bad-name', { ...base, actions: [] }, 'InvalidRequestException', /ruleName/);
   await refused(
     'loop',

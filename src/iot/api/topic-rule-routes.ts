@@ -7,7 +7,9 @@ export const topicRuleRoutes: readonly Route[] = [
     d.registry.createTopicRule(i.params.ruleName ?? '', parseTopicRulePayload(i.body));
     return {};
   }),
-  route('GetTopicRule', 'GET', '/rules/{ruleName}', (i, d) => d.registry.getTopicRule(i.params.ruleName ?? '')),
+  route('GetTopicRule', 'GET', '/rules/{ruleName}', (i, d) =>
+    d.registry.getTopicRule(i.params.ruleName ?? ''),
+  ),
   route('ListTopicRules', 'GET', '/rules', (i, d) =>
     d.registry.listTopicRules({
       topic: opt(i.query, 'topic'),

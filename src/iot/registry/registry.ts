@@ -137,7 +137,8 @@ export class IotRegistry {
   // Topic rules (the rules engine runs ruleDefinitions(); 'rules-changed' tells it to reload)
   createTopicRule = (name: string, payload: TopicRulePayload) =>
     topicRules.createTopicRule(this.ctx, name, payload);
-  putTopicRule = (name: string, payload: TopicRulePayload) => topicRules.putTopicRule(this.ctx, name, payload);
+  putTopicRule = (name: string, payload: TopicRulePayload) =>
+    topicRules.putTopicRule(this.ctx, name, payload);
   replaceTopicRule = (name: string, payload: TopicRulePayload) =>
     topicRules.replaceTopicRule(this.ctx, name, payload);
   setTopicRuleDisabled = (name: string, disabled: boolean) =>

@@ -5,11 +5,7 @@
  * engine swaps its rules at once. As on AWS, a rule that does not exist is UnauthorizedException.
  */
 import { RULES_MAX } from '../rules/engine.js';
-import {
-  checkTopicRule,
-  toRuleDefinition,
-  type TopicRulePayload,
-} from '../rules/topic-rule-payload.js';
+import { checkTopicRule, toRuleDefinition, type TopicRulePayload } from '../rules/topic-rule-payload.js';
 import type { RuleDefinition } from '../rules/definition.js';
 import { arnOf, epochSeconds, type RegistryContext } from './context.js';
 import { IotApiError } from './errors.js';
@@ -28,11 +24,15 @@ interface TopicRuleRow {
 
 function checkName(name: string): void {
   if (!TOPIC_RULE_NAME.test(name))
-    throw new IotApiError('InvalidRequestException', `ruleName "${name}" is not valid (^[a-zA-Z0-9_]{1,128}$)`);
+    throw new IotApiError(
+      'InvalidRequestException',
+      `ruleName "${name}" is not valid (^[a-zA-Z0-9_]{1,128}$)`,
+    );
 }
 
 function row(ctx: RegistryContext, name: string): TopicRuleRow | undefined {
-  return ctx.db.prepare(`SELECT * FROM topic_rules WHERE rule_name = ?`).get(name) as TopicRuleRow | undefined;
+  return ctx.db.prepare(`SELECT * FROM topic_rules WHERE rule_name = ?`).get(name) as
+    TopicRuleRow | undefined;
 }
 
 function existing(ctx: RegistryContext, name: string): TopicRuleRow {
@@ -116,7 +116,9 @@ export function listTopicRules(
     throw new IotApiError('InvalidRequestException', 'nextToken is not valid');
   const rows = (ctx.db.prepare(`SELECT * FROM topic_rules ORDER BY rule_name`).all() as TopicRuleRow[])
     .filter((r) => input.topic === undefined || r.topic_pattern === input.topic)
-    .filter((r) => input.ruleDisabled === undefined || (payloadOf(r).ruleDisabled === true) === input.ruleDisabled);
+    .filter(
+      (r) => input.ruleDisabled === undefined || (payloadOf(r).ruleDisabled === true) === input.ruleDisabled,
+    );
   const page = rows.slice(offset, offset + max);
   return {
     rules: page.map((r) => ({

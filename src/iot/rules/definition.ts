@@ -95,7 +95,12 @@ function compileAction(name: string, where: string, action: RuleAction, from: st
   if ('sqs' in action) {
     const queueUrl = inRule(name, `${where}.sqs.queueUrl`, () => compileTemplate(action.sqs.queueUrl));
     const { roleArn } = action.sqs;
-    return { kind: 'sqs', queueUrl, useBase64: action.sqs.useBase64 ?? false, ...(roleArn ? { roleArn } : {}) };
+    return {
+      kind: 'sqs',
+      queueUrl,
+      useBase64: action.sqs.useBase64 ?? false,
+      ...(roleArn ? { roleArn } : {}),
+    };
   }
   const field = `${where}.republish.topic`;
   const topic = inRule(name, field, () => compileTemplate(action.republish.topic));

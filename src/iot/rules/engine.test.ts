@@ -312,7 +312,13 @@ test('rules are checked when the engine is built, and errors name the rule', () 
     /^rule "r": actions: Too big/u,
   );
   loadError(
-    [{ name: 'r', sql: "SELECT * FROM 'a'", actions: [{ sqs: { queueUrl: QUEUE, messageGroupId: 'x' } } as never] }],
+    [
+      {
+        name: 'r',
+        sql: "SELECT * FROM 'a'",
+        actions: [{ sqs: { queueUrl: QUEUE, messageGroupId: 'x' } } as never],
+      },
+    ],
     'RULE_INVALID',
     /^rule "r": actions\.0/u,
   );

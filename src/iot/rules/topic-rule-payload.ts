@@ -56,7 +56,8 @@ function invalid(message: string): IotApiError {
 
 function parseAction(where: string, value: Record<string, unknown>): ApiAction {
   const keys = Object.keys(value);
-  if (keys.length !== 1) throw invalid(`${where}: an action names exactly one action type (got ${keys.length})`);
+  if (keys.length !== 1)
+    throw invalid(`${where}: an action names exactly one action type (got ${keys.length})`);
   const type = keys[0] ?? '';
   const params = value[type];
   const check = <T>(schema: z.ZodType<T>): T => {

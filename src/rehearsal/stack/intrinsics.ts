@@ -95,7 +95,7 @@ function resolveFunction(ctx: ResolveContext, where: string, fn: string, arg: un
       const i = Number(index);
       const values = list(at, items ?? null);
       if (!Number.isInteger(i) || i < 0 || i >= values.length)
-        return fail(at, `index ${String(index)} out of range`);
+        return fail(at, `index ${JSON.stringify(index ?? null)} out of range`);
       return values[i] ?? null;
     }
     case 'Fn::Split': {
@@ -172,16 +172,17 @@ export function referencesOf(value: unknown, into = new Set<string>()): Set<stri
     for (const item of value) referencesOf(item, into);
     return into;
   }
-  for (const [key, item] of Object.entries(value)) {
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const first: unknown = Array.isArray(item) ? (item as unknown[])[0] : undefined;
     if (key === 'Ref' && typeof item === 'string') into.add(item);
     else if (key === 'Fn::GetAtt') {
-      const id = typeof item === 'string' ? item.split('.')[0] : Array.isArray(item) ? item[0] : undefined;
+      const id = typeof item === 'string' ? item.split('.')[0] : first;
       if (typeof id === 'string') into.add(id);
     } else if (key === 'Fn::Sub') {
-      const text = typeof item === 'string' ? item : Array.isArray(item) ? item[0] : undefined;
+      const text = typeof item === 'string' ? item : first;
       if (typeof text === 'string')
         for (const m of text.matchAll(/\$\{([^!}][^}.]*)/g)) if (m[1] !== undefined) into.add(m[1]);
-      if (Array.isArray(item)) referencesOf(item[1], into);
+      if (Array.isArray(item)) referencesOf((item as unknown[])[1], into);
     } else referencesOf(item, into);
   }
   return into;

@@ -78,7 +78,7 @@ export async function readState(path: string): Promise<StackState | undefined> {
   }
   if (!parsed.success)
     throw new CamlinkError('FILE_UNREADABLE', `stack state ${path} is not a stand-in state file`);
-  return parsed.data as StackState;
+  return parsed.data;
 }
 
 export async function writeState(path: string, state: StackState): Promise<void> {
