@@ -38,7 +38,10 @@ export const bucketHandler: ResourceHandler = {
     // A named bucket that exists already is a failure for CloudFormation, not an adoption.
     const exists = await s3.send(new HeadBucketCommand({ Bucket: name })).then(
       () => true,
-      () => false,
+      (err: unknown) => {
+        if (/NotFound|NoSuchBucket/.test(errorText(err))) return false;
+        throw err;
+      },
     );
     if (exists) throw new Error(`${name} already exists`);
     await s3.send(
