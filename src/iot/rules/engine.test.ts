@@ -356,3 +356,43 @@ test('republish to $ topics and republish loops are refused at load time', () =>
   );
   assert.doesNotThrow(() => new RulesEngine([rule('camlink/devices/${topic(3)}/events')], fakeDeps().deps));
 });
+
+test('an SQS action whose role may not send to the queue fails, and the error action runs; replaceRules swaps rules', async () => {
+  const { deps, sent, errors } = fakeDeps();
+  const checked: [string, string][] = [];
+  const engine = new RulesEngine(
+    [
+      {
+        name: 'r',
+        sql: "SELECT * FROM 'a/+'",
+        actions: [{ sqs: { queueUrl: QUEUE, roleArn: 'arn:aws:iam::000000000000:role/no-sqs' } }],
+        errorAction: { sqs: { queueUrl: `${QUEUE}-dlq`, roleArn: 'arn:aws:iam::000000000000:role/ok' } },
+      },
+    ],
+    {
+      ...deps,
+      checkSqsRole: (roleArn, queueUrl) => {
+        checked.push([roleArn, queueUrl]);
+        return Promise.resolve(
+          roleArn.endsWith('/ok') ? undefined : `${roleArn} is not authorized to perform: sqs:SendMessage`,
+        );
+      },
+    },
+  );
+  await rejectsWith(engine.handle(message('a/b', { n: 1 })), 'RULE_ACTION_FAILED');
+  assert.deepEqual(checked, [
+    ['arn:aws:iam::000000000000:role/no-sqs', QUEUE],
+    ['arn:aws:iam::000000000000:role/ok', `${QUEUE}-dlq`],
+  ]);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]?.queueUrl, `${QUEUE}-dlq`);
+  assert.match(errors[0]?.failures[0]?.errorMessage ?? '', /not authorized to perform: sqs:SendMessage/);
+
+  engine.replaceRules([uploadRule]);
+  assert.deepEqual(engine.ruleNames, [UPLOAD_RULE_NAME]);
+  assert.throws(
+    () => engine.replaceRules([{ name: 'bad', sql: 'SELEC', actions: [] }]),
+    (err) => isCamlinkError(err, 'RULE_SQL_INVALID'),
+  );
+  assert.deepEqual(engine.ruleNames, [UPLOAD_RULE_NAME], 'a bad set leaves the running rules');
+});
