@@ -4,7 +4,7 @@
  * one (it has its own camlink-* resources), so the template's names are rewritten camlink -> stk, and
  * IAM, which this platform does not serve, is an in-memory IamPort recording the calls.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,15 +80,19 @@ function memoryIam() {
   return { port, roles };
 }
 
-async function writeTemplate(dir: string, edit: (t: Record<string, unknown>) => void = () => undefined) {
+async function writeTemplate(
+  dir: string,
+  edit: (t: Record<string, unknown>) => void = () => undefined,
+  prefix = 'stk',
+) {
   const json = Template.fromStack(buildStack(REGION)).toJSON() as Record<string, unknown>;
   edit(json);
-  const path = join(dir, 'stk.template.json');
-  await writeFile(path, JSON.stringify(json).replaceAll('camlink', 'stk'));
+  const path = join(dir, `${prefix}.template.json`);
+  await writeFile(path, JSON.stringify(json).replaceAll('camlink', prefix));
   return path;
 }
 
-test('stack stand-in: the camlink template deploys, reports what is not rehearsed, destroys as CloudFormation', async (t) => {
+async function setup(t: TestContext) {
   const dir = await tempDir(t);
   const { platform } = await startTestPlatform(t, join(dir, 'platform'), {
     extra: {
@@ -113,6 +117,11 @@ test('stack stand-in: the camlink template deploys, reports what is not rehearse
     },
   };
   t.after(() => clients.destroy());
+  return { dir, clients, iam };
+}
+
+test('stack stand-in: the camlink template deploys, reports what is not rehearsed, destroys as CloudFormation', async (t) => {
+  const { dir, clients, iam } = await setup(t);
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);
   const statePath = join(dir, 'out', 'stk.stack-state.json');
@@ -273,4 +282,45 @@ test('stack stand-in: the camlink template deploys, reports what is not rehearse
   await clients.s3.send(new HeadBucketCommand({ Bucket: `stk-media-${ACCOUNT}-${REGION}` }));
   // Nothing deployed: destroy has nothing to do.
   assert.equal((await destroyStack({ stackName: 'stk', clients, statePath, log })).absent, true);
+});
+
+test('stack stand-in: a resource that fails to create rolls the deploy back (Retain kept)', async (t) => {
+  const { dir, clients, iam } = await setup(t);
+  const lines: string[] = [];
+  const statePath = join(dir, 'rb.stack-state.json');
+  // The IoT API refuses a Lambda action: the topic rule's creation fails after most of the stack exists.
+  const path = await writeTemplate(
+    dir,
+    (tpl) => {
+      const resources = tpl.Resources as Record<
+        string,
+        { Type: string; Properties: Record<string, unknown> }
+      >;
+      const rule = Object.values(resources).find((r) => r.Type === 'AWS::IoT::TopicRule');
+      const payload = rule?.Properties.TopicRulePayload as { Actions: unknown[] };
+      payload.Actions.push({ Lambda: { FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f` } });
+    },
+    'rb',
+  );
+  await assert.rejects(
+    deployStack({
+      loaded: await loadTemplate(path),
+      region: REGION,
+      account: ACCOUNT,
+      clients,
+      statePath,
+      log: (line) => lines.push(line),
+    }),
+    (err) =>
+      isCamlinkError(err, 'STACK_DEPLOY_FAILED') &&
+      /CREATE_FAILED IotUploadRule\w+ \(AWS::IoT::TopicRule\): InvalidRequestException: .*lambda action is not supported here .*; rolled back$/.test(
+        err.message,
+      ),
+  );
+  assert.ok(lines.some((l) => /^ROLLBACK DELETE_COMPLETE UploadsQueue/.test(l)));
+  await assert.rejects(clients.sqs.send(new GetQueueUrlCommand({ QueueName: 'rb-uploads' })));
+  await assert.rejects(clients.iot.send(new GetPolicyCommand({ policyName: 'rb-device' })));
+  assert.equal(iam.roles.size, 0);
+  await assert.rejects(access(statePath));
+  await clients.s3.send(new HeadBucketCommand({ Bucket: `rb-media-${ACCOUNT}-${REGION}` }));
 });

@@ -45,6 +45,8 @@ function sha256(text: string): string {
 /** Refuses a template with a resource type the stand-in does not know, before anything is created. */
 function checkTypes(loaded: LoadedTemplate): void {
   for (const [id, r] of Object.entries(loaded.template.Resources)) {
+    if (r.DeletionPolicy === 'Snapshot')
+      throw invalidTemplate(`resource ${id}: DeletionPolicy Snapshot is not supported by ${r.Type}`);
     if (!handlers.has(r.Type) && !notRehearsedTypes.has(r.Type))
       throw invalidTemplate(`resource ${id}: type ${r.Type} is not known to the rehearsal stand-in`);
   }
@@ -127,7 +129,8 @@ export async function deployStack(options: DeployOptions): Promise<DeployReport>
       physicalId: id,
       ref: id,
       attrs: {},
-      retain: resource.DeletionPolicy === 'Retain',
+      // RetainExceptOnCreate: kept by destroy, deleted by a rollback of its creation.
+      retain: resource.DeletionPolicy === 'Retain' || resource.DeletionPolicy === 'RetainExceptOnCreate',
       rehearsed: false,
       dependsOn: dependenciesOf(id, resource, template.Resources),
     };
@@ -201,8 +204,9 @@ async function rollback(
 ): Promise<void> {
   const left: StateResource[] = [];
   for (const r of [...state.resources].reverse()) {
-    if (!r.rehearsed || r.retain) {
-      if (r.retain) log(`retained ${r.logicalId} ${r.type} ${r.physicalId} (DeletionPolicy Retain)`);
+    const keep = options.loaded.template.Resources[r.logicalId]?.DeletionPolicy === 'Retain';
+    if (!r.rehearsed || keep) {
+      if (keep) log(`retained ${r.logicalId} ${r.type} ${r.physicalId} (DeletionPolicy Retain)`);
       continue;
     }
     try {
