@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   AttachPolicyCommand,
   AttachThingPrincipalCommand,
@@ -26,6 +27,8 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { x509 } from '../../src/pki/x509.js';
 import { subtle, privateKeyToPem } from '../../src/pki/keys.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../../src/contracts/upload-rule.js';
+import { IotRegistry } from '../../src/iot/registry/registry.js';
+import { parseTopicRulePayload } from '../../src/iot/rules/topic-rule-payload.js';
 import { sdkOptions } from '../helpers/aws.js';
 import { connectMqtt } from '../helpers/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -233,4 +236,33 @@ test('topic rules API: unsupported actions, bad SQL and bad names are refused an
     /trigger itself/,
   );
   assert.deepEqual((await iot.send(new ListTopicRulesCommand({}))).rules, []);
+});
+
+test('topic rules persist in the registry database and are announced on every change', async (t) => {
+  const dir = await tempDir(t);
+  const scope = { partition: 'aws', region: 'us-east-1', account: '000000000000' } as const;
+  const path = join(dir, 'iot.db');
+  const registry = IotRegistry.open(path, scope);
+  const changes: string[] = [];
+  registry.events.on('rules-changed', (name) => changes.push(name));
+  const payload = parseTopicRulePayload({
+    sql: "SELECT * FROM 'a/b'",
+    awsIotSqlVersion: '2016-03-23',
+    actions: [{ republish: { topic: 'c/d', roleArn: ROLE, qos: 1 } }],
+  });
+  registry.createTopicRule('kept', payload);
+  registry.setTopicRuleDisabled('kept', true);
+  registry.close();
+  assert.deepEqual(changes, ['kept', 'kept']);
+
+  const reopened = IotRegistry.open(path, scope);
+  t.after(() => reopened.close());
+  assert.deepEqual(reopened.ruleDefinitions(), [
+    {
+      name: 'kept',
+      sql: "SELECT * FROM 'a/b'",
+      actions: [{ republish: { topic: 'c/d', qos: 1, roleArn: ROLE } }],
+      enabled: false,
+    },
+  ]);
 });
