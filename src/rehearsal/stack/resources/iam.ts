@@ -33,10 +33,28 @@ export const roleHandler: ResourceHandler = {
       ...(typeof max === 'number' ? { maxSessionDuration: max } : {}),
     });
     const inline = (props.Policies ?? []) as unknown as InlinePolicy[];
-    for (const p of inline)
-      await ctx.clients.iam.putRolePolicy(roleName, p.PolicyName, documentOf(p.PolicyDocument));
     const managed = (props.ManagedPolicyArns ?? []) as string[];
-    for (const policyArn of managed) await ctx.clients.iam.attachRolePolicy(roleName, policyArn);
+    const put: string[] = [];
+    const attached: string[] = [];
+    try {
+      for (const p of inline) {
+        await ctx.clients.iam.putRolePolicy(roleName, p.PolicyName, documentOf(p.PolicyDocument));
+        put.push(p.PolicyName);
+      }
+      for (const policyArn of managed) {
+        await ctx.clients.iam.attachRolePolicy(roleName, policyArn);
+        attached.push(policyArn);
+      }
+    } catch (err) {
+      // Half a role is not left behind: undo what this creation did, then fail it.
+      await roleHandler
+        .delete(
+          { physicalId: roleName, ref: roleName, attrs: {}, undo: { inline: put, managed: attached } },
+          ctx,
+        )
+        .catch(() => undefined);
+      throw err;
+    }
     return {
       physicalId: roleName,
       ref: roleName,

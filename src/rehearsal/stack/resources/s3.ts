@@ -61,7 +61,10 @@ export const bucketHandler: ResourceHandler = {
           }),
         );
       } catch (err) {
-        if (!/NotImplemented/.test(errorText(err))) throw err;
+        if (!/NotImplemented/.test(errorText(err))) {
+          await s3.send(new DeleteBucketCommand({ Bucket: name })).catch(() => undefined);
+          throw err;
+        }
         ctx.notRehearsed('CorsConfiguration (the object store does not implement bucket CORS)');
       }
     }
