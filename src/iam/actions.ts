@@ -22,7 +22,8 @@ function integer(params: Params, name: string, min: number, max: number): number
   const text = params.get(name);
   if (text === undefined) return undefined;
   const value = /^-?\d{1,9}$/.test(text) ? Number(text) : NaN;
-  if (Number.isNaN(value)) throw new IamError('ValidationError', `Value '${text}' for parameter ${name} is invalid.`);
+  if (Number.isNaN(value))
+    throw new IamError('ValidationError', `Value '${text}' for parameter ${name} is invalid.`);
   if (value < min || value > max) {
     const field = name.charAt(0).toLowerCase() + name.slice(1);
     throw validationError(field, text, `Member must have value between ${min} and ${max}`);
@@ -41,7 +42,11 @@ function paging(params: Params): { marker: string | undefined; maxItems: number 
 function pathPrefix(params: Params): string {
   const prefix = params.get('PathPrefix') ?? '/';
   if (prefix.length > 512 || !/^\/[\u0021-\u007F]*$/.test(prefix)) {
-    throw validationError('pathPrefix', prefix, 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*');
+    throw validationError(
+      'pathPrefix',
+      prefix,
+      'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*',
+    );
   }
   return prefix;
 }
@@ -95,7 +100,11 @@ export const IAM_ACTIONS: Readonly<Record<string, Handler>> = {
   },
   GetRolePolicy: (store, p) => {
     const policy = store.getRolePolicy(required(p, 'RoleName'), required(p, 'PolicyName'));
-    return { RoleName: policy.roleName, PolicyName: policy.policyName, PolicyDocument: encodePolicy(policy.document) };
+    return {
+      RoleName: policy.roleName,
+      PolicyName: policy.policyName,
+      PolicyDocument: encodePolicy(policy.document),
+    };
   },
   ListRolePolicies: (store, p) => {
     const { marker, maxItems } = paging(p);

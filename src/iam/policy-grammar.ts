@@ -17,7 +17,9 @@ export interface IamStatement {
   readonly NotAction?: string | readonly string[];
   readonly Resource?: string | readonly string[];
   readonly NotResource?: string | readonly string[];
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | boolean | readonly (string | boolean)[]>>>>;
+  readonly Condition?: Readonly<
+    Record<string, Readonly<Record<string, string | boolean | readonly (string | boolean)[]>>>
+  >;
 }
 
 export interface IamPolicy {
@@ -40,7 +42,8 @@ const STATEMENT_KEYS = new Set([
 ]);
 const PRINCIPAL_KEYS = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
 /** The actions a role trust policy may name (IAM refuses any other). */
-const TRUST_ACTIONS = /^sts:(AssumeRole|AssumeRoleWithSAML|AssumeRoleWithWebIdentity|TagSession|SetSourceIdentity|SetContext|\*)$/i;
+const TRUST_ACTIONS =
+  /^sts:(AssumeRole|AssumeRoleWithSAML|AssumeRoleWithWebIdentity|TagSession|SetSourceIdentity|SetContext|\*)$/i;
 const ACTION = /^([a-z0-9-]+:[A-Za-z0-9*?]+|\*)$/i;
 const SID = /^[A-Za-z0-9]*$/;
 const AWS_PRINCIPAL = /^(\*|\d{12}|arn:(aws|aws-cn):(iam::(\d{12}|aws):[^\s]+|sts::\d{12}:[^\s]+))$/;
@@ -65,11 +68,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function checkPrincipal(value: unknown, what: string): void {
   if (value === '*') return;
-  if (!isObject(value) || Object.keys(value).length === 0) throw malformed(`Invalid principal in policy: ${what}`);
+  if (!isObject(value) || Object.keys(value).length === 0)
+    throw malformed(`Invalid principal in policy: ${what}`);
   for (const [key, v] of Object.entries(value)) {
     if (!PRINCIPAL_KEYS.has(key)) throw malformed(`Invalid principal in policy: "${key}"`);
     for (const p of strings(v, `${what}.${key}`)) {
-      if (key === 'AWS' && !AWS_PRINCIPAL.test(p)) throw malformed(`Invalid principal in policy: "AWS":"${p}"`);
+      if (key === 'AWS' && !AWS_PRINCIPAL.test(p))
+        throw malformed(`Invalid principal in policy: "AWS":"${p}"`);
       if (key === 'Service' && !SERVICE_PRINCIPAL.test(p))
         throw malformed(`Invalid principal in policy: "SERVICE":"${p}"`);
     }
@@ -123,7 +128,8 @@ export function parseIamPolicy(text: string, kind: PolicyKind): IamPolicy {
       if (typeof s.Sid !== 'string' || (kind === 'permission' && !SID.test(s.Sid))) {
         throw malformed('Statement IDs (SID) must be alpha-numeric.');
       }
-      if (s.Sid !== '' && sids.has(s.Sid)) throw malformed('Statement IDs (SID) in a single policy must be unique.');
+      if (s.Sid !== '' && sids.has(s.Sid))
+        throw malformed('Statement IDs (SID) in a single policy must be unique.');
       sids.add(s.Sid);
     }
     if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed('Missing required field Effect');
@@ -132,7 +138,8 @@ export function parseIamPolicy(text: string, kind: PolicyKind): IamPolicy {
     }
     const actions = strings(s.Action ?? s.NotAction, 'Action');
     for (const a of actions) {
-      if (!ACTION.test(a)) throw malformed('Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
+      if (!ACTION.test(a))
+        throw malformed('Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.');
     }
     if (s.Condition !== undefined) checkCondition(s.Condition);
     if (kind === 'permission') {
@@ -143,17 +150,20 @@ export function parseIamPolicy(text: string, kind: PolicyKind): IamPolicy {
         throw malformed('Policy statement must contain resources.');
       }
       for (const r of strings(s.Resource ?? s.NotResource, 'Resource')) {
-        if (r !== '*' && !/^arn:[^:]*:[^:]*:/.test(r)) throw malformed(`Resource ${r} must be in ARN format or "*".`);
+        if (r !== '*' && !/^arn:[^:]*:[^:]*:/.test(r))
+          throw malformed(`Resource ${r} must be in ARN format or "*".`);
       }
     } else {
-      if (s.Resource !== undefined || s.NotResource !== undefined) throw malformed('Has prohibited field Resource');
+      if (s.Resource !== undefined || s.NotResource !== undefined)
+        throw malformed('Has prohibited field Resource');
       if ((s.Principal === undefined) === (s.NotPrincipal === undefined)) {
         throw malformed('AssumeRolepolicy contained an invalid principal: a statement needs a Principal');
       }
       checkPrincipal(s.Principal ?? s.NotPrincipal, 'Principal');
       if (s.Action !== undefined) {
         for (const a of actions) {
-          if (!TRUST_ACTIONS.test(a)) throw malformed(`Trust policy action ${a} is not an STS assume-role action`);
+          if (!TRUST_ACTIONS.test(a))
+            throw malformed(`Trust policy action ${a} is not an STS assume-role action`);
         }
       }
     }

@@ -47,5 +47,8 @@ export function iamErrorXml(err: IamError, requestId: string): string {
 
 /** IAM answers policy documents URL-encoded (RFC 3986), as the IAM API Reference says. */
 export function encodePolicy(document: string): string {
-  return encodeURIComponent(document).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(document).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }

@@ -17,6 +17,7 @@ import { BodyTooLargeError, readBody, sigv4RequestOf } from '../http/aws-request
 import { KEEP_ALIVE_TIMEOUT_MS, urlHost } from '../http/listener.js';
 import type { Logger } from '../log/logger.js';
 import { parseForm } from '../sts/query.js';
+import { iamSigningRegion } from '../rehearsal/names.js';
 import type { Clock } from '../util/clock.js';
 import { IAM_ACTIONS } from './actions.js';
 import { IamError } from './errors.js';
@@ -26,10 +27,7 @@ import type { IamStore } from './store.js';
 /** Large enough for a 131,072-character policy document, form-encoded. */
 export const IAM_BODY_LIMIT = 512 * 1024;
 
-/** The region IAM requests are signed for in a partition (the SDK's endpoint ruleset). */
-export function iamSigningRegion(partition: 'aws' | 'aws-cn'): string {
-  return partition === 'aws-cn' ? 'cn-north-1' : 'us-east-1';
-}
+export { iamSigningRegion };
 
 export interface IamServerOptions {
   readonly store: IamStore;
@@ -53,7 +51,8 @@ export async function startIamServer(options: IamServerOptions): Promise<Running
     handle(req, options, requestId)
       .then((xml) => send(res, 200, xml))
       .catch((err: unknown) => {
-        const iamError = err instanceof IamError ? err : new IamError('ServiceFailure', 'An internal error occurred.');
+        const iamError =
+          err instanceof IamError ? err : new IamError('ServiceFailure', 'An internal error occurred.');
         if (!(err instanceof IamError)) options.logger.error({ err, requestId }, 'IAM request failed');
         else options.logger.info({ code: iamError.code, requestId }, 'IAM request refused');
         send(res, iamError.status, iamErrorXml(iamError, requestId), iamError.status === 413);
@@ -75,7 +74,11 @@ export async function startIamServer(options: IamServerOptions): Promise<Running
   };
 }
 
-async function handle(req: http.IncomingMessage, options: IamServerOptions, requestId: string): Promise<string> {
+async function handle(
+  req: http.IncomingMessage,
+  options: IamServerOptions,
+  requestId: string,
+): Promise<string> {
   if (req.method !== 'POST' && req.method !== 'GET') {
     throw new IamError('UnsupportedProtocol', `${req.method ?? ''} is not supported; use POST or GET`);
   }
@@ -88,7 +91,8 @@ async function handle(req: http.IncomingMessage, options: IamServerOptions, requ
   }
   // The caller first: nothing about the request is looked at for someone unknown.
   const credential = authenticate(req, body, options);
-  const fail = (code: 'ValidationError' | 'InvalidParameterValue', message: string) => new IamError(code, message);
+  const fail = (code: 'ValidationError' | 'InvalidParameterValue', message: string) =>
+    new IamError(code, message);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const query = parseForm(q < 0 ? '' : url.slice(q + 1), fail);
@@ -101,7 +105,10 @@ async function handle(req: http.IncomingMessage, options: IamServerOptions, requ
   const version = params.get('Version');
   const handler = version === IAM_VERSION ? IAM_ACTIONS[action] : undefined;
   if (handler === undefined || !Object.hasOwn(IAM_ACTIONS, action)) {
-    throw new IamError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
+    throw new IamError(
+      'InvalidAction',
+      `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`,
+    );
   }
   if (credential.session !== undefined) {
     const role = params.get('RoleName');
@@ -143,6 +150,10 @@ function authenticate(req: http.IncomingMessage, body: Buffer, options: IamServe
       case 'RequestTimeTooSkewed':
         throw new IamError('SignatureDoesNotMatch', `Signature expired: ${err.message}`);
       default:
+        // IAM's answer to a request signed for another region than its own.
+        if (/the region '.*' is wrong/.test(err.message)) {
+          throw new IamError('SignatureDoesNotMatch', 'Credential should be scoped to a valid region.');
+        }
         throw new IamError('IncompleteSignature', err.message);
     }
   }

@@ -89,7 +89,11 @@ function checkName(field: string, value: string, pattern: RegExp, max: number): 
 
 function checkDocument(field: string, text: string): void {
   if (text.length < 1 || text.length > IAM_LIMITS.policyDocumentMaxLength) {
-    throw validationError(field, '...', `Member must have length between 1 and ${IAM_LIMITS.policyDocumentMaxLength}`);
+    throw validationError(
+      field,
+      '...',
+      `Member must have length between 1 and ${IAM_LIMITS.policyDocumentMaxLength}`,
+    );
   }
 }
 
@@ -132,8 +136,7 @@ export class IamStore implements RoleDirectory {
   private row(roleName: string): RoleRow {
     checkName('roleName', roleName, NAME, 64);
     const row = this.db.prepare(`SELECT * FROM roles WHERE name_key = ?`).get(roleName.toLowerCase()) as
-      | RoleRow
-      | undefined;
+      RoleRow | undefined;
     if (row === undefined || row.name !== roleName) throw noSuchRole(roleName);
     return row;
   }
@@ -142,7 +145,10 @@ export class IamStore implements RoleDirectory {
     checkDocument('assumeRolePolicyDocument', text);
     parseIamPolicy(text, 'trust');
     if (policySize(text) > IAM_LIMITS.trustPolicyChars) {
-      throw new IamError('LimitExceeded', `Cannot exceed quota for ACLSizePerRole: ${IAM_LIMITS.trustPolicyChars}`);
+      throw new IamError(
+        'LimitExceeded',
+        `Cannot exceed quota for ACLSizePerRole: ${IAM_LIMITS.trustPolicyChars}`,
+      );
     }
   }
 
@@ -150,14 +156,26 @@ export class IamStore implements RoleDirectory {
     checkName('roleName', input.roleName, NAME, 64);
     const path = input.path ?? '/';
     if (path.length > 512 || !PATH.test(path)) {
-      throw validationError('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+      throw validationError(
+        'path',
+        path,
+        'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+      );
     }
     if (input.description !== undefined && !DESCRIPTION.test(input.description)) {
-      throw validationError('description', input.description, 'Member must have length less than or equal to 1000 and printable characters');
+      throw validationError(
+        'description',
+        input.description,
+        'Member must have length less than or equal to 1000 and printable characters',
+      );
     }
     const max = input.maxSessionDuration ?? 3600;
     if (!Number.isInteger(max) || max < 3600 || max > 43_200) {
-      throw validationError('maxSessionDuration', String(max), 'Member must have value between 3600 and 43200');
+      throw validationError(
+        'maxSessionDuration',
+        String(max),
+        'Member must have value between 3600 and 43200',
+      );
     }
     this.checkTrust(input.assumeRolePolicyDocument);
     const key = input.roleName.toLowerCase();
@@ -167,7 +185,10 @@ export class IamStore implements RoleDirectory {
       }
       const { n } = this.db.prepare(`SELECT count(*) AS n FROM roles`).get() as { n: number };
       if (n >= IAM_LIMITS.rolesPerAccount) {
-        throw new IamError('LimitExceeded', `Cannot exceed quota for RolesPerAccount: ${IAM_LIMITS.rolesPerAccount}`);
+        throw new IamError(
+          'LimitExceeded',
+          `Cannot exceed quota for RolesPerAccount: ${IAM_LIMITS.rolesPerAccount}`,
+        );
       }
       const row: RoleRow = {
         name_key: key,
@@ -198,16 +219,24 @@ export class IamStore implements RoleDirectory {
     const rows = this.db
       .prepare(`SELECT * FROM roles WHERE path LIKE ? ESCAPE '\\' AND name_key > ? ORDER BY name_key LIMIT ?`)
       .all(`${pathPrefix.replace(/[\\%_]/g, '\\$&')}%`, decodeMarker(marker), maxItems + 1) as RoleRow[];
-    return page(rows.map((r) => this.toRole(r)), maxItems, (r) => r.roleName.toLowerCase());
+    return page(
+      rows.map((r) => this.toRole(r)),
+      maxItems,
+      (r) => r.roleName.toLowerCase(),
+    );
   }
 
   deleteRole(roleName: string): void {
     const row = this.row(roleName);
-    const inline = this.db.prepare(`SELECT 1 FROM role_policies WHERE role_key = ? LIMIT 1`).get(row.name_key);
+    const inline = this.db
+      .prepare(`SELECT 1 FROM role_policies WHERE role_key = ? LIMIT 1`)
+      .get(row.name_key);
     if (inline !== undefined) {
       throw new IamError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
     }
-    const attached = this.db.prepare(`SELECT 1 FROM role_attachments WHERE role_key = ? LIMIT 1`).get(row.name_key);
+    const attached = this.db
+      .prepare(`SELECT 1 FROM role_attachments WHERE role_key = ? LIMIT 1`)
+      .get(row.name_key);
     if (attached !== undefined) {
       throw new IamError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
     }
@@ -245,7 +274,10 @@ export class IamStore implements RoleDirectory {
     })();
   }
 
-  getRolePolicy(roleName: string, policyName: string): { roleName: string; policyName: string; document: string } {
+  getRolePolicy(
+    roleName: string,
+    policyName: string,
+  ): { roleName: string; policyName: string; document: string } {
     const row = this.row(roleName);
     checkName('policyName', policyName, POLICY_NAME, 128);
     const p = this.db
@@ -261,7 +293,9 @@ export class IamStore implements RoleDirectory {
     const row = this.row(roleName);
     const names = (
       this.db
-        .prepare(`SELECT policy_name FROM role_policies WHERE role_key = ? AND policy_name > ? ORDER BY policy_name LIMIT ?`)
+        .prepare(
+          `SELECT policy_name FROM role_policies WHERE role_key = ? AND policy_name > ? ORDER BY policy_name LIMIT ?`,
+        )
         .all(row.name_key, decodeMarker(marker), maxItems + 1) as { policy_name: string }[]
     ).map((r) => r.policy_name);
     return page(names, maxItems, (n) => n);
@@ -332,7 +366,9 @@ export class IamStore implements RoleDirectory {
   ): Page<{ policyName: string; policyArn: string }> {
     const row = this.row(roleName);
     const rows = this.db
-      .prepare(`SELECT policy_arn FROM role_attachments WHERE role_key = ? AND policy_arn > ? ORDER BY policy_arn`)
+      .prepare(
+        `SELECT policy_arn FROM role_attachments WHERE role_key = ? AND policy_arn > ? ORDER BY policy_arn`,
+      )
       .all(row.name_key, decodeMarker(marker)) as { policy_arn: string }[];
     const items = rows
       .map((r) => ({ arn: r.policy_arn, policy: managedPolicy(r.policy_arn, this.scope.partition) }))
@@ -347,11 +383,12 @@ export class IamStore implements RoleDirectory {
     const m = ROLE_ARN.exec(arn);
     if (m === null || m[1] !== this.scope.partition || m[2] !== this.scope.account) return undefined;
     const row = this.db.prepare(`SELECT * FROM roles WHERE name_key = ?`).get((m[4] ?? '').toLowerCase()) as
-      | RoleRow
-      | undefined;
+      RoleRow | undefined;
     if (row === undefined || row.name !== m[4] || row.path !== m[3]) return undefined;
     const inline = this.db
-      .prepare(`SELECT policy_name AS name, document FROM role_policies WHERE role_key = ? ORDER BY policy_name`)
+      .prepare(
+        `SELECT policy_name AS name, document FROM role_policies WHERE role_key = ? ORDER BY policy_name`,
+      )
       .all(row.name_key) as { name: string; document: string }[];
     const attached = (
       this.db

@@ -12,8 +12,7 @@
 import { asArray, parseIamPolicy, type IamStatement } from './policy-grammar.js';
 
 export type TrustCaller =
-  | { readonly kind: 'aws'; readonly arn: string }
-  | { readonly kind: 'service'; readonly service: string };
+  { readonly kind: 'aws'; readonly arn: string } | { readonly kind: 'service'; readonly service: string };
 
 export interface TrustContext {
   readonly 'aws:SourceAccount'?: string;
@@ -31,7 +30,10 @@ const EVALUABLE_KEYS = new Set([
 ]);
 
 function glob(pattern: string, value: string, ignoreCase = false): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -51,7 +53,8 @@ function awsPrincipalMatches(value: string, callerArn: string): boolean {
   if (value === '*' || value === callerArn) return true;
   const caller = parseCaller(callerArn);
   if (caller === undefined) return false;
-  if (value === caller.account || value === `arn:${caller.partition}:iam::${caller.account}:root`) return true;
+  if (value === caller.account || value === `arn:${caller.partition}:iam::${caller.account}:root`)
+    return true;
   const role = /^arn:(aws|aws-cn):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(value);
   return (
     role !== null &&
@@ -81,7 +84,8 @@ function principalMatches(statement: IamStatement, caller: TrustCaller): Match {
 
 function contextValues(caller: TrustCaller, context: TrustContext): Map<string, string> {
   const values = new Map<string, string>();
-  if (context['aws:SourceAccount'] !== undefined) values.set('aws:sourceaccount', context['aws:SourceAccount']);
+  if (context['aws:SourceAccount'] !== undefined)
+    values.set('aws:sourceaccount', context['aws:SourceAccount']);
   if (context['aws:SourceArn'] !== undefined) values.set('aws:sourcearn', context['aws:SourceArn']);
   if (caller.kind === 'aws') {
     const parsed = parseCaller(caller.arn);

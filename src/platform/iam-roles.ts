@@ -31,7 +31,12 @@ function check(
     : { refusal: `role ${roleArn} does not trust ${service}` };
 }
 
-export function credentialsRoleCheck(directory: RoleDirectory, scope: ArnScope, _region: string, fresh: boolean) {
+export function credentialsRoleCheck(
+  directory: RoleDirectory,
+  scope: ArnScope,
+  _region: string,
+  fresh: boolean,
+) {
   return (roleArn: string, roleAliasArn: string, durationSeconds: number): string | undefined => {
     const { refusal, maxSessionDuration } = check(
       directory,

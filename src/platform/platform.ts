@@ -78,7 +78,9 @@ export interface PlatformOptions {
 }
 
 /** `camlink up` with cloudAccount.enabled: the services of a fresh account, no backend among them. */
-export type RunningCloudAccount = Omit<RunningPlatform, 'backend' | 'endpoints'> & { readonly endpoints: Endpoints };
+export type RunningCloudAccount = Omit<RunningPlatform, 'backend' | 'endpoints'> & {
+  readonly endpoints: Endpoints;
+};
 
 /** The embedded platform with its backend (cloudAccount.enabled: use startCloudAccount). */
 export async function startPlatform(
@@ -87,7 +89,10 @@ export async function startPlatform(
   options: PlatformOptions = {},
 ): Promise<RunningPlatform> {
   if (config.cloudAccount.enabled) {
-    throw new CamlinkError('CONFIG_INVALID', 'cloudAccount.enabled runs no backend: start it with startCloudAccount');
+    throw new CamlinkError(
+      'CONFIG_INVALID',
+      'cloudAccount.enabled runs no backend: start it with startCloudAccount',
+    );
   }
   const started = await start(config, logger, options);
   const { backend, endpoints } = started;
@@ -255,7 +260,9 @@ async function start(
         random: systemRandom,
         maxSessions: config.iot.credentials.maxSessions,
         maxSessionsPerCertificate: config.iot.credentials.maxSessionsPerCertificate,
-        ...(iam === undefined ? {} : { checkRole: credentialsRoleCheck(iam, scope, config.iot.region, fresh) }),
+        ...(iam === undefined
+          ? {}
+          : { checkRole: credentialsRoleCheck(iam, scope, config.iot.region, fresh) }),
       }),
       tls: await tlsMaterial(),
       host: config.iot.credentials.host,
@@ -450,7 +457,8 @@ async function start(
     return {
       endpoints,
       endpointsPath,
-      operatorTokenFile: backend?.operatorTokenFile ?? inDataDir(config.dataDir, config.backend.operatorTokenFile),
+      operatorTokenFile:
+        backend?.operatorTokenFile ?? inDataDir(config.dataDir, config.backend.operatorTokenFile),
       backend,
       broker,
       registry,

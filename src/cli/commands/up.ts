@@ -54,8 +54,10 @@ export const upCommand = defineCommand({
     ctx.io.stdout(
       `  AWS credentials    ${platform.endpoints.credentials.sharedCredentialsFile} (profile ${platform.endpoints.credentials.profile})\n`,
     );
-    if (platform.endpoints.sts !== undefined) ctx.io.stdout(`  STS (SigV4)        ${platform.endpoints.sts}\n`);
-    if (platform.endpoints.iam !== undefined) ctx.io.stdout(`  IAM (SigV4)        ${platform.endpoints.iam}\n`);
+    if (platform.endpoints.sts !== undefined)
+      ctx.io.stdout(`  STS (SigV4)        ${platform.endpoints.sts}\n`);
+    if (platform.endpoints.iam !== undefined)
+      ctx.io.stdout(`  IAM (SigV4)        ${platform.endpoints.iam}\n`);
     ctx.io.stdout(
       platform.endpoints.api === undefined
         ? '  backend API        - (fresh cloud account: run `camlink backend`)\n'

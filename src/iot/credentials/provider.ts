@@ -115,7 +115,10 @@ export class CredentialsProvider {
     );
     if (refusal !== undefined) {
       // What AWS answers when the credentials provider cannot assume the alias's role.
-      throw new CredentialsProviderError(403, `Unable to assume the role, or the role to assume does not exist: ${refusal}`);
+      throw new CredentialsProviderError(
+        403,
+        `Unable to assume the role, or the role to assume does not exist: ${refusal}`,
+      );
     }
 
     const now = this.options.clock.now();
