@@ -27,7 +27,22 @@ export const IAM_LIMITS = {
 const NAME = /^[\w+=,.@-]{1,64}$/;
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 const PATH = /^(\/|\/[\u0021-\u007E]{1,510}\/)$/;
-const DESCRIPTION = /^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]{0,1000}$/;
+/** IAM's Description pattern: tab, LF, CR, printable ASCII and Latin-1, up to 1000 characters. */
+function validDescription(text: string): boolean {
+  return (
+    text.length <= 1000 &&
+    [...text].every((c) => {
+      const code = c.charCodeAt(0);
+      return (
+        code === 9 ||
+        code === 10 ||
+        code === 13 ||
+        (code >= 0x20 && code <= 0x7e) ||
+        (code >= 0xa1 && code <= 0xff)
+      );
+    })
+  );
+}
 const ROLE_ARN = /^arn:(aws|aws-cn):iam::(\d{12}):role(\/(?:[\u0021-\u007E]*\/)?)([\w+=,.@-]{1,64})$/;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -162,7 +177,7 @@ export class IamStore implements RoleDirectory {
         'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
       );
     }
-    if (input.description !== undefined && !DESCRIPTION.test(input.description)) {
+    if (input.description !== undefined && !validDescription(input.description)) {
       throw validationError(
         'description',
         input.description,

@@ -116,7 +116,7 @@ export async function startCloudAccount(
   if (!config.cloudAccount.enabled) {
     throw new CamlinkError('CONFIG_INVALID', 'startCloudAccount needs cloudAccount.enabled');
   }
-  const { backend: _none, ...started } = await start(config, logger, options);
+  const started: RunningCloudAccount = await start(config, logger, options);
   return started;
 }
 
