@@ -152,7 +152,8 @@ export class IamStore implements RoleDirectory {
     checkName('roleName', roleName, NAME, 64);
     const row = this.db.prepare(`SELECT * FROM roles WHERE name_key = ?`).get(roleName.toLowerCase()) as
       RoleRow | undefined;
-    if (row === undefined || row.name !== roleName) throw noSuchRole(roleName);
+    // IAM does not distinguish role names by case.
+    if (row === undefined) throw noSuchRole(roleName);
     return row;
   }
 

@@ -146,6 +146,8 @@ test('IAM: roles, inline and managed policies, as client-iam sees them', async (
   assert.equal(got.Role?.Description, 'rule role');
   assert.equal(got.Role?.Path, '/service/');
   await refused(iam.send(new GetRoleCommand({ RoleName: 'Nobody' })), 'NoSuchEntityException', 404);
+  // Role names are not distinguished by case.
+  assert.equal((await iam.send(new GetRoleCommand({ RoleName: 'rulerole' }))).Role?.RoleName, 'RuleRole');
 
   await iam.send(new CreateRoleCommand({ RoleName: 'Other', AssumeRolePolicyDocument: TRUST_ACCOUNT }));
   const all = await iam.send(new ListRolesCommand({}));
