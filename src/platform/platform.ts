@@ -29,7 +29,7 @@ import { startVideoServer } from '../video/server.js';
 import { chainCredentialStores, InMemoryCredentialStore } from '../auth/credentials.js';
 import { startQueueServer } from '../queue/server.js';
 import { startStorageServer } from '../storage/server.js';
-import { RulesEngine, type RulesEngineDeps } from '../iot/rules/index.js';
+import { RulesEngine } from '../iot/rules/index.js';
 import { RULE_SQL_VERSION } from '../iot/rules/topic-rule-payload.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../contracts/upload-rule.js';
 
@@ -46,27 +46,29 @@ import { startBackend, type RunningBackend } from '../backend/server.js';
 import { startBackendThread } from './backend-thread.js';
 import { bootstrapIot, syncPkiRevocations } from './iot-bootstrap.js';
 import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } from './local-credentials.js';
+import { CamlinkError } from '../errors/camlink-error.js';
+import { inDataDir } from '../config/paths.js';
+import { startIamServer } from '../iam/server.js';
+import { IamStore } from '../iam/store.js';
+import { authorizeIamSession } from '../iam/role-directory.js';
+import { operatorCaIdOf } from './iot-bootstrap.js';
+import { credentialsRoleCheck, jitpRoleCheck } from './iam-roles.js';
+import { ruleSqsRoleCheck } from './rule-roles.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
 const VIDEO_PURGE_INTERVAL_MS = 60 * 1000;
 
-/**
- * HOOK for the IAM role directory (src/iam/, helper F1): when it lands, set this to a check that the
- * rule action's roleArn allows sqs:SendMessage on the queue's ARN (the reason when it does not; the
- * action then fails and the rule's errorAction runs, as on AWS). Until then a rule action's roleArn is
- * stored and shown by GetTopicRule but not checked.
- */
-const checkRuleSqsRole: RulesEngineDeps['checkSqsRole'] = undefined;
-
 export interface RunningPlatform {
-  readonly endpoints: Endpoints;
+  readonly endpoints: Endpoints & { readonly api: string };
   /** The backend's operator token file (created 0600 on first start). */
   readonly operatorTokenFile: string;
   readonly backend: RunningBackend;
   readonly endpointsPath: string;
   readonly broker: RunningBroker;
   readonly registry: IotRegistry;
+  /** The IAM roles (config iam.enabled); other parts read roles through it (a RoleDirectory). */
+  readonly iam: IamStore | undefined;
   /** Settles when a part that runs on its own thread ended by itself (the backend with backend.thread). */
   readonly crashed: Promise<Error>;
   close(): Promise<void>;
@@ -77,11 +79,55 @@ export interface PlatformOptions {
   clock?: Clock;
 }
 
+/** `camlink up` with cloudAccount.enabled: the services of a fresh account, no backend among them. */
+export type RunningCloudAccount = Omit<RunningPlatform, 'backend' | 'endpoints'> & {
+  readonly endpoints: Endpoints;
+};
+
+/** The embedded platform with its backend (cloudAccount.enabled: use startCloudAccount). */
 export async function startPlatform(
   config: Readonly<CamlinkConfig>,
   logger: Logger,
   options: PlatformOptions = {},
 ): Promise<RunningPlatform> {
+  if (config.cloudAccount.enabled) {
+    throw new CamlinkError(
+      'CONFIG_INVALID',
+      'cloudAccount.enabled runs no backend: start it with startCloudAccount',
+    );
+  }
+  const started = await start(config, logger, options);
+  const { backend, endpoints } = started;
+  if (backend === undefined || endpoints.api === undefined) {
+    await started.close();
+    throw new CamlinkError('CONFIG_INVALID', 'the platform started without its backend');
+  }
+  return { ...started, backend, endpoints: { ...endpoints, api: endpoints.api } };
+}
+
+/**
+ * A fresh cloud account (cloudAccount.enabled): the services run, nothing the CDK stack or the operator
+ * creates exists yet (no operator CA registered, device policy, role alias, backend identity, media
+ * bucket, upload queues or embedded backend).
+ */
+export async function startCloudAccount(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  options: PlatformOptions = {},
+): Promise<RunningCloudAccount> {
+  if (!config.cloudAccount.enabled) {
+    throw new CamlinkError('CONFIG_INVALID', 'startCloudAccount needs cloudAccount.enabled');
+  }
+  const started: RunningCloudAccount = await start(config, logger, options);
+  return started;
+}
+
+async function start(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  options: PlatformOptions,
+): Promise<RunningCloudAccount & { readonly backend: RunningBackend | undefined }> {
+  const fresh = config.cloudAccount.enabled;
   const clock = options.clock ?? systemClock;
   const pki = pkiContext(config.dataDir, config.pki, { clock });
   await bootstrapPki(config, pki, logger);
@@ -89,13 +135,28 @@ export async function startPlatform(
   const registry = IotRegistry.open(join(config.dataDir, 'iot.db'), scope, clock);
   const closers: (() => Promise<void> | void)[] = [() => registry.close()];
   try {
-    const operatorCaId = await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
+    // A fresh account has nothing of the stack's: no device policy, role alias or registered CA.
+    const operatorCaId = fresh
+      ? await operatorCaIdOf(pki)
+      : await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
+    const iam = config.iam.enabled ? IamStore.open(join(config.dataDir, 'iam.db'), scope, clock) : undefined;
+    if (iam !== undefined) closers.unshift(() => iam.close());
     const credentials = await loadOrCreateLocalCredentials(config.dataDir, config.iot.region);
     const credentialStore = new InMemoryCredentialStore([credentials]);
     // What temporary credentials (the credentials provider's) may do: the camera role's policy.
-    const rolePolicies = new RolePolicies().define(cameraRoleArn(scope.partition, scope.account), [
-      cameraRolePolicy(scope, config.backend.uploads.bucket),
-    ]);
+    const rolePolicies = new RolePolicies();
+    if (!fresh) {
+      rolePolicies.define(cameraRoleArn(scope.partition, scope.account), [
+        cameraRolePolicy(scope, config.backend.uploads.bucket),
+      ]);
+    }
+    // A session's role: from IAM when it holds the role (read at request time), else the ones defined here.
+    const authorizeSession: RolePolicies['authorize'] = (credential, action, arn) =>
+      (iam === undefined ? undefined : authorizeIamSession(iam, credential, action, arn)) ??
+      rolePolicies.authorize(credential, action, arn);
+    if (iam !== undefined) {
+      registry.jitpRoleCheck = jitpRoleCheck(iam, scope, config.iot.region, fresh);
+    }
     const identity = new RegistryIdentityResolver(registry, logger.child({ component: 'iot' }), [
       DEVICE_POLICY_NAME,
     ]);
@@ -114,8 +175,8 @@ export async function startPlatform(
       accountId: config.iot.accountId,
       partition: config.iot.partition,
       credentials: credentialStore,
-      ...(stsRoles.length > 0
-        ? { authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn) }
+      ...(stsRoles.length > 0 || iam !== undefined
+        ? { authorizeSession: (credential, action, arn) => authorizeSession(credential, action, arn) }
         : {}),
       ...(config.tls.advertise.sqsUrl === undefined
         ? {}
@@ -125,17 +186,19 @@ export async function startPlatform(
       logger: logger.child({ component: 'queue' }),
     });
     closers.unshift(() => queue.close());
-    queue.store.createQueue(UPLOAD_DLQ_NAME);
-    queue.store.createQueue(UPLOAD_QUEUE_NAME, {
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: queue.store.queueArn(UPLOAD_DLQ_NAME),
-        maxReceiveCount: '5',
-      }),
-    });
+    if (!fresh) {
+      queue.store.createQueue(UPLOAD_DLQ_NAME);
+      queue.store.createQueue(UPLOAD_QUEUE_NAME, {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: queue.store.queueArn(UPLOAD_DLQ_NAME),
+          maxReceiveCount: '5',
+        }),
+      });
+    }
     const uploadQueueUrl = `${queue.url}/${config.iot.accountId}/${UPLOAD_QUEUE_NAME}`;
     // The built-in upload rule, stored so the IoT API shows it (GetTopicRule); a rehearsal's fresh
     // cloud account has none until the stack stand-in creates it through the API.
-    if (!config.cloudAccount.enabled) {
+    if (!fresh) {
       registry.putTopicRule(UPLOAD_RULE_NAME, {
         sql: UPLOAD_RULE_SQL,
         awsIotSqlVersion: RULE_SQL_VERSION,
@@ -144,10 +207,18 @@ export async function startPlatform(
       });
     }
     const late: { broker?: RunningBroker } = {};
+    // With IAM, an SQS action's role must trust AWS IoT and allow sqs:SendMessage (rule-roles.ts).
+    const queueArnOf = (url: string): string | undefined => {
+      try {
+        return queue.store.queueArn(queue.store.queueNameFromUrl(url));
+      } catch {
+        return undefined;
+      }
+    };
     const rules = new RulesEngine(registry.ruleDefinitions(), {
       queue: queue.store,
       republish: (topic, payload, qos) => late.broker?.publish(topic, payload, qos) ?? Promise.resolve(),
-      ...(checkRuleSqsRole === undefined ? {} : { checkSqsRole: checkRuleSqsRole }),
+      ...(iam === undefined ? {} : { checkSqsRole: ruleSqsRoleCheck(iam, scope, fresh, queueArnOf) }),
     });
     // Rules changed through the IoT API run from the next message on.
     registry.events.on('rules-changed', (name) => {
@@ -181,7 +252,7 @@ export async function startPlatform(
         credentialStore,
       ),
       authorizeSession: (credential, action, bucket, key) =>
-        rolePolicies.authorize(
+        authorizeSession(
           credential,
           action,
           `arn:${scope.partition}:s3:::${bucket ?? ''}${key === undefined ? '' : `/${key}`}`,
@@ -193,15 +264,17 @@ export async function startPlatform(
       logger: logger.child({ component: 'storage' }),
     });
     closers.unshift(() => storage.close());
-    await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
-    await bootstrapBackendIdentity(
-      config.dataDir,
-      pki,
-      registry,
-      scope,
-      logger.child({ component: 'iot' }),
-      config.backend.mqttPool.connections,
-    );
+    if (!fresh) {
+      await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
+      await bootstrapBackendIdentity(
+        config.dataDir,
+        pki,
+        registry,
+        scope,
+        logger.child({ component: 'iot' }),
+        config.backend.mqttPool.connections,
+      );
+    }
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
     // Temporary credentials for cameras' direct calls (KVS), checked against the same trust list.
@@ -213,6 +286,9 @@ export async function startPlatform(
         random: systemRandom,
         maxSessions: config.iot.credentials.maxSessions,
         maxSessionsPerCertificate: config.iot.credentials.maxSessionsPerCertificate,
+        ...(iam === undefined
+          ? {}
+          : { checkRole: credentialsRoleCheck(iam, scope, config.iot.region, fresh) }),
       }),
       tls: await tlsMaterial(),
       host: config.iot.credentials.host,
@@ -230,11 +306,11 @@ export async function startPlatform(
       clock: pki.clock,
       logger: logger.child({ component: 'iot-api' }),
       registry,
-      ...(stsRoles.length > 0
+      ...(stsRoles.length > 0 || iam !== undefined
         ? {
             authorizeSession: {
               scope: { partition: scope.partition, region: config.iot.region, account: scope.account },
-              authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+              authorize: (credential, action, arn) => authorizeSession(credential, action, arn),
             },
           }
         : {}),
@@ -260,7 +336,8 @@ export async function startPlatform(
             localPrincipalArn:
               config.sts.localPrincipalArn ??
               `arn:${scope.partition}:iam::${scope.account}:user/camlink-local`,
-            authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+            authorizeSession: (credential, action, arn) => authorizeSession(credential, action, arn),
+            ...(iam === undefined ? {} : { directory: iam }),
             maxSessionSeconds: config.sts.maxSessionSeconds,
           }),
           host: config.sts.host,
@@ -273,6 +350,21 @@ export async function startPlatform(
         })
       : undefined;
     if (sts !== undefined) closers.unshift(() => sts.close());
+
+    // IAM (roles and their policies), for the platform's own key pair only.
+    const iamServer =
+      iam === undefined
+        ? undefined
+        : await startIamServer({
+            store: iam,
+            host: config.iam.host,
+            port: config.iam.port,
+            tls: serverTls,
+            credentials: credentialStore,
+            clock,
+            logger: logger.child({ component: 'iam' }),
+          });
+    if (iamServer !== undefined) closers.unshift(() => iamServer.close());
 
     // Live changes: status changes close sessions now; CA changes reload the trust list.
     const enforce = () =>
@@ -330,7 +422,7 @@ export async function startPlatform(
       ...(config.tls.advertise.kvsDataEndpoint === undefined
         ? {}
         : { dataEndpoint: config.tls.advertise.kvsDataEndpoint.replace(/\/$/, '') }),
-      authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+      authorize: (credential, action, arn) => authorizeSession(credential, action, arn),
       clock,
       logger: logger.child({ component: 'video' }),
     });
@@ -355,6 +447,7 @@ export async function startPlatform(
       s3: storage.url,
       sqs: queue.url,
       ...(sts === undefined ? {} : { sts: sts.url }),
+      ...(iamServer === undefined ? {} : { iam: iamServer.url }),
       uploadQueueUrl,
       credentials: { ...credentials, profile: LOCAL_PROFILE, sharedCredentialsFile: paths.sharedFile },
       caPath: pki.store.caCertPath,
@@ -367,8 +460,10 @@ export async function startPlatform(
     // The backend last: it uses every service above through the AWS SDK, as it would on AWS.
     let crash: (err: Error) => void = () => undefined;
     const crashed = new Promise<Error>((resolve) => (crash = resolve));
-    const backend =
-      config.backend.thread && options.clock === undefined
+    // A fresh account runs no backend: the operator starts `camlink backend` against these services.
+    const backend = fresh
+      ? undefined
+      : config.backend.thread && options.clock === undefined
         ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash })
         : await startBackend({
             config,
@@ -376,8 +471,8 @@ export async function startPlatform(
             clock,
             endpoints: services,
           });
-    closers.unshift(() => backend.close());
-    const endpoints: Endpoints = { ...services, api: backend.url };
+    if (backend !== undefined) closers.unshift(() => backend.close());
+    const endpoints: Endpoints = { ...services, ...(backend === undefined ? {} : { api: backend.url }) };
     const endpointsPath = join(config.dataDir, 'endpoints.json');
     await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {
       mode: SECRET_FILE_MODE,
@@ -388,10 +483,12 @@ export async function startPlatform(
     return {
       endpoints,
       endpointsPath,
-      operatorTokenFile: backend.operatorTokenFile,
+      operatorTokenFile:
+        backend?.operatorTokenFile ?? inDataDir(config.dataDir, config.backend.operatorTokenFile),
       backend,
       broker,
       registry,
+      iam,
       crashed,
       async close() {
         for (const close of closers.splice(0)) await close();

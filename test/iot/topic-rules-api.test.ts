@@ -21,18 +21,22 @@ import {
   GetTopicRuleCommand,
   IoTClient,
   ListTopicRulesCommand,
+  RegisterCACertificateCommand,
   ReplaceTopicRuleCommand,
 } from '@aws-sdk/client-iot';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { x509 } from '../../src/pki/x509.js';
 import { subtle, privateKeyToPem } from '../../src/pki/keys.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../../src/contracts/upload-rule.js';
 import { IotRegistry } from '../../src/iot/registry/registry.js';
 import { parseTopicRulePayload } from '../../src/iot/rules/topic-rule-payload.js';
 import { sdkOptions } from '../helpers/aws.js';
-import { connectMqtt } from '../helpers/endpoint.js';
+import { connectMqtt, SkewClock } from '../helpers/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
-import { startTestPlatform } from '../helpers/platform.js';
+import { platformConfig, startTestPlatform } from '../helpers/platform.js';
+import { startCloudAccount } from '../../src/platform/platform.js';
+import { createLogger } from '../../src/log/logger.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/rule-role';
 
@@ -179,7 +183,11 @@ test('topic rules API: CRUD with AWS shapes; an API-created rule carries MQTT up
 
 test('topic rules API: unsupported actions, bad SQL and bad names are refused and never stored', async (t) => {
   const dataDir = await tempDir(t);
-  const { platform } = await startTestPlatform(t, dataDir, { extra: { cloudAccount: { enabled: true } } });
+  const platform = await startCloudAccount(
+    platformConfig(dataDir, { cloudAccount: { enabled: true }, iam: { enabled: true } }),
+    createLogger({ level: 'silent' }),
+  );
+  t.after(() => platform.close());
   const { endpoints } = platform;
   const iot = new IoTClient(
     sdkOptions(endpoints.iot, await readFile(endpoints.caPath), endpoints.credentials),
@@ -265,4 +273,139 @@ test('topic rules persist in the registry database and are announced on every ch
       enabled: false,
     },
   ]);
+});
+
+test('topic rules with IAM: an SQS action runs only when its role trusts AWS IoT and may send to the queue', async (t) => {
+  const dataDir = await tempDir(t);
+  const clock = new SkewClock();
+  const platform = await startCloudAccount(
+    platformConfig(dataDir, { cloudAccount: { enabled: true }, iam: { enabled: true } }),
+    createLogger({ level: 'silent' }),
+    { clock },
+  );
+  t.after(() => platform.close());
+  const e = platform.endpoints;
+  const ca = await readFile(e.caPath);
+  const iot = new IoTClient(sdkOptions(e.iot, ca, e.credentials));
+  const sqs = new SQSClient(sdkOptions(e.sqs, ca, e.credentials));
+  const iam = new IAMClient(sdkOptions(e.iam ?? '', ca, e.credentials));
+  t.after(() => {
+    iot.destroy();
+    sqs.destroy();
+    iam.destroy();
+  });
+  const account = e.accountId;
+  const { QueueUrl: targetUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'target' }));
+  const { QueueUrl: errorsUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'errors' }));
+  const { Role: role } = await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'rule-role',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    }),
+  );
+  const allow = (queues: string[]) =>
+    iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'rule-role',
+        PolicyName: 'send',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Resource: queues.map((q) => `arn:aws:sqs:us-east-1:${account}:${q}`),
+            },
+          ],
+        }),
+      }),
+    );
+  await allow(['errors']);
+  const roleArn = role?.Arn ?? '';
+  await iot.send(
+    new CreateTopicRuleCommand({
+      ruleName: 'with_role',
+      topicRulePayload: {
+        sql: "SELECT * FROM 'r/+'",
+        awsIotSqlVersion: '2016-03-23',
+        actions: [{ sqs: { queueUrl: targetUrl, roleArn } }],
+        errorAction: { sqs: { queueUrl: errorsUrl, roleArn } },
+      },
+    }),
+  );
+
+  // A fresh account trusts no CA until the operator registers one (`camlink aws register-ca`).
+  await iot.send(
+    new RegisterCACertificateCommand({
+      caCertificate: ca.toString(),
+      certificateMode: 'SNI_ONLY',
+      setAsActive: true,
+    }),
+  );
+  const keys = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: 'CN=roled',
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+  });
+  const cert = await iot.send(
+    new CreateCertificateFromCsrCommand({
+      certificateSigningRequest: csr.toString('pem'),
+      setAsActive: true,
+    }),
+  );
+  const policyDocument = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'iot:*', Resource: '*' }],
+  });
+  await iot.send(new CreatePolicyCommand({ policyName: 'roled', policyDocument }));
+  await iot.send(new AttachPolicyCommand({ policyName: 'roled', target: cert.certificateArn }));
+  await iot.send(new CreateThingCommand({ thingName: 'roled' }));
+  await iot.send(new AttachThingPrincipalCommand({ thingName: 'roled', principal: cert.certificateArn }));
+  const files = {
+    ca,
+    cert: cert.certificatePem ?? '',
+    key: await privateKeyToPem(keys.privateKey),
+    clientId: 'roled',
+    servername: 'localhost',
+  };
+  // The endpoint reloads its trust list when the CA registration event is handled: retry until then.
+  const connect = async (clientId: string) => {
+    for (let attempt = 1; ; attempt++) {
+      const client = await connectMqtt(e.mqtt, { ...files, clientId }).catch((err: unknown) => {
+        if (attempt >= 20) throw err;
+        return undefined;
+      });
+      if (client !== undefined) {
+        t.after(() => client.end(true));
+        return client;
+      }
+    }
+  };
+  const device = await connect('roled');
+
+  // The role may not send to "target": the action fails, the error action (allowed) reports it.
+  // The failed publish is not acknowledged (docs/rules.md), so publish at QoS 0 and long-poll.
+  await device.publishAsync('r/1', JSON.stringify({ n: 1 }), { qos: 0 });
+  const errors = await sqs.send(new ReceiveMessageCommand({ QueueUrl: errorsUrl, WaitTimeSeconds: 10 }));
+  const report = JSON.parse(errors.Messages?.[0]?.Body ?? '{}') as {
+    ruleName?: string;
+    failures?: { failedAction: string; errorMessage: string }[];
+  };
+  assert.equal(report.ruleName, 'with_role');
+  assert.equal(report.failures?.[0]?.failedAction, 'SqsAction');
+  assert.match(report.failures?.[0]?.errorMessage ?? '', /not authorized to perform: sqs:SendMessage/);
+
+  // Allowed now: the upload reaches the queue. (The failed publish ended that connection; AWS allows
+  // one CONNECT per second per client id, so the clock moves on before the device reconnects.)
+  clock.advance(1100);
+  await allow(['errors', 'target']);
+  await (await connect('roled')).publishAsync('r/1', JSON.stringify({ n: 2 }), { qos: 1 });
+  const delivered = await sqs.send(new ReceiveMessageCommand({ QueueUrl: targetUrl, WaitTimeSeconds: 10 }));
+  assert.deepEqual(JSON.parse(delivered.Messages?.[0]?.Body ?? '{}'), { n: 2 });
 });

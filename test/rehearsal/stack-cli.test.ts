@@ -1,8 +1,8 @@
 /**
  * `camlink rehearsal stack deploy|destroy` as the rehearsal runs it: a separate process with the
  * preload, SDK clients given only a region (credentials from the environment), reaching the platform
- * under the cloud host names. The template is the real one without its IAM-dependent resources (this
- * platform serves no IAM) and with names rewritten camlink -> stk.
+ * (with its IAM service) under the cloud host names. The template is the real one, names rewritten
+ * camlink -> stk (this platform has its own camlink-* resources).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,6 @@ import { buildStack } from '../infra/helpers.js';
 import { globalTarget, startRehearsal, type RehearsalWorld } from './helpers.js';
 
 const ACCOUNT = '123456789012';
-const IAM_DEPENDENT = /Role|UploadRule/;
 
 function run(world: RehearsalWorld, argv: string[]): Promise<CliRun> {
   const root = new URL('../../', import.meta.url).pathname;
@@ -51,15 +50,13 @@ function run(world: RehearsalWorld, argv: string[]): Promise<CliRun> {
 
 test('rehearsal stack deploy/destroy through the preload with region-only clients', async (t) => {
   const world = await startRehearsal(t, globalTarget, {
-    extra: { iot: { accountId: ACCOUNT }, cloudAccount: { enabled: true } },
+    extra: { iot: { accountId: ACCOUNT }, iam: { enabled: true } },
   });
   const region = globalTarget.region;
   const json = Template.fromStack(buildStack(region)).toJSON() as {
     Resources: Record<string, unknown>;
     Outputs: Record<string, unknown>;
   };
-  for (const id of Object.keys(json.Resources)) if (IAM_DEPENDENT.test(id)) delete json.Resources[id];
-  for (const id of ['CameraRoleAlias', 'JitpRoleArn', 'BackendRoleArn']) delete json.Outputs[id];
   const out = join(world.dir, 'cdk.out');
   await mkdir(out);
   const template = join(out, 'stk.template.json');
@@ -85,11 +82,15 @@ test('rehearsal stack deploy/destroy through the preload with region-only client
   // The queue answers with its cloud URL (tls.advertise.sqsUrl): what Ref gives, as on AWS.
   assert.equal(printed.UploadQueueUrl, `https://sqs.${region}.amazonaws.com/${ACCOUNT}/stk-uploads`);
   assert.equal(printed.MediaBucketName, `stk-media-${ACCOUNT}-${region}`);
+  assert.equal(printed.JitpRoleArn, `arn:aws:iam::${ACCOUNT}:role/stk-jitp`);
+  assert.equal(printed.CameraRoleAlias, 'stk-camera');
+  assert.match(deployed.stderr, /stack: CREATE_COMPLETE IotUploadRule\w+ AWS::IoT::TopicRule stk_uploads/);
   assert.match(deployed.stderr, /stack: CREATE_COMPLETE IotDevicePolicy\w+ AWS::IoT::Policy stk-device/);
   assert.match(deployed.stderr, /stack: not rehearsed: AWS::S3::BucketPolicy MediaBucketPolicy/);
 
   const destroyed = await run(world, ['rehearsal', 'stack', 'destroy', '--template', template]);
   assert.equal(destroyed.code, 0, destroyed.stderr);
   assert.match(destroyed.stdout, /DELETE_COMPLETE UploadsQueue\w+ AWS::SQS::Queue https:\/\/sqs\./);
+  assert.match(destroyed.stdout, /DELETE_COMPLETE IotCameraRole\w+ AWS::IAM::Role stk-camera/);
   assert.match(destroyed.stdout, /retained MediaBucket\w+ AWS::S3::Bucket stk-media-/);
 });

@@ -18,10 +18,11 @@ export interface ActionDeps {
   readonly queue: QueueSink;
   republish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
   /**
-   * When the platform knows IAM roles: why `roleArn` may not send to `queueUrl` (sqs:SendMessage on
-   * the queue's ARN), or undefined when it may. Absent: the action's roleArn is not checked.
+   * When the platform knows IAM roles: why `roleArn` may not send to `queueUrl` for rule `ruleName`
+   * (trust of iot.amazonaws.com, sqs:SendMessage on the queue's ARN), or undefined when it may.
+   * Absent: the action's roleArn is not checked.
    */
-  checkSqsRole?(roleArn: string, queueUrl: string): Promise<string | undefined>;
+  checkSqsRole?(roleArn: string, queueUrl: string, ruleName: string): Promise<string | undefined>;
 }
 
 /** One entry of the error action document's `failures` (AWS names the action type and the resource). */
@@ -40,6 +41,7 @@ export async function runAction(
   document: { [key: string]: JsonValue },
   context: EvaluationContext,
   deps: ActionDeps,
+  ruleName: string,
 ): Promise<ActionFailure | undefined> {
   if (action.kind === 'sqs') {
     const queueUrl = renderTemplate(action.queueUrl, context);
@@ -51,7 +53,7 @@ export async function runAction(
     if (queueUrl.length === 0) return fail(`queueUrl template "${action.queueUrl.source}" rendered empty`);
     try {
       if (action.roleArn !== undefined && deps.checkSqsRole !== undefined) {
-        const denied = await deps.checkSqsRole(action.roleArn, queueUrl);
+        const denied = await deps.checkSqsRole(action.roleArn, queueUrl, ruleName);
         if (denied !== undefined) return fail(`Failed to send message to queue: ${denied}`);
       }
       const json = JSON.stringify(document);

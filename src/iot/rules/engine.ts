@@ -102,7 +102,7 @@ export class RulesEngine {
     context: EvaluationContext,
   ): Promise<ActionFailure[]> {
     const results = await Promise.all(
-      rule.actions.map((action) => runAction(action, output, context, this.#deps)),
+      rule.actions.map((action) => runAction(action, output, context, this.#deps, rule.name)),
     );
     const failures = results.filter((result): result is ActionFailure => result !== undefined);
     if (failures.length === 0) return failures;
@@ -120,7 +120,7 @@ export class RulesEngine {
     const errorActionFailure =
       rule.errorAction === undefined
         ? undefined
-        : await runAction(rule.errorAction, errorDocument, context, this.#deps);
+        : await runAction(rule.errorAction, errorDocument, context, this.#deps, rule.name);
     this.#deps.onError?.({
       rule: rule.name,
       topic: message.topic,
