@@ -77,8 +77,10 @@ test('rehearsal stack deploy/destroy through the preload with region-only client
     ACCOUNT,
   ]);
   assert.equal(deployed.code, 0, deployed.stderr);
-  const printed = JSON.parse(deployed.stdout) as Record<string, string>;
-  assert.deepEqual(JSON.parse(await readFile(outputs, 'utf8')), printed);
+  // The shape of `cdk deploy --outputs-file`, which docs/deploy.md reads (jq .camlink.UploadQueueUrl).
+  const file = JSON.parse(deployed.stdout) as { stk: Record<string, string> };
+  assert.deepEqual(JSON.parse(await readFile(outputs, 'utf8')), file);
+  const printed = file.stk;
   // The queue answers with its cloud URL (tls.advertise.sqsUrl): what Ref gives, as on AWS.
   assert.equal(printed.UploadQueueUrl, `https://sqs.${region}.amazonaws.com/${ACCOUNT}/stk-uploads`);
   assert.equal(printed.MediaBucketName, `stk-media-${ACCOUNT}-${region}`);

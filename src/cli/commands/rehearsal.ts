@@ -41,7 +41,8 @@ const deploy = defineCommand({
   description:
     'Resolves intrinsics and pseudo parameters, creates resources in dependency order with AWS SDK clients\n' +
     'that have only a region (credentials from the default chain), lists everything not rehearsed, and\n' +
-    'prints the outputs as JSON {OutputKey: value} (also to --outputs). A failure rolls back\n' +
+    'prints the outputs as `cdk deploy --outputs-file` writes them, {"<stack>": {OutputKey: value}}\n' +
+    '(also to --outputs). A failure rolls back\n' +
     '[STACK_DEPLOY_FAILED]; an unknown resource type fails before anything is created\n' +
     '[STACK_TEMPLATE_INVALID]. Same template again: no changes; another one: [STACK_EXISTS].',
   options: {
@@ -84,7 +85,8 @@ const deploy = defineCommand({
       ctx.io.stderr(
         `stack: ${loaded.stackName} ${report.unchanged ? 'unchanged' : `created ${report.created.length} resources`}; not rehearsed: ${report.notRehearsed.length}\n`,
       );
-      ctx.io.stdout(`${JSON.stringify(report.outputs, null, 2)}\n`);
+      // As `cdk deploy --outputs-file` writes them: {"<stack>": {OutputKey: value}}.
+      ctx.io.stdout(`${JSON.stringify({ [loaded.stackName]: report.outputs }, null, 2)}\n`);
     } finally {
       clients.destroy();
     }

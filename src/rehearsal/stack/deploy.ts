@@ -189,7 +189,10 @@ export async function deployStack(options: DeployOptions): Promise<DeployReport>
 
 async function writeOutputs(options: DeployOptions, outputs: Record<string, Json>): Promise<void> {
   if (options.outputsPath === undefined) return;
-  await writeFileAtomic(options.outputsPath, `${JSON.stringify(outputs, null, 2)}\n`, {
+  // The shape of `cdk deploy --outputs-file`: {"<stack>": {OutputKey: value}} (docs/deploy.md reads
+  // `.camlink.UploadQueueUrl`).
+  const file = { [options.loaded.stackName]: outputs };
+  await writeFileAtomic(options.outputsPath, `${JSON.stringify(file, null, 2)}\n`, {
     mode: PUBLIC_FILE_MODE,
     overwrite: true,
   });
