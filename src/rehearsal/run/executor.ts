@@ -85,6 +85,8 @@ export class ManualExecutor {
   }
 
   private label(command: ManualCommand): string {
+    // Line 0: a command of the rehearsal itself (a prerequisite, an override, a check), not the manual's.
+    if (command.line === 0) return `${this.options.label} rehearsal`;
     return `${this.options.label} step ${command.step ?? 'vars'} line ${command.line}`;
   }
 
@@ -215,6 +217,18 @@ export class ManualExecutor {
       }
     }
     this.line(command, 'wait', 'ok', started, `${jobs.length} job(s)`);
+  }
+
+  /** The current values of shell variables (as the next command would see them). */
+  async read(names: readonly string[]): Promise<Record<string, string>> {
+    const script = `${PRELUDE}${names.map((n) => `printf '%s\\0' "$${n}"`).join('\n')}\n`;
+    const { child, exited } = this.spawnShell(script);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr?.resume();
+    if ((await exited) !== 0) throw new StepFailed(this.options.label, 'cannot read the shell variables');
+    const values = out.split('\0');
+    return Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']));
   }
 
   /** The services still running (backend, cameras), by name. */
