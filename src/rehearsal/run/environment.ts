@@ -1,11 +1,12 @@
 /**
- * A target's rehearsal environment: the operator's work directory (the repository's bin/ and infra/
- * linked in, so the manual's `./bin/camlink` and `cd infra` work), the AWS config and credentials files
+ * A target's rehearsal environment: the operator's work directory (a checkout's view: bin/, src/,
+ * node_modules/ linked to the repository, infra/ copied so that `cd infra` and `../outputs.json` stay in
+ * the work directory), the AWS config and credentials files
  * with the account's admin profile, the host map, the `tccli` shim, and the environment of every client
  * process the manual starts (the redirect preload, the public root as an extra CA). Nothing of the
  * caller's own AWS settings reaches those processes.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Endpoints } from '../../contracts/endpoints.js';
 import { hostMapFor } from '../host-map.js';
@@ -36,8 +37,15 @@ export async function prepareEnvironment(options: {
   const base = options.base ?? process.env;
   const workDir = join(dir, 'work');
   await mkdir(workDir, { recursive: true });
-  await symlink(join(repoDir, 'bin'), join(workDir, 'bin'));
-  await symlink(join(repoDir, 'infra'), join(workDir, 'infra'));
+  for (const name of ['bin', 'src', 'node_modules', 'package.json', 'tsconfig.json']) {
+    await symlink(join(repoDir, name), join(workDir, name));
+  }
+  // A copy: processes resolve relative paths from the physical directory (a link would lead them into
+  // the repository), and cdk writes cdk.out/ and cdk.context.json beside cdk.json.
+  await cp(join(repoDir, 'infra'), join(workDir, 'infra'), {
+    recursive: true,
+    filter: (source) => !/[/\\](cdk\.out|cdk\.context\.json|node_modules)$/.test(source),
+  });
 
   const hostsFile = join(dir, 'hosts.json');
   await writeFile(hostsFile, `${JSON.stringify(hostMapFor(target, endpoints), null, 2)}\n`, { mode: 0o600 });

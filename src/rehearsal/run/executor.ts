@@ -74,7 +74,8 @@ export class ManualExecutor {
   private readonly timeoutMs: number;
   private readonly deployTimeoutMs: number;
   private readonly now: () => number;
-  private tail: string[] = [];
+  /** The last output of the processes (for a failure's message). */
+  private tail = '';
 
   constructor(private readonly options: ExecutorOptions) {
     this.timeoutMs = options.timeoutMs ?? 180_000;
@@ -101,7 +102,7 @@ export class ManualExecutor {
     const sink = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       appendFileSync(this.options.logFile, text);
-      this.tail = [...this.tail, ...text.split('\n').filter(Boolean)].slice(-20);
+      this.tail = (this.tail + text).slice(-16_384);
       onText?.(text);
     };
     child.stdout?.on('data', sink);
@@ -131,7 +132,12 @@ export class ManualExecutor {
   }
 
   private failure(command: ManualCommand, message: string): StepFailed {
-    const tail = this.tail.length > 0 ? `\n    ${this.tail.slice(-8).join('\n    ')}` : '';
+    const lines = this.tail
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-8)
+      .map((l) => (l.length > 400 ? `${l.slice(0, 397)}...` : l));
+    const tail = lines.length > 0 ? `\n    ${lines.join('\n    ')}` : '';
     return new StepFailed(this.label(command), `${this.label(command)}: ${message}${tail}`);
   }
 
@@ -139,7 +145,7 @@ export class ManualExecutor {
   async run(command: ManualCommand): Promise<void> {
     const started = this.now();
     appendFileSync(this.options.logFile, `\n$ ${command.text}\n`);
-    this.tail = [];
+    this.tail = '';
     if (command.text.trim() === 'wait') return this.waitJobs(command, started);
     const resolved = resolveCommand(command.text, this.options.substitutions);
     if (resolved.kind === 'skip') {

@@ -124,7 +124,8 @@ export const SUBSTITUTIONS: readonly Substitution[] = [
 export const ENVIRONMENT_SUBSTITUTIONS: readonly { manual: string; rehearsal: string }[] = [
   {
     manual: './bin/camlink, cd infra (the repository root as working directory)',
-    rehearsal: 'a work directory per target with bin -> <repo>/bin and infra -> <repo>/infra',
+    rehearsal:
+      'a work directory per target: bin, src, node_modules, package.json, tsconfig.json linked to the repository, infra copied',
   },
   {
     manual: 'tccli sts AssumeRole ... (the COS credentialProcess the backend runs)',
