@@ -23,6 +23,7 @@ async function executor(t: test.TestContext, options: { timeoutMs?: number } = {
       camlink: '/nonexistent/camlink',
       cdkOut: join(dir, 'cdk.out'),
       atsRoot: join(dir, 'ats.pem'),
+      cosMakeBucket: '/nonexistent/cos',
     },
     logFile: join(dir, 'log'),
     report: (line) => lines.push(line),

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { cdkContextArgs, longRunningFor, resolveCommand, shellQuote } from './substitutions.js';
 
-const ctx = { camlink: '/repo/bin/camlink', cdkOut: '/tmp/r/cdk.out', atsRoot: "/tmp/r/pki/it's/ats.pem" };
+const ctx = {
+  camlink: '/repo/bin/camlink',
+  cdkOut: '/tmp/r/cdk.out',
+  atsRoot: "/tmp/r/pki/it's/ats.pem",
+  cosMakeBucket: '/repo/cos-bucket-main.ts',
+};
 
 test('cdk bootstrap is skipped with a note', () => {
   const r = resolveCommand('npx cdk bootstrap aws://$ACCOUNT/$REGION', ctx);
@@ -54,5 +59,13 @@ test('helpers: context args, quoting, long-running commands', () => {
   assert.throws(
     () => longRunningFor('./bin/camlink camera stream --duration 10', 7),
     /line 7: .* ready line/,
+  );
+});
+
+test('the COS bucket is made by the CreateBucket stand-in on the COS host', () => {
+  const r = resolveCommand('coscli mb cos://camlink-media-$APPID -e cos.$COS_REGION.myqcloud.com', ctx);
+  assert.equal(
+    r.kind === 'run' && r.text,
+    "node '/repo/cos-bucket-main.ts' camlink-media-$APPID cos.$COS_REGION.myqcloud.com",
   );
 });

@@ -13,6 +13,8 @@ export interface SubstitutionContext {
   readonly cdkOut: string;
   /** The rehearsal's ATS root certificate (stands for Amazon Root CA 1). */
   readonly atsRoot: string;
+  /** Absolute path of the COS CreateBucket stand-in (cos-bucket-main.ts). */
+  readonly cosMakeBucket: string;
 }
 
 export type Resolved =
@@ -114,6 +116,17 @@ export const SUBSTITUTIONS: readonly Substitution[] = [
       kind: 'run',
       text: `cp ${shellQuote(ctx.atsRoot)} ${match[1] ?? ''}`,
       substitution: 'Amazon Root CA 1',
+    }),
+  },
+  {
+    name: 'COS bucket',
+    manual: 'coscli mb cos://BUCKET-APPID -e cos.REGION.myqcloud.com (or the COS console)',
+    rehearsal: 'CreateBucket on the COS host name through the SDK (src/rehearsal/run/cos-bucket-main.ts)',
+    pattern: /^coscli mb cos:\/\/(\S+)\s+-e\s+(\S+)\s*$/,
+    apply: (match, ctx) => ({
+      kind: 'run',
+      text: `node ${shellQuote(ctx.cosMakeBucket)} ${match[1] ?? ''} ${match[2] ?? ''}`,
+      substitution: 'COS bucket',
     }),
   },
 ];
