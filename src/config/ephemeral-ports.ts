@@ -19,5 +19,6 @@ export function withEphemeralPorts(config: Readonly<CamlinkConfig>): CamlinkConf
     video: { ...config.video, port: 0 },
     backend: { ...config.backend, port: 0 },
     sts: { ...config.sts, port: 0 },
+    iam: { ...config.iam, port: 0 },
   };
 }

@@ -502,6 +502,27 @@ export const stsConfigSchema = z.strictObject({
     .default([]),
 });
 
+export const iamConfigSchema = z.strictObject({
+  /**
+   * Serve an IAM-compatible API (roles, inline and AWS-managed role policies) from `camlink up`; STS,
+   * the IoT credentials provider and JITP then also resolve roles from it. Requests are signed for
+   * us-east-1 (aws) or cn-north-1 (aws-cn), as the SDK signs them.
+   */
+  enabled: z.boolean().default(false),
+  host: host.default('127.0.0.1'),
+  /** 0 picks a free port (tests, --ephemeral-ports). */
+  port: port.default(8449),
+});
+
+export const cloudAccountConfigSchema = z.strictObject({
+  /**
+   * `camlink up` plays a fresh cloud account: the services run but nothing the CDK stack or the
+   * operator creates exists (no operator CA registered, no backend identity, no embedded backend, no
+   * media bucket, no upload queues, no upload rule, no role alias). Use with iam.enabled.
+   */
+  enabled: z.boolean().default(false),
+});
+
 export const configSchema = z.strictObject({
   /** Where camlink keeps its state (pki/, endpoints.json, databases). */
   dataDir: z.string().min(1).max(4096).default('.camlink'),
@@ -519,6 +540,8 @@ export const configSchema = z.strictObject({
   backend: backendConfigSchema.prefault({}),
   tls: tlsConfigSchema.prefault({}),
   sts: stsConfigSchema.prefault({}),
+  iam: iamConfigSchema.prefault({}),
+  cloudAccount: cloudAccountConfigSchema.prefault({}),
 });
 
 export type CamlinkConfig = z.infer<typeof configSchema>;
@@ -534,4 +557,5 @@ export type VideoLimits = z.infer<typeof videoLimitsSchema>;
 export type BackendConfig = z.infer<typeof backendConfigSchema>;
 export type TlsConfig = z.infer<typeof tlsConfigSchema>;
 export type StsConfig = z.infer<typeof stsConfigSchema>;
+export type IamConfig = z.infer<typeof iamConfigSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

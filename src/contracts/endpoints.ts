@@ -35,8 +35,19 @@ export const endpointsSchema = z.strictObject({
     .string()
     .regex(/^https:\/\//)
     .optional(),
-  /** The backend (CC BE) REST API, /v1 (HTTPS with the endpoint certificate). */
-  api: z.string().regex(/^https?:\/\//),
+  /** The IAM-compatible service, when config iam.enabled. */
+  iam: z
+    .string()
+    .regex(/^https:\/\//)
+    .optional(),
+  /**
+   * The backend (CC BE) REST API, /v1 (HTTPS with the endpoint certificate); absent when `camlink up`
+   * runs no backend (cloudAccount.enabled: the operator starts `camlink backend`).
+   */
+  api: z
+    .string()
+    .regex(/^https?:\/\//)
+    .optional(),
   /** The embedded AWS-compatible APIs' key pair (this file is 0600), also in the shared-credentials file. */
   credentials: z.strictObject({
     accessKeyId: z.string(),

@@ -105,6 +105,11 @@ export const errorRegistry = {
     retryable: false,
     summary: 'Configured server certificate/key files (tls.*) cannot be read or do not match.',
   },
+  IAM_STORE_UNAVAILABLE: {
+    status: 500,
+    retryable: false,
+    summary: 'The IAM role database cannot be opened or has a newer schema than this camlink.',
+  },
   STS_ROLES_INVALID: {
     status: 400,
     retryable: false,

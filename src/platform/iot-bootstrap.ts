@@ -60,6 +60,11 @@ export async function bootstrapIot(
   return certificateId;
 }
 
+/** The certificate id of the operator CA (whether or not it is registered). */
+export async function operatorCaIdOf(pki: PkiContext): Promise<string> {
+  return parseCertificatePem(await readFile(pki.store.caCertPath, 'utf8'), 'the operator CA').certificateId;
+}
+
 /** Marks REVOKED in the registry every registered certificate the PKI revoked; returns how many. */
 export async function syncPkiRevocations(
   registry: IotRegistry,

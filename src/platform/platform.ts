@@ -45,19 +45,28 @@ import { startBackend, type RunningBackend } from '../backend/server.js';
 import { startBackendThread } from './backend-thread.js';
 import { bootstrapIot, syncPkiRevocations } from './iot-bootstrap.js';
 import { LOCAL_PROFILE, loadOrCreateLocalCredentials, localCredentialPaths } from './local-credentials.js';
+import { CamlinkError } from '../errors/camlink-error.js';
+import { inDataDir } from '../config/paths.js';
+import { startIamServer } from '../iam/server.js';
+import { IamStore } from '../iam/store.js';
+import { authorizeIamSession } from '../iam/role-directory.js';
+import { operatorCaIdOf } from './iot-bootstrap.js';
+import { credentialsRoleCheck, jitpRoleCheck } from './iam-roles.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
 const VIDEO_PURGE_INTERVAL_MS = 60 * 1000;
 
 export interface RunningPlatform {
-  readonly endpoints: Endpoints;
+  readonly endpoints: Endpoints & { readonly api: string };
   /** The backend's operator token file (created 0600 on first start). */
   readonly operatorTokenFile: string;
   readonly backend: RunningBackend;
   readonly endpointsPath: string;
   readonly broker: RunningBroker;
   readonly registry: IotRegistry;
+  /** The IAM roles (config iam.enabled); other parts read roles through it (a RoleDirectory). */
+  readonly iam: IamStore | undefined;
   /** Settles when a part that runs on its own thread ended by itself (the backend with backend.thread). */
   readonly crashed: Promise<Error>;
   close(): Promise<void>;
@@ -68,11 +77,55 @@ export interface PlatformOptions {
   clock?: Clock;
 }
 
+/** `camlink up` with cloudAccount.enabled: the services of a fresh account, no backend among them. */
+export type RunningCloudAccount = Omit<RunningPlatform, 'backend' | 'endpoints'> & {
+  readonly endpoints: Endpoints;
+};
+
+/** The embedded platform with its backend (cloudAccount.enabled: use startCloudAccount). */
 export async function startPlatform(
   config: Readonly<CamlinkConfig>,
   logger: Logger,
   options: PlatformOptions = {},
 ): Promise<RunningPlatform> {
+  if (config.cloudAccount.enabled) {
+    throw new CamlinkError(
+      'CONFIG_INVALID',
+      'cloudAccount.enabled runs no backend: start it with startCloudAccount',
+    );
+  }
+  const started = await start(config, logger, options);
+  const { backend, endpoints } = started;
+  if (backend === undefined || endpoints.api === undefined) {
+    await started.close();
+    throw new CamlinkError('CONFIG_INVALID', 'the platform started without its backend');
+  }
+  return { ...started, backend, endpoints: { ...endpoints, api: endpoints.api } };
+}
+
+/**
+ * A fresh cloud account (cloudAccount.enabled): the services run, nothing the CDK stack or the operator
+ * creates exists yet (no operator CA registered, device policy, role alias, backend identity, media
+ * bucket, upload queues or embedded backend).
+ */
+export async function startCloudAccount(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  options: PlatformOptions = {},
+): Promise<RunningCloudAccount> {
+  if (!config.cloudAccount.enabled) {
+    throw new CamlinkError('CONFIG_INVALID', 'startCloudAccount needs cloudAccount.enabled');
+  }
+  const started: RunningCloudAccount = await start(config, logger, options);
+  return started;
+}
+
+async function start(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  options: PlatformOptions,
+): Promise<RunningCloudAccount & { readonly backend: RunningBackend | undefined }> {
+  const fresh = config.cloudAccount.enabled;
   const clock = options.clock ?? systemClock;
   const pki = pkiContext(config.dataDir, config.pki, { clock });
   await bootstrapPki(config, pki, logger);
@@ -80,13 +133,28 @@ export async function startPlatform(
   const registry = IotRegistry.open(join(config.dataDir, 'iot.db'), scope, clock);
   const closers: (() => Promise<void> | void)[] = [() => registry.close()];
   try {
-    const operatorCaId = await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
+    // A fresh account has nothing of the stack's: no device policy, role alias or registered CA.
+    const operatorCaId = fresh
+      ? await operatorCaIdOf(pki)
+      : await bootstrapIot(registry, pki, scope, logger.child({ component: 'iot' }));
+    const iam = config.iam.enabled ? IamStore.open(join(config.dataDir, 'iam.db'), scope, clock) : undefined;
+    if (iam !== undefined) closers.unshift(() => iam.close());
     const credentials = await loadOrCreateLocalCredentials(config.dataDir, config.iot.region);
     const credentialStore = new InMemoryCredentialStore([credentials]);
     // What temporary credentials (the credentials provider's) may do: the camera role's policy.
-    const rolePolicies = new RolePolicies().define(cameraRoleArn(scope.partition, scope.account), [
-      cameraRolePolicy(scope, config.backend.uploads.bucket),
-    ]);
+    const rolePolicies = new RolePolicies();
+    if (!fresh) {
+      rolePolicies.define(cameraRoleArn(scope.partition, scope.account), [
+        cameraRolePolicy(scope, config.backend.uploads.bucket),
+      ]);
+    }
+    // A session's role: from IAM when it holds the role (read at request time), else the ones defined here.
+    const authorizeSession: RolePolicies['authorize'] = (credential, action, arn) =>
+      (iam === undefined ? undefined : authorizeIamSession(iam, credential, action, arn)) ??
+      rolePolicies.authorize(credential, action, arn);
+    if (iam !== undefined) {
+      registry.jitpRoleCheck = jitpRoleCheck(iam, scope, config.iot.region, fresh);
+    }
     const identity = new RegistryIdentityResolver(registry, logger.child({ component: 'iot' }), [
       DEVICE_POLICY_NAME,
     ]);
@@ -105,8 +173,8 @@ export async function startPlatform(
       accountId: config.iot.accountId,
       partition: config.iot.partition,
       credentials: credentialStore,
-      ...(stsRoles.length > 0
-        ? { authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn) }
+      ...(stsRoles.length > 0 || iam !== undefined
+        ? { authorizeSession: (credential, action, arn) => authorizeSession(credential, action, arn) }
         : {}),
       ...(config.tls.advertise.sqsUrl === undefined
         ? {}
@@ -116,13 +184,15 @@ export async function startPlatform(
       logger: logger.child({ component: 'queue' }),
     });
     closers.unshift(() => queue.close());
-    queue.store.createQueue(UPLOAD_DLQ_NAME);
-    queue.store.createQueue(UPLOAD_QUEUE_NAME, {
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: queue.store.queueArn(UPLOAD_DLQ_NAME),
-        maxReceiveCount: '5',
-      }),
-    });
+    if (!fresh) {
+      queue.store.createQueue(UPLOAD_DLQ_NAME);
+      queue.store.createQueue(UPLOAD_QUEUE_NAME, {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: queue.store.queueArn(UPLOAD_DLQ_NAME),
+          maxReceiveCount: '5',
+        }),
+      });
+    }
     const uploadQueueUrl = `${queue.url}/${config.iot.accountId}/${UPLOAD_QUEUE_NAME}`;
     const late: { broker?: RunningBroker } = {};
     const rules = new RulesEngine(
@@ -156,7 +226,7 @@ export async function startPlatform(
         credentialStore,
       ),
       authorizeSession: (credential, action, bucket, key) =>
-        rolePolicies.authorize(
+        authorizeSession(
           credential,
           action,
           `arn:${scope.partition}:s3:::${bucket ?? ''}${key === undefined ? '' : `/${key}`}`,
@@ -168,15 +238,17 @@ export async function startPlatform(
       logger: logger.child({ component: 'storage' }),
     });
     closers.unshift(() => storage.close());
-    await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
-    await bootstrapBackendIdentity(
-      config.dataDir,
-      pki,
-      registry,
-      scope,
-      logger.child({ component: 'iot' }),
-      config.backend.mqttPool.connections,
-    );
+    if (!fresh) {
+      await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
+      await bootstrapBackendIdentity(
+        config.dataDir,
+        pki,
+        registry,
+        scope,
+        logger.child({ component: 'iot' }),
+        config.backend.mqttPool.connections,
+      );
+    }
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
     // Temporary credentials for cameras' direct calls (KVS), checked against the same trust list.
@@ -188,6 +260,9 @@ export async function startPlatform(
         random: systemRandom,
         maxSessions: config.iot.credentials.maxSessions,
         maxSessionsPerCertificate: config.iot.credentials.maxSessionsPerCertificate,
+        ...(iam === undefined
+          ? {}
+          : { checkRole: credentialsRoleCheck(iam, scope, config.iot.region, fresh) }),
       }),
       tls: await tlsMaterial(),
       host: config.iot.credentials.host,
@@ -205,11 +280,11 @@ export async function startPlatform(
       clock: pki.clock,
       logger: logger.child({ component: 'iot-api' }),
       registry,
-      ...(stsRoles.length > 0
+      ...(stsRoles.length > 0 || iam !== undefined
         ? {
             authorizeSession: {
               scope: { partition: scope.partition, region: config.iot.region, account: scope.account },
-              authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+              authorize: (credential, action, arn) => authorizeSession(credential, action, arn),
             },
           }
         : {}),
@@ -235,7 +310,8 @@ export async function startPlatform(
             localPrincipalArn:
               config.sts.localPrincipalArn ??
               `arn:${scope.partition}:iam::${scope.account}:user/camlink-local`,
-            authorizeSession: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+            authorizeSession: (credential, action, arn) => authorizeSession(credential, action, arn),
+            ...(iam === undefined ? {} : { directory: iam }),
             maxSessionSeconds: config.sts.maxSessionSeconds,
           }),
           host: config.sts.host,
@@ -248,6 +324,21 @@ export async function startPlatform(
         })
       : undefined;
     if (sts !== undefined) closers.unshift(() => sts.close());
+
+    // IAM (roles and their policies), for the platform's own key pair only.
+    const iamServer =
+      iam === undefined
+        ? undefined
+        : await startIamServer({
+            store: iam,
+            host: config.iam.host,
+            port: config.iam.port,
+            tls: serverTls,
+            credentials: credentialStore,
+            clock,
+            logger: logger.child({ component: 'iam' }),
+          });
+    if (iamServer !== undefined) closers.unshift(() => iamServer.close());
 
     // Live changes: status changes close sessions now; CA changes reload the trust list.
     const enforce = () =>
@@ -305,7 +396,7 @@ export async function startPlatform(
       ...(config.tls.advertise.kvsDataEndpoint === undefined
         ? {}
         : { dataEndpoint: config.tls.advertise.kvsDataEndpoint.replace(/\/$/, '') }),
-      authorize: (credential, action, arn) => rolePolicies.authorize(credential, action, arn),
+      authorize: (credential, action, arn) => authorizeSession(credential, action, arn),
       clock,
       logger: logger.child({ component: 'video' }),
     });
@@ -330,6 +421,7 @@ export async function startPlatform(
       s3: storage.url,
       sqs: queue.url,
       ...(sts === undefined ? {} : { sts: sts.url }),
+      ...(iamServer === undefined ? {} : { iam: iamServer.url }),
       uploadQueueUrl,
       credentials: { ...credentials, profile: LOCAL_PROFILE, sharedCredentialsFile: paths.sharedFile },
       caPath: pki.store.caCertPath,
@@ -342,8 +434,10 @@ export async function startPlatform(
     // The backend last: it uses every service above through the AWS SDK, as it would on AWS.
     let crash: (err: Error) => void = () => undefined;
     const crashed = new Promise<Error>((resolve) => (crash = resolve));
-    const backend =
-      config.backend.thread && options.clock === undefined
+    // A fresh account runs no backend: the operator starts `camlink backend` against these services.
+    const backend = fresh
+      ? undefined
+      : config.backend.thread && options.clock === undefined
         ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash })
         : await startBackend({
             config,
@@ -351,8 +445,8 @@ export async function startPlatform(
             clock,
             endpoints: services,
           });
-    closers.unshift(() => backend.close());
-    const endpoints: Endpoints = { ...services, api: backend.url };
+    if (backend !== undefined) closers.unshift(() => backend.close());
+    const endpoints: Endpoints = { ...services, ...(backend === undefined ? {} : { api: backend.url }) };
     const endpointsPath = join(config.dataDir, 'endpoints.json');
     await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {
       mode: SECRET_FILE_MODE,
@@ -363,10 +457,12 @@ export async function startPlatform(
     return {
       endpoints,
       endpointsPath,
-      operatorTokenFile: backend.operatorTokenFile,
+      operatorTokenFile:
+        backend?.operatorTokenFile ?? inDataDir(config.dataDir, config.backend.operatorTokenFile),
       backend,
       broker,
       registry,
+      iam,
       crashed,
       async close() {
         for (const close of closers.splice(0)) await close();

@@ -34,6 +34,7 @@ export function hostMapFor(target: CloudTarget, endpoints: Omit<Endpoints, 'api'
   add([n.sqs], 443, endpoints.sqs, 'queue');
   add([n.kvs, n.kvsData], 443, endpoints.kvs, 'video service');
   add([n.sts], 443, endpoints.sts, 'STS');
+  add([n.iam], 443, endpoints.iam, 'IAM');
   if (n.cos !== undefined) add([n.cos.service, n.cos.buckets], 443, endpoints.s3, 'object store (COS)');
   return map;
 }

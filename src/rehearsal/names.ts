@@ -9,6 +9,8 @@
  *   credentials provider  <prefix>.credentials.iot.<region>.amazonaws.com[.cn]
  *   S3                    s3.<region>.<suffix>, <bucket>.s3.<region>.<suffix> (virtual-hosted)
  *   COS                   <bucket>-<appid>.cos.<region>.myqcloud.com, cos.<region>.myqcloud.com
+ *   IAM                   iam.amazonaws.com (global, signed for us-east-1) / iam.cn-north-1.amazonaws.com.cn
+ *                         (both China regions, signed for cn-north-1), as @aws-sdk/client-iam's ruleset builds
  */
 import { CamlinkError } from '../errors/camlink-error.js';
 
@@ -39,6 +41,8 @@ export interface CloudNames {
   readonly s3VirtualHostDomain: string;
   readonly sqs: string;
   readonly sts: string;
+  /** IAM's endpoint: one per partition, whatever the region. */
+  readonly iam: string;
   readonly kvs: string;
   /** Wildcard covering KVS data endpoints (s-xxxxxxxx. / b-xxxxxxxx.kinesisvideo.<region>.<suffix>). */
   readonly kvsData: string;
@@ -102,6 +106,7 @@ export function cloudNames(target: CloudTarget): CloudNames {
     s3VirtualHostDomain: s3,
     sqs: regional('sqs'),
     sts: regional('sts'),
+    iam: iamHost(target.partition),
     kvs,
     kvsData: `*.${kvs}`,
     ...(target.cos === undefined
@@ -114,6 +119,16 @@ export function cloudNames(target: CloudTarget): CloudNames {
           },
         }),
   };
+}
+
+/** IAM's host name in a partition (client-iam's endpoint ruleset; China serves both regions from one). */
+export function iamHost(partition: Partition): string {
+  return partition === 'aws-cn' ? 'iam.cn-north-1.amazonaws.com.cn' : 'iam.amazonaws.com';
+}
+
+/** The region IAM requests are signed for in a partition (client-iam's endpoint ruleset). */
+export function iamSigningRegion(partition: Partition): string {
+  return partition === 'aws-cn' ? 'cn-north-1' : 'us-east-1';
 }
 
 /** The virtual-hosted name of an S3 bucket (the SDK uses it for DNS-compatible names without dots). */
@@ -142,7 +157,7 @@ export function kvsDataEndpoint(target: CloudTarget, id: string): string {
 /** Every name a server certificate for the target must cover, split by who signs it. */
 export function certificateNames(target: CloudTarget): { publicNames: string[]; atsNames: string[] } {
   const n = cloudNames(target);
-  const publicNames = [n.iotControl, n.s3, n.s3VirtualHosts, n.sqs, n.sts, n.kvs, n.kvsData];
+  const publicNames = [n.iotControl, n.s3, n.s3VirtualHosts, n.sqs, n.sts, n.iam, n.kvs, n.kvsData];
   if (n.cos !== undefined) publicNames.push(n.cos.service, n.cos.buckets);
   return { publicNames, atsNames: [n.iotData, n.iotCredentials] };
 }

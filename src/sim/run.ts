@@ -5,6 +5,7 @@
  * for reconciliation. Returns the figures the summary line reports; `lost` uploads were acknowledged by
  * the store and never reconciled by the backend.
  */
+import { CamlinkError } from '../errors/camlink-error.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendClient } from '../app/backend-client.js';
@@ -71,12 +72,16 @@ export async function runSim(options: SimOptions): Promise<SimResult> {
   let cameras: SimCamera[] = [];
   try {
     const e = platform.endpoints;
+    if (e.api === undefined) {
+      throw new CamlinkError('CONFIG_INVALID', 'the platform runs no backend API (cloudAccount.enabled)');
+    }
+    const api = e.api;
     options.status(`platform pid ${platform.pid}: MQTT ${e.mqtt}, API ${e.api}`);
     const ca = await readFile(e.caPath);
     // Storage: the default store plus the platform CA (MQTT trusts the CA only).
     const httpsAgent = storageAgent(ca, { maxSockets: 64 });
     closers.unshift(() => httpsAgent.destroy());
-    const operator = new Client({ baseUrl: e.api, token: platform.operatorToken, ca });
+    const operator = new Client({ baseUrl: api, token: platform.operatorToken, ca });
     closers.unshift(() => operator.close());
 
     const fleet = await connectFleet({
@@ -107,7 +112,7 @@ export async function runSim(options: SimOptions): Promise<SimResult> {
     if (!signal.aborted && cameras.length > 0) {
       user = await enrollFleet({
         dataDir: options.dataDir,
-        apiUrl: e.api,
+        apiUrl: api,
         ca,
         operator,
         identities: cameras.map((c) => c.identity),

@@ -9,12 +9,16 @@ export const STS_VERSION = '2011-06-15';
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const MAX_PARAMS = 200;
 
-/** Form parameters; a repeated name is refused rather than guessed. */
-export function parseForm(text: string): Map<string, string> {
+/** Form parameters; a repeated name is refused rather than guessed (`fail` makes the service's error). */
+export function parseForm(
+  text: string,
+  fail: (code: 'ValidationError' | 'InvalidParameterValue', message: string) => Error = (code, message) =>
+    new StsError(code, message),
+): Map<string, string> {
   const params = new Map<string, string>();
   if (text === '') return params;
   const pairs = text.split('&');
-  if (pairs.length > MAX_PARAMS) throw new StsError('ValidationError', 'too many request parameters');
+  if (pairs.length > MAX_PARAMS) throw fail('ValidationError', 'too many request parameters');
   for (const pair of pairs) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
@@ -22,12 +26,12 @@ export function parseForm(text: string): Map<string, string> {
       try {
         return decodeURIComponent(s.replace(/\+/g, ' '));
       } catch {
-        throw new StsError('InvalidParameterValue', 'a request parameter is not valid percent-encoded UTF-8');
+        throw fail('InvalidParameterValue', 'a request parameter is not valid percent-encoded UTF-8');
       }
     };
     const name = decode(eq < 0 ? pair : pair.slice(0, eq));
     const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
-    if (params.has(name)) throw new StsError('InvalidParameterValue', `parameter ${name} is given twice`);
+    if (params.has(name)) throw fail('InvalidParameterValue', `parameter ${name} is given twice`);
     params.set(name, value);
   }
   return params;

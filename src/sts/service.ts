@@ -15,6 +15,17 @@ import type { CredentialRecord, InMemoryCredentialStore } from '../auth/credenti
 import type { Clock, RandomBytes } from '../util/clock.js';
 import { StsError } from './errors.js';
 import { ROLE_ARN, trusts, type RoleDefinition } from './roles.js';
+import { roleTrusts, type RoleDirectory } from '../iam/role-directory.js';
+
+/** A role STS can hand out: one of sts.roles, or one IAM holds (its trust policy evaluated). */
+interface AssumableRole {
+  readonly partition: 'aws' | 'aws-cn';
+  readonly account: string;
+  readonly name: string;
+  readonly roleId: string;
+  readonly maxSessionDuration: number;
+  trusts(callerArn: string): boolean;
+}
 
 export interface AssumeRoleInput {
   readonly RoleArn?: string;
@@ -50,6 +61,8 @@ export interface StsServiceOptions {
   readonly localPrincipalArn: string;
   /** May a role session do `sts:AssumeRole` on `roleArn`? (its role's permission policy) */
   readonly authorizeSession: (credential: CredentialRecord, action: `sts:${string}`, arn: string) => boolean;
+  /** IAM's roles, read at request time (config iam.enabled); sts.roles are looked up first. */
+  readonly directory?: RoleDirectory;
   /** Rehearsal cap on session lifetime in seconds; undefined: none (AWS). */
   readonly maxSessionSeconds?: number | undefined;
   /** Live sessions issued by this service kept at most; expired ones are pruned first. */
@@ -98,7 +111,7 @@ export class StsService {
     const userId =
       session === undefined
         ? credential.accessKeyId
-        : (session.variables[USER_ID] ?? `${this.roles.get(session.roleArn)?.roleId ?? 'AROA'}:session`);
+        : (session.variables[USER_ID] ?? `${this.role(session.roleArn)?.roleId ?? 'AROA'}:session`);
     return { arn, userId, account: /^arn:[^:]+:[^:]+::(\d{12}):/.exec(arn)?.[1] ?? this.options.account };
   }
 
@@ -120,13 +133,13 @@ export class StsService {
     const chained = credential.session !== undefined;
     const duration = parseDuration(input.DurationSeconds);
     const callerArn = this.callerArn(credential);
-    const role = this.roles.get(roleArn);
+    const role = this.role(roleArn);
     const denied = new StsError(
       'AccessDenied',
       `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
     );
     // Unknown roles and untrusted callers look the same to the caller, as on AWS.
-    if (role === undefined || !trusts(role, callerArn)) throw denied;
+    if (role === undefined || !role.trusts(callerArn)) throw denied;
     if (chained && !this.options.authorizeSession(credential, 'sts:AssumeRole', roleArn)) throw denied;
     if (duration > role.maxSessionDuration) {
       throw new StsError(
@@ -168,6 +181,21 @@ export class StsService {
         sessionToken: record.sessionToken ?? '',
         expiration,
       },
+    };
+  }
+
+  private role(roleArn: string): AssumableRole | undefined {
+    const configured = this.roles.get(roleArn);
+    if (configured !== undefined) return { ...configured, trusts: (caller) => trusts(configured, caller) };
+    const record = this.options.directory?.role(roleArn);
+    if (record === undefined) return undefined;
+    return {
+      partition: record.partition,
+      account: record.account,
+      name: record.name,
+      roleId: record.roleId,
+      maxSessionDuration: record.maxSessionDuration,
+      trusts: (caller) => roleTrusts(record, { kind: 'aws', arn: caller }),
     };
   }
 

@@ -10,7 +10,7 @@ import { BackendClient } from '../../src/app/backend-client.js';
 import { startSimulatedCamera, type SimulatedCamera } from '../../src/device/camera.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createDeviceKeyAndCsr } from '../../src/pki/csr.js';
-import type { RunningPlatform } from '../../src/platform/platform.js';
+import type { Endpoints } from '../../src/contracts/endpoints.js';
 
 export interface ProvisionedCamera {
   readonly deviceId: string;
@@ -35,14 +35,16 @@ export interface AppWorld {
 
 export async function appWorld(
   t: TestContext,
-  platform: Pick<RunningPlatform, 'endpoints' | 'operatorTokenFile'>,
+  platform: { readonly endpoints: Endpoints; readonly operatorTokenFile: string },
 ): Promise<AppWorld> {
   const e = platform.endpoints;
+  const api = e.api;
+  if (api === undefined) throw new Error('the platform runs no backend API (cloudAccount.enabled?)');
   const ca = await readFile(e.caPath);
   const httpsAgent = new https.Agent({ ca, keepAlive: true });
   t.after(() => httpsAgent.destroy());
   const operator = new BackendClient({
-    baseUrl: e.api,
+    baseUrl: api,
     token: (await readFile(platform.operatorTokenFile, 'utf8')).trim(),
     ca,
   });
@@ -75,7 +77,7 @@ export async function appWorld(
     },
     async user(name) {
       const { user, token } = await operator.createUser(name);
-      const client = new BackendClient({ baseUrl: e.api, token: token.token, ca });
+      const client = new BackendClient({ baseUrl: api, token: token.token, ca });
       t.after(() => client.close());
       return { id: user.id, client };
     },

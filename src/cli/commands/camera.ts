@@ -60,7 +60,9 @@ export const cameraCommand = defineCommand({
         throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
       }
     };
-    const [certificatePem, keyPem] = await Promise.all([read(certFile), read(keyFile)]);
+    // One after the other, so a missing certificate is always the one named (then the key).
+    const certificatePem = await read(certFile);
+    const keyPem = await read(keyFile);
     const trust = await readDeviceTrust(connection);
     const logger = createLogger({ level: config.log.level, name: 'camlink-camera' });
     // MQTT trusts the IoT CA only; the PUT to storage the default store plus the extra storage CA.

@@ -2,7 +2,7 @@
 import { withEphemeralPorts } from '../../config/ephemeral-ports.js';
 import { once } from 'node:events';
 import { createLogger } from '../../log/logger.js';
-import { startPlatform } from '../../platform/platform.js';
+import { startCloudAccount, startPlatform } from '../../platform/platform.js';
 import { defineCommand } from '../command.js';
 
 export const upCommand = defineCommand({
@@ -10,7 +10,11 @@ export const upCommand = defineCommand({
   summary: 'Start the embedded platform (IoT endpoint + control plane); writes DATA_DIR/endpoints.json.',
   description:
     'Creates the operator CA and the endpoint server certificate on first start. Stops cleanly on\n' +
-    'SIGINT/SIGTERM. Logs are JSON on stderr; the endpoints are printed on stdout when ready.',
+    'SIGINT/SIGTERM. Logs are JSON on stderr; the endpoints are printed on stdout when ready.\n' +
+    'With config cloudAccount.enabled it plays a fresh cloud account: the services run (and IAM with\n' +
+    'iam.enabled) but no operator CA is registered, no device policy, role alias, backend identity,\n' +
+    'media bucket, upload queue or rule exists and no backend runs, until the CDK stack (its stand-in)\n' +
+    'and the operator create them (`camlink backend` runs the backend). See docs/iam.md.',
   options: {
     'ephemeral-ports': { type: 'boolean', description: 'listen on free ports chosen by the OS (tests, CI)' },
     'dev-plaintext': {
@@ -32,7 +36,9 @@ export const upCommand = defineCommand({
       },
     };
     const logger = createLogger({ level: config.log.level, name: 'camlink' });
-    const platform = await startPlatform(config, logger);
+    const platform = config.cloudAccount.enabled
+      ? await startCloudAccount(config, logger)
+      : await startPlatform(config, logger);
     ctx.io.stdout(`camlink is up (data dir ${config.dataDir})\n`);
     ctx.io.stdout(`  mqtt (mutual TLS)  ${platform.endpoints.mqtt}\n`);
     if (platform.endpoints.mqttPlaintext) {
@@ -48,8 +54,14 @@ export const upCommand = defineCommand({
     ctx.io.stdout(
       `  AWS credentials    ${platform.endpoints.credentials.sharedCredentialsFile} (profile ${platform.endpoints.credentials.profile})\n`,
     );
+    if (platform.endpoints.sts !== undefined)
+      ctx.io.stdout(`  STS (SigV4)        ${platform.endpoints.sts}\n`);
+    if (platform.endpoints.iam !== undefined)
+      ctx.io.stdout(`  IAM (SigV4)        ${platform.endpoints.iam}\n`);
     ctx.io.stdout(
-      `  backend API        ${platform.endpoints.api}  (operator token in ${platform.operatorTokenFile})\n`,
+      platform.endpoints.api === undefined
+        ? '  backend API        - (fresh cloud account: run `camlink backend`)\n'
+        : `  backend API        ${platform.endpoints.api}  (operator token in ${platform.operatorTokenFile})\n`,
     );
     ctx.io.stdout(`  CA certificate     ${platform.endpoints.caPath}\n`);
     ctx.io.stdout(`  endpoints          ${platform.endpointsPath}\n`);

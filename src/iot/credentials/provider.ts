@@ -43,6 +43,12 @@ export interface CredentialsProviderOptions {
   readonly maxSessions: number;
   /** Live temporary credentials per certificate (the oldest is dropped beyond it). */
   readonly maxSessionsPerCertificate: number;
+  /**
+   * Can the provider assume the alias's role for this long (IAM: the role exists, trusts
+   * credentials.iot.amazonaws.com, allows the duration)? Returns why not, or undefined. Unset: the
+   * role is taken as given.
+   */
+  readonly checkRole?: (roleArn: string, roleAliasArn: string, durationSeconds: number) => string | undefined;
 }
 
 const THING_NAME = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -99,6 +105,19 @@ export class CredentialsProvider {
       throw new CredentialsProviderError(
         403,
         `the certificate's policies do not allow iot:AssumeRoleWithCertificate on role alias ${roleAlias}`,
+      );
+    }
+
+    const refusal = this.options.checkRole?.(
+      alias.role_arn,
+      registry.roleAliasArn(roleAlias),
+      alias.credential_duration_seconds,
+    );
+    if (refusal !== undefined) {
+      // What AWS answers when the credentials provider cannot assume the alias's role.
+      throw new CredentialsProviderError(
+        403,
+        `Unable to assume the role, or the role to assume does not exist: ${refusal}`,
       );
     }
 

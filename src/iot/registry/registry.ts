@@ -33,6 +33,11 @@ export interface JitpOutcome {
 export class IotRegistry {
   readonly ctx: RegistryContext;
   readonly events = new EventEmitter<RegistryEvents>();
+  /**
+   * JITP assumes the CA's registrationConfig.roleArn before it provisions (AWS IoT: the role must
+   * exist and trust iot.amazonaws.com). Returns why it cannot, or undefined; unset: not checked.
+   */
+  jitpRoleCheck: ((roleArn: string, caCertificateArn: string) => string | undefined) | undefined;
 
   constructor(db: Db, scope: ArnScope, clock: Clock = systemClock) {
     this.ctx = { db, scope, clock, events: this.events };
@@ -183,6 +188,17 @@ export class IotRegistry {
       provisioned: false,
     };
     if (issuer.template_body === null) return outcome; // JITR: someone else activates it
+    const check = this.jitpRoleCheck;
+    const roleRefusal =
+      check === undefined
+        ? undefined
+        : issuer.role_arn === null
+          ? 'the CA has no provisioning role'
+          : check(issuer.role_arn, arnOf(this.ctx, 'cacert', issuer.certificate_id));
+    if (roleRefusal !== undefined) {
+      outcome.failure = `cannot assume the provisioning role: ${roleRefusal}`;
+      return outcome;
+    }
     try {
       this.provision(parsed, issuer.template_body);
       outcome.provisioned = true;
