@@ -74,6 +74,8 @@ export class ManualExecutor {
   private readonly timeoutMs: number;
   private readonly deployTimeoutMs: number;
   private readonly now: () => number;
+  /** The foreground command in flight (stopAll ends it too, e.g. when the run is abandoned). */
+  private current: ChildProcess | undefined;
   /** The last output of the processes (for a failure's message). */
   private tail = '';
 
@@ -156,6 +158,10 @@ export class ManualExecutor {
     if (command.background) return this.startBackground(command, resolved.text, started);
     const limit = resolved.substitution === 'cdk deploy' ? this.deployTimeoutMs : this.timeoutMs;
     const { child, exited } = this.spawnShell(`${PRELUDE}${resolved.text}${EPILOGUE}`);
+    this.current = child;
+    void exited.then(() => {
+      if (this.current === child) this.current = undefined;
+    });
     this.capture(child);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -242,9 +248,13 @@ export class ManualExecutor {
     return this.background.map((b) => b.entry.name);
   }
 
-  /** SIGTERM to every background process group, SIGKILL after `graceMs`; resolves when all exited. */
+  /**
+   * SIGTERM to every background process group, SIGKILL after `graceMs`, and SIGKILL to a foreground
+   * command still running; resolves when the background ones exited.
+   */
   async stopAll(graceMs = 10_000): Promise<void> {
     const all = this.background.splice(0);
+    if (this.current !== undefined) this.killGroup(this.current, 'SIGKILL');
     for (const b of all) this.killGroup(b.child, 'SIGTERM');
     await Promise.all(
       all.map(async (b) => {
