@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ENVIRONMENT_SUBSTITUTIONS, SUBSTITUTIONS } from './substitutions.js';
 import { isRehearsalTarget, REHEARSAL_TARGETS, type RehearsalTarget } from './manual.js';
-import { rehearseTarget, type TargetResult } from './target-run.js';
+import { rehearseTarget, stopEverything, type TargetResult } from './target-run.js';
 
 const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 
@@ -77,5 +77,12 @@ export async function main(argv: readonly string[], print: (line: string) => voi
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // The commands run in their own process groups: an interrupt stops them here, then exits.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stdout.write(`rehearse: ${signal}, stopping what was started\n`);
+      void stopEverything().finally(() => process.exit(130));
+    });
+  }
   process.exitCode = await main(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`));
 }

@@ -26,6 +26,14 @@ const IOT_ENDPOINT_PREFIX: Record<RehearsalTarget, string> = {
   cos: 'c3d4e5f6g7h8i9',
 };
 
+/** What an interrupted run must stop (the executor's process groups, the platform). */
+const cleanups = new Set<() => Promise<void>>();
+
+/** Stops everything the running targets started (main calls it on SIGINT/SIGTERM). */
+export async function stopEverything(): Promise<void> {
+  await Promise.all([...cleanups].map((cleanup) => cleanup().catch(() => undefined)));
+}
+
 export interface TargetRunOptions {
   readonly repoDir: string;
   readonly report: (line: string) => void;
@@ -121,6 +129,11 @@ export async function rehearseTarget(
   let executor: ManualExecutor | undefined;
   const plan = planFor(manualBlocks(), target);
   let ok = false;
+  const cleanup = async () => {
+    await executor?.stopAll(2_000);
+    await stopPlatform?.();
+  };
+  cleanups.add(cleanup);
   try {
     // The manual's variables decide the cloud: read them in a bare shell first.
     const vars = new ManualExecutor({
@@ -219,6 +232,7 @@ export async function rehearseTarget(
     const failure = err instanceof Error ? err.message : String(err);
     return { target, ok: false, dir, failure };
   } finally {
+    cleanups.delete(cleanup);
     await executor?.stopAll();
     await stopPlatform?.();
     // A failed run keeps its directory (rehearse.log, platform.log, configs) for the reader.
