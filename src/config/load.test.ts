@@ -50,6 +50,8 @@ test('unknown keys are rejected at every level, naming the key and its source', 
     () => loadConfig({ env: { CAMLINK_NOT_A_KEY: '1' } }),
     (err) => isCamlinkError(err, 'CONFIG_INVALID') && /CAMLINK_NOT_A_KEY/.test(err.message),
   );
+  // The rehearsal's host map (the redirect preload reads it) is no configuration key and no error.
+  assert.equal(loadConfig({ env: { CAMLINK_REHEARSAL_HOSTS: '/tmp/hosts.json' } }).dataDir, '.camlink');
 });
 
 test('out-of-range values are errors, never clamped', () => {

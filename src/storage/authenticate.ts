@@ -7,7 +7,7 @@ import { AuthError } from '../auth/sigv4/errors.js';
 import { hasSigV4, verifySigV4, type VerifiedSigV4 } from '../auth/sigv4/verify.js';
 import { hasCosSignature, verifyCos, type VerifiedCos } from '../auth/cos/verify.js';
 import type { QueryParam } from '../auth/sigv4/encoding.js';
-import type { HeaderMap } from '../auth/sigv4/headers.js';
+import { headerValue, type HeaderMap } from '../auth/sigv4/headers.js';
 import type { StorageContext } from './context.js';
 import { S3Error } from './s3-errors.js';
 
@@ -30,7 +30,7 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
         kind: 'sigv4',
         sigv4: verifySigV4(input, {
           service: 's3',
-          region: storage.region,
+          region: signingRegion(storage, input.headers),
           s3: true,
           credentials: storage.credentials,
           clock: storage.clock,
@@ -61,6 +61,22 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
     if (err instanceof AuthError) throw new S3Error(err.code, err.message);
     throw err;
   }
+}
+
+const COS_DOMAIN = /^cos\.([a-z0-9-]+)\.myqcloud\.com$/;
+
+/**
+ * The region a SigV4 request must be signed for: the store's, except on a Tencent COS host the store
+ * serves (`cos.<region>.myqcloud.com` in storage.virtualHostDomains, path or virtual-hosted), where COS's
+ * S3-compatible API is signed for that COS region, as the S3 SDK does against COS.
+ */
+function signingRegion(storage: StorageContext, headers: HeaderMap): string {
+  const host = (headerValue(headers, 'host') ?? '').toLowerCase().replace(/:\d+$/, '');
+  for (const domain of storage.virtualHostDomains) {
+    const cos = COS_DOMAIN.exec(domain);
+    if (cos?.[1] !== undefined && (host === domain || host.endsWith(`.${domain}`))) return cos[1];
+  }
+  return storage.region;
 }
 
 function checkScope(result: AuthResult, input: AuthInput): void {

@@ -9,11 +9,47 @@ import { configSchema } from '../../src/config/schema.js';
 import { inDataDir } from '../../src/config/paths.js';
 import { defaultDeviceOutDir } from '../../src/pki/device.js';
 import { BACKEND_THING_NAME } from '../../src/contracts/backend-policy.js';
-import { fillPlaceholders, manualBlocks } from './manual.js';
+import { REHEARSAL_TARGETS, planFor } from '../../src/rehearsal/run/manual.js';
+import { fillPlaceholders, fillVariables, manualBlocks, writtenFiles } from './manual.js';
 
-const configs = manualBlocks()
-  .filter((block) => block.lang === 'json')
-  .map((block) => ({ block, json: JSON.parse(fillPlaceholders(block.text)) as unknown }));
+/** JSON examples, and the JSON files the runnable blocks write (variables filled with samples). */
+const configs = [
+  ...manualBlocks()
+    .filter((block) => block.lang === 'json')
+    .map((block) => ({ block, json: JSON.parse(fillPlaceholders(block.text)) as unknown })),
+  ...writtenFiles()
+    .filter((file) => file.path.endsWith('.json'))
+    .map((file) => ({
+      block: { ...file.block, line: file.line },
+      json: JSON.parse(fillVariables(file.body)) as unknown,
+    })),
+];
+
+test('every rehearsal target has variables and steps, and a teardown', () => {
+  for (const target of REHEARSAL_TARGETS) {
+    const plan = planFor(manualBlocks(), target);
+    assert.ok(
+      plan.vars.some((c) => c.text.startsWith('REGION=')),
+      `${target}: REGION`,
+    );
+    assert.ok(
+      plan.commands.some((c) => c.teardown),
+      `${target}: teardown`,
+    );
+    assert.match(plan.commands.at(-1)?.text ?? '', /camlink aws teardown/, `${target}: ends with teardown`);
+  }
+});
+
+test('the backend config is written for every target, where the backend command reads it', () => {
+  for (const target of REHEARSAL_TARGETS) {
+    const plan = planFor(manualBlocks(), target);
+    const writes = plan.commands.filter((c) => /^cat > backend\.json /.test(c.text));
+    assert.equal(writes.length, 1, `${target}: one backend.json`);
+    assert.ok(
+      plan.commands.some((c) => c.background && /camlink backend --config backend\.json$/.test(c.text)),
+    );
+  }
+});
 
 test('the manual has configuration examples', () => {
   assert.ok(configs.length >= 2, `found ${configs.length} json blocks`);

@@ -1,47 +1,11 @@
 /**
- * Reads docs/deploy.md as data: its sections and fenced code blocks, so tests check (and later run) what
- * the manual tells an operator to type instead of a copy of it that could drift.
+ * Reads docs/deploy.md as data (src/rehearsal/run/manual.ts, what `npm run rehearse` runs), so tests check
+ * what the manual tells an operator to type instead of a copy of it that could drift. Sample values for
+ * its `<placeholders>` and for the shell variables its configuration files are written with.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { manualBlocks, splitCommands, type ManualBlock } from '../../src/rehearsal/run/manual.js';
 
-export const MANUAL_PATH = fileURLToPath(new URL('../../docs/deploy.md', import.meta.url));
-
-export interface ManualBlock {
-  /** The fence's info string, e.g. "sh" or "json". */
-  readonly lang: string;
-  readonly text: string;
-  /** The nearest "## " heading above the block. */
-  readonly section: string;
-  /** 1-based line of the opening fence. */
-  readonly line: number;
-}
-
-export function manualBlocks(markdown = readFileSync(MANUAL_PATH, 'utf8')): ManualBlock[] {
-  const blocks: ManualBlock[] = [];
-  let section = '';
-  let open: { lang: string; line: number; indent: number; lines: string[] } | undefined;
-  markdown.split('\n').forEach((raw, index) => {
-    const fence = /^(\s*)```(.*)$/.exec(raw);
-    if (open) {
-      if (fence && fence[1]!.length <= open.indent + 3 && fence[2]!.trim() === '') {
-        blocks.push({ lang: open.lang, text: open.lines.join('\n'), section, line: open.line });
-        open = undefined;
-      } else {
-        open.lines.push(raw.slice(Math.min(open.indent, raw.length - raw.trimStart().length)));
-      }
-      return;
-    }
-    if (fence) {
-      open = { lang: fence[2]!.trim(), line: index + 1, indent: fence[1]!.length, lines: [] };
-      return;
-    }
-    const heading = /^## (.+)$/.exec(raw);
-    if (heading) section = heading[1]!.trim();
-  });
-  if (open) throw new Error(`docs/deploy.md: code block at line ${open.line} is not closed`);
-  return blocks;
-}
+export { MANUAL_PATH, manualBlocks, type ManualBlock } from '../../src/rehearsal/run/manual.js';
 
 /** Sample values for the manual's `<placeholders>` (stack outputs, the endpoint prefix, keys). */
 const PLACEHOLDERS: Record<string, string> = {
@@ -59,4 +23,46 @@ export function fillPlaceholders(text: string): string {
     if (value === undefined) throw new Error(`docs/deploy.md: no sample value for placeholder <${name}>`);
     return value;
   });
+}
+
+/** Sample values of the shell variables (what the vars blocks set and the commands read from AWS). */
+const VARIABLES: Record<string, string> = {
+  REGION: 'cn-north-1',
+  PARTITION: 'aws-cn',
+  BACKEND_PORT: '8080',
+  QUEUE_URL: 'https://sqs.cn-north-1.amazonaws.com.cn/210987654321/camlink-uploads',
+  MQTT_URL: 'mqtts://a1b2c3d4e5f6g7.ats.iot.cn-north-1.amazonaws.com.cn:8883',
+  BUCKET: 'camlink-media-210987654321-cn-north-1',
+  VIDEO_REGION: 'cn-north-1',
+  APPID: '1250000000',
+  COS_REGION: 'ap-shanghai',
+  COS_ROLE: 'qcs::cam::uin/100000000001:roleName/camlink-media',
+};
+
+/** Replaces `$NAME` / `${NAME}` with a sample value; an unknown variable is an error. */
+export function fillVariables(text: string): string {
+  return text.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (_match, name: string) => {
+    const value = VARIABLES[name];
+    if (value === undefined) throw new Error(`docs/deploy.md: no sample value for variable $${name}`);
+    return value;
+  });
+}
+
+export interface WrittenFile {
+  readonly path: string;
+  readonly body: string;
+  readonly block: ManualBlock;
+  readonly line: number;
+}
+
+/** Files the runnable blocks write with `cat > PATH <<EOF ... EOF` (bodies as written, unexpanded). */
+export function writtenFiles(blocks = manualBlocks()): WrittenFile[] {
+  return blocks
+    .filter((block) => block.targets.length > 0)
+    .flatMap((block) =>
+      splitCommands(block).flatMap((command) => {
+        const m = /^cat >\s*(\S+)\s*<<-?\s*(['"]?)(\w+)\2\s*\n([\s\S]*)\n\s*\3\s*$/.exec(command.text);
+        return m ? [{ path: m[1]!, body: m[4]!, block, line: command.line }] : [];
+      }),
+    );
 }

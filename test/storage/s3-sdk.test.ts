@@ -159,3 +159,30 @@ test('SDK: virtual-host-style addressing (bucket.s3.localhost)', async (t) => {
   const again = await pathStyle.send(new GetObjectCommand({ Bucket: 'vhost', Key: 'a/b.txt' }));
   assert.equal(await again.Body?.transformToString(), 'hello');
 });
+
+test('SDK: a COS host the store serves is signed for the COS region (S3-compatible COS API)', async (t) => {
+  const { client, server } = await startTestStore(t, {
+    region: 'cn-north-1',
+    virtualHostDomains: ['cos.ap-shanghai.myqcloud.com'],
+  });
+  const endpoint = server.url.replace('127.0.0.1', 'cos.ap-shanghai.myqcloud.com');
+  const cos = client({ endpoint, region: 'ap-shanghai', forcePathStyle: false });
+  await cos.send(new CreateBucketCommand({ Bucket: 'media-1250000000' }));
+  await cos.send(new PutObjectCommand({ Bucket: 'media-1250000000', Key: 'a.txt', Body: 'hi' }));
+  const got = await cos.send(new GetObjectCommand({ Bucket: 'media-1250000000', Key: 'a.txt' }));
+  assert.equal(await got.Body?.transformToString(), 'hi');
+  // Signed for the store's own region on the COS host: refused, as COS refuses another region.
+  const wrong = client({ endpoint, region: 'cn-north-1', forcePathStyle: false });
+  await assert.rejects(
+    wrong.send(new GetObjectCommand({ Bucket: 'media-1250000000', Key: 'a.txt' })),
+    (err: Error) => err.name === 'AuthorizationHeaderMalformed',
+  );
+  // The store's own (path-style) address keeps the store's region.
+  const own = client({ region: 'cn-north-1' });
+  assert.equal(
+    await (
+      await own.send(new GetObjectCommand({ Bucket: 'media-1250000000', Key: 'a.txt' }))
+    ).Body?.transformToString(),
+    'hi',
+  );
+});

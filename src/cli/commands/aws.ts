@@ -17,6 +17,7 @@ import { contextOf } from './pki-options.js';
 import { awsTargetOptions, resolveAwsTarget } from './aws-target.js';
 import { deviceEndpointsCommand } from './aws-device-endpoints.js';
 import { teardownCommand } from './aws-teardown.js';
+import { backendIdentityCommand } from './aws-backend-identity.js';
 
 const ROLE_ARN = /^arn:aws(-cn)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
@@ -197,5 +198,5 @@ function printChecks(io: CliIo, json: boolean | undefined, where: string, result
 export const awsCommand = defineGroup(
   'aws',
   "The AWS side: register the operator CA, check a deployment (doctor), write cameras' endpoints, tear down.",
-  [registerCaCommand, doctorCommand, deviceEndpointsCommand, teardownCommand],
+  [registerCaCommand, backendIdentityCommand, doctorCommand, deviceEndpointsCommand, teardownCommand],
 );
