@@ -6,7 +6,7 @@
  * process the manual starts (the redirect preload, the public root as an extra CA). Nothing of the
  * caller's own AWS settings reaches those processes.
  */
-import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Endpoints } from '../../contracts/endpoints.js';
 import { hostMapFor } from '../host-map.js';
@@ -47,6 +47,14 @@ export async function prepareEnvironment(options: {
     filter: (source) => !/[/\\](cdk\.out|cdk\.context\.json|node_modules)$/.test(source),
   });
 
+  // What the machine's system roots stand for: the public root (S3, SQS, STS, KVS, COS, IAM) and the
+  // ATS root (Amazon Root CA 1 is in every system store: the backend's MQTT session relies on it).
+  const systemRoots = join(dir, 'system-roots.pem');
+  await writeFile(
+    systemRoots,
+    `${await readFile(pki.publicRootCert, 'utf8')}${await readFile(pki.atsRootCert, 'utf8')}`,
+  );
+
   const hostsFile = join(dir, 'hosts.json');
   await writeFile(hostsFile, `${JSON.stringify(hostMapFor(target, endpoints), null, 2)}\n`, { mode: 0o600 });
 
@@ -78,7 +86,7 @@ export async function prepareEnvironment(options: {
     PATH: `${shimDir}:${join(repoDir, 'node_modules', '.bin')}:${base.PATH ?? '/usr/bin:/bin'}`,
     NODE_OPTIONS: `--import ${join(repoDir, 'bin', 'rehearsal-preload.mjs')}`,
     [HOSTS_ENV]: hostsFile,
-    NODE_EXTRA_CA_CERTS: pki.publicRootCert,
+    NODE_EXTRA_CA_CERTS: systemRoots,
     AWS_CONFIG_FILE: awsConfigFile,
     AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -143,7 +143,7 @@ export const ENVIRONMENT_SUBSTITUTIONS: readonly { manual: string; rehearsal: st
   {
     manual: 'tccli sts AssumeRole ... (the COS credentialProcess the backend runs)',
     rehearsal:
-      'a tccli shim first on PATH: camlink rehearsal cos-keys (Tencent-STS-shaped keys from the rehearsal STS)',
+      'a tccli shim first on PATH (cos-keys-main.ts): Tencent-STS-shaped keys of a rehearsal-STS session of the stand-in for the CAM role, which the rehearsal creates in its IAM limited to the COS bucket (cos-role-main.ts), as §4 has the operator create it in the console',
   },
   {
     manual: '~/.aws/config, the SDK default credential chain',

@@ -68,7 +68,7 @@ async function startPlatform(
   dir: string,
   configFile: string,
   timeoutMs: number,
-): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
+): Promise<{ child: ChildProcess; stop: () => Promise<void>; log: () => string }> {
   const log = join(dir, 'platform.log');
   const child = spawn(
     process.execPath,
@@ -116,7 +116,27 @@ async function startPlatform(
       `camlink up ${outcome === 'timeout' ? 'was not up in time' : 'exited'}\n    ${tail}`,
     );
   }
-  return { child, stop };
+  return { child, stop, log: () => logText.join('') };
+}
+
+/**
+ * The distinct sessions of the backend role STS handed out (the platform's AssumeRole log lines): two
+ * or more once the backend has kept working across an expiry.
+ */
+export function backendRoleSessions(platformLog: string): number {
+  const keys = new Set<string>();
+  for (const line of platformLog.split('\n')) {
+    if (!line.includes('"msg":"AssumeRole"')) continue;
+    try {
+      const entry = JSON.parse(line) as { roleArn?: unknown; accessKeyId?: unknown };
+      if (typeof entry.roleArn === 'string' && /:role\/[^/]*BackendRole/.test(entry.roleArn)) {
+        keys.add(String(entry.accessKeyId));
+      }
+    } catch {
+      // not a log line
+    }
+  }
+  return keys.size;
 }
 
 export async function rehearseTarget(
@@ -196,6 +216,13 @@ export async function rehearseTarget(
     for (const command of plan.vars) await executor.run(command);
     // The backend's port: a free one instead of the manual's 8080 (documented override).
     await executor.run(check(`BACKEND_PORT=${await freePort()}`));
+    if (target === 'cos') {
+      // The CAM role §4 has the operator create in the Tencent console, limited to the media bucket.
+      const roleScript = join(options.repoDir, 'src', 'rehearsal', 'run', 'cos-role-main.ts');
+      await executor.run(
+        check(`node ${roleScript} "\${COS_ROLE##*roleName/}" camlink-media-$APPID $PARTITION $ACCOUNT`),
+      );
+    }
 
     let backendReadyAt: number | undefined;
     for (const command of plan.commands) {
@@ -205,6 +232,14 @@ export async function rehearseTarget(
           const wait = backendReadyAt + (REHEARSAL_SESSION_SECONDS + 5) * 1000 - performance.now();
           if (wait > 0) await delay(wait);
           await executor.run(check('./bin/camlink app upload --camera 127.0.0.1:15740 $APP'));
+          const sessions = backendRoleSessions(platform.log());
+          if (sessions < 2) {
+            throw new StepFailed(
+              'rehearsal',
+              `the backend role was assumed ${sessions} time(s): its credentials were not renewed across the STS expiry`,
+            );
+          }
+          report(`${target} rehearsal  backend role sessions across the STS expiry: ${sessions}  ok`);
         }
         const at = performance.now();
         await executor.stopAll();
