@@ -3,7 +3,7 @@
  * 2010-05-08): form parameters with `Action` and `Version`, lists as `Name.member.N`, answers as XML
  * in the https://iam.amazonaws.com/doc/2010-05-08/ namespace with lists as `<Name><member>..</member>`.
  */
-import { xmlEscape } from '../sts/query.js';
+import { xmlEscape } from '../http/query-protocol.js';
 import type { IamError } from './errors.js';
 
 export const IAM_VERSION = '2010-05-08';

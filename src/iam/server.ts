@@ -6,17 +6,13 @@
  * of any role is AccessDenied. Every other action is InvalidAction. Secrets never reach the log.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { CredentialRecord, CredentialStore } from '../auth/credentials.js';
 import { AuthError } from '../auth/sigv4/errors.js';
 import { verifySigV4 } from '../auth/sigv4/verify.js';
 import { BodyTooLargeError, readBody, sigv4RequestOf } from '../http/aws-request.js';
-import { KEEP_ALIVE_TIMEOUT_MS, urlHost } from '../http/listener.js';
+import { requestParams, startQueryListener, type RunningQueryListener } from '../http/query-protocol.js';
 import type { Logger } from '../log/logger.js';
-import { parseForm } from '../sts/query.js';
 import { iamSigningRegion } from '../rehearsal/names.js';
 import type { Clock } from '../util/clock.js';
 import { IAM_ACTIONS } from './actions.js';
@@ -40,38 +36,32 @@ export interface IamServerOptions {
   readonly clockSkewSeconds?: number;
 }
 
-export interface RunningIamServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type RunningIamServer = RunningQueryListener;
 
 export async function startIamServer(options: IamServerOptions): Promise<RunningIamServer> {
-  const server = https.createServer({ ...options.tls, minVersion: 'TLSv1.2' }, (req, res) => {
-    const requestId = randomUUID();
-    handle(req, options, requestId)
-      .then((xml) => send(res, 200, xml))
-      .catch((err: unknown) => {
+  return startQueryListener({
+    name: 'IAM',
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    logger: options.logger,
+    answer: async (req) => {
+      const requestId = randomUUID();
+      try {
+        return { status: 200, xml: await handle(req, options, requestId) };
+      } catch (err) {
         const iamError =
           err instanceof IamError ? err : new IamError('ServiceFailure', 'An internal error occurred.');
         if (!(err instanceof IamError)) options.logger.error({ err, requestId }, 'IAM request failed');
         else options.logger.info({ code: iamError.code, requestId }, 'IAM request refused');
-        send(res, iamError.status, iamErrorXml(iamError, requestId), iamError.status === 413);
-      });
-  });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.requestTimeout = 30_000;
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  options.logger.info({ port }, 'IAM listening');
-  return {
-    url: `https://${urlHost(options.host)}:${port}`,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
+        return {
+          status: iamError.status,
+          xml: iamErrorXml(iamError, requestId),
+          close: iamError.status === 413,
+        };
+      }
     },
-  };
+  });
 }
 
 async function handle(
@@ -91,13 +81,7 @@ async function handle(
   }
   // The caller first: nothing about the request is looked at for someone unknown.
   const credential = authenticate(req, body, options);
-  const fail = (code: 'ValidationError' | 'InvalidParameterValue', message: string) =>
-    new IamError(code, message);
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const query = parseForm(q < 0 ? '' : url.slice(q + 1), fail);
-  const form = req.method === 'POST' ? parseForm(body.toString('utf8'), fail) : new Map<string, string>();
-  const params = new Map([...query, ...form]);
+  const params = requestParams(req, body, (code, message) => new IamError(code, message));
   const action = params.get('Action');
   if (action === undefined || action === '') {
     throw new IamError('MissingAction', 'The request must contain the parameter Action');
@@ -157,14 +141,4 @@ function authenticate(req: http.IncomingMessage, body: Buffer, options: IamServe
         throw new IamError('IncompleteSignature', err.message);
     }
   }
-}
-
-function send(res: http.ServerResponse, status: number, xml: string, close = false): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    'content-type': 'text/xml',
-    'content-length': Buffer.byteLength(xml),
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(xml);
 }

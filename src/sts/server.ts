@@ -5,19 +5,16 @@
  * reach the log.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { CredentialRecord, CredentialStore } from '../auth/credentials.js';
 import { AuthError } from '../auth/sigv4/errors.js';
 import { verifySigV4 } from '../auth/sigv4/verify.js';
 import { BodyTooLargeError, readBody, sigv4RequestOf } from '../http/aws-request.js';
-import { KEEP_ALIVE_TIMEOUT_MS, urlHost } from '../http/listener.js';
+import { requestParams, startQueryListener, type RunningQueryListener } from '../http/query-protocol.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../util/clock.js';
 import { StsError } from './errors.js';
-import { errorXml, parseForm, resultXml, STS_VERSION } from './query.js';
+import { errorXml, resultXml, STS_VERSION } from './query.js';
 import type { StsService } from './service.js';
 
 export const STS_BODY_LIMIT = 64 * 1024;
@@ -47,38 +44,32 @@ export interface StsServerOptions {
   readonly clockSkewSeconds?: number;
 }
 
-export interface RunningStsServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type RunningStsServer = RunningQueryListener;
 
 export async function startStsServer(options: StsServerOptions): Promise<RunningStsServer> {
-  const server = https.createServer({ ...options.tls, minVersion: 'TLSv1.2' }, (req, res) => {
-    const requestId = randomUUID();
-    handle(req, options)
-      .then((xml) => send(res, 200, xml))
-      .catch((err: unknown) => {
+  return startQueryListener({
+    name: 'STS',
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+    logger: options.logger,
+    answer: async (req) => {
+      const requestId = randomUUID();
+      try {
+        return { status: 200, xml: await handle(req, options) };
+      } catch (err) {
         const stsError =
           err instanceof StsError ? err : new StsError('InternalFailure', 'An internal error occurred.');
         if (!(err instanceof StsError)) options.logger.error({ err, requestId }, 'STS request failed');
         else options.logger.info({ code: stsError.code, requestId }, 'STS request refused');
-        send(res, stsError.status, errorXml(stsError, requestId), stsError.status === 413);
-      });
-  });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.requestTimeout = 30_000;
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  options.logger.info({ port }, 'STS listening');
-  return {
-    url: `https://${urlHost(options.host)}:${port}`,
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
+        return {
+          status: stsError.status,
+          xml: errorXml(stsError, requestId),
+          close: stsError.status === 413,
+        };
+      }
     },
-  };
+  });
 }
 
 async function handle(req: http.IncomingMessage, options: StsServerOptions): Promise<string> {
@@ -94,11 +85,7 @@ async function handle(req: http.IncomingMessage, options: StsServerOptions): Pro
   }
   // The caller first: nothing about the request is looked at for someone unknown.
   const credential = authenticate(req, body, options);
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const query = parseForm(q < 0 ? '' : url.slice(q + 1));
-  const form = req.method === 'POST' ? parseForm(body.toString('utf8')) : new Map<string, string>();
-  const params = new Map([...query, ...form]);
+  const params = requestParams(req, body, (code, message) => new StsError(code, message));
   const action = params.get('Action');
   if (action === undefined || action === '') {
     throw new StsError('MissingParameter', 'The request must contain the parameter Action');
@@ -179,14 +166,4 @@ function authenticate(req: http.IncomingMessage, body: Buffer, options: StsServe
         throw new StsError('IncompleteSignature', err.message);
     }
   }
-}
-
-function send(res: http.ServerResponse, status: number, xml: string, close = false): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    'content-type': 'text/xml',
-    'content-length': Buffer.byteLength(xml),
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(xml);
 }
