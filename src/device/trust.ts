@@ -19,15 +19,19 @@ export function pemCertificates(text: string): string[] {
   return [...text.matchAll(PEM_CERTIFICATE)].map((m) => `${m[0]}\n`);
 }
 
-type GetCaCertificates = (type: 'default') => string[];
+type GetCaCertificates = (type: 'default' | 'bundled') => string[];
 
 /**
  * The certificates of Node's default store. Node reads NODE_EXTRA_CA_CERTS once at startup and ignores
- * (with a warning) a file it cannot read; so does this.
+ * (with a warning) a file it cannot read; so does this. Where Node can list its store
+ * (tls.getCACertificates, Node 22.15+) the process's own store is taken as Node built it; an `env` other
+ * than the process's (tests) is applied to the bundled list the way Node applies it.
  */
 export function defaultStoreCertificates(env: NodeJS.ProcessEnv = process.env): string[] {
   const getCaCertificates = (tls as { getCACertificates?: GetCaCertificates }).getCACertificates;
-  if (typeof getCaCertificates === 'function') return getCaCertificates('default');
+  if (typeof getCaCertificates === 'function' && env === process.env) return getCaCertificates('default');
+  const bundled =
+    typeof getCaCertificates === 'function' ? getCaCertificates('bundled') : [...tls.rootCertificates];
   const extraFile = env.NODE_EXTRA_CA_CERTS;
   let extra: string[] = [];
   if (extraFile !== undefined && extraFile !== '') {
@@ -37,7 +41,7 @@ export function defaultStoreCertificates(env: NodeJS.ProcessEnv = process.env): 
       extra = [];
     }
   }
-  return [...tls.rootCertificates, ...extra];
+  return [...bundled, ...extra];
 }
 
 /**
