@@ -44,7 +44,11 @@ test('a stream on replica B receives the upload.completed replica A reconciled (
     env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   const exited = once(child, 'exit');
+  // Also when the runner gives up on a timed-out test and exits without running the hooks.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   t.after(async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await exited;
