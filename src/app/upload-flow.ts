@@ -1,5 +1,5 @@
 /**
- * One direct upload as the phone app drives it (ARCHITECTURE.md, flow step 4): pick or capture a
+ * One direct upload as the phone app drives it (docs/architecture.md, flow step 4): pick or capture a
  * picture on the camera, ask the backend for a pre-signed PUT sized for it, hand it to the camera over
  * PTP/IP, follow the camera's progress events, and wait on the user's event stream until the backend
  * has reconciled the object. The times of each hop are returned (what bench/direct-upload.ts reports).

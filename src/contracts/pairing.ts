@@ -1,5 +1,5 @@
 /**
- * Pairing proof of possession (ARCHITECTURE.md flow 3). The backend issues a one-time challenge; the
+ * Pairing proof of possession (docs/architecture.md flow 3). The backend issues a one-time challenge; the
  * camera signs exactly these bytes with its device key; the backend verifies the signature with the
  * public key of the device's registered certificate. The bytes bind the signature to this device and
  * this challenge, so a signature cannot be replayed for another device or another challenge.

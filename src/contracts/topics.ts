@@ -1,5 +1,5 @@
 /**
- * The MQTT topic contract (ARCHITECTURE.md "Wire contracts"): every topic camlink devices, the backend
+ * The MQTT topic contract (docs/architecture.md "Contracts"): every topic camlink devices, the backend
  * and the endpoint use is built here, so both sides agree byte for byte. Device ids are validated thing
  * names (device-id.ts), so they never carry wildcards or separators into a topic.
  */

@@ -1,5 +1,5 @@
 /**
- * The upload notification (ARCHITECTURE.md "Wire contracts"): what a camera publishes on
+ * The upload notification (docs/architecture.md "Contracts"): what a camera publishes on
  * camlink/devices/{deviceId}/uploads after its PUT succeeded, and what the upload rule forwards to the
  * queue with deviceId (from the topic), clientId and receivedAt added. Both sides validate with these
  * schemas; unknown keys are refused so a typo is an error, not a silently missing field.

@@ -1,5 +1,5 @@
 /**
- * MQTT request/response for upload URLs (ARCHITECTURE.md "Wire contracts"): a camera that is online
+ * MQTT request/response for upload URLs (docs/architecture.md "Contracts"): a camera that is online
  * without the app publishes a request on camlink/devices/{deviceId}/upload-url/request and the backend
  * answers on .../accepted or .../rejected, echoing the request's clientToken so the camera can match
  * answers to requests (as AWS IoT's own request/response topics do). Payloads are JSON, at most 4 KiB.

@@ -1,6 +1,6 @@
 /**
  * The camera's PTP operations (ISO 15740 §10) over its picture storage, enough for libgphoto2 to read
- * it (summary, list, download, capture: ../shared/reference/ptpip.md §3-4), plus camlink's vendor
+ * it (summary, list, download, capture: docs/ptpip.md "Camera operations"), plus camlink's vendor
  * operations for the phone app (docs/ptpip.md): identity, signing a pairing challenge with the device
  * key, and the upload target hand-off. Session rules: OpenSession first (GetDeviceInfo works without),
  * one session at a time; everything else answers SessionNotOpen.

@@ -1,7 +1,7 @@
 /**
  * PTP/IP packet types (CIPA DC-005 §2.3) and the PTP codes camlink uses (ISO 15740 Annex; libgphoto2
  * ptp.h names). camlink's vendor operations live at 0x9F0x-0x9F1x with VendorExtensionID 0 (generic):
- * no vendor profile of libgphoto2 claims them there (../shared/reference/ptpip.md §6). docs/ptpip.md
+ * no vendor profile of libgphoto2 claims them there (docs/ptpip.md "Codes"). docs/ptpip.md
  * documents their payloads.
  */
 export const PacketType = {

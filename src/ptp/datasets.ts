@@ -1,6 +1,6 @@
 /**
  * PTP datasets (ISO 15740 §5.5; field order as libgphoto2's ptp-pack.c 2.5.30 parses them, see
- * ../shared/reference/ptpip.md §5): DeviceInfo, StorageInfo, ObjectInfo, and uint32 arrays (storage
+ * docs/ptpip.md "Strings and datasets"): DeviceInfo, StorageInfo, ObjectInfo, and uint32 arrays (storage
  * ids, object handles). The camera encodes them, the app and the tests decode them; decode(encode(x))
  * is x, and decoding refuses truncation and trailing bytes.
  */

@@ -1,6 +1,6 @@
 /**
  * Byte vectors observed between gphoto2 2.5.28 (libgphoto2 2.5.30) and a responder
- * (../shared/reference/ptpip.md §1 "Exact bytes observed"): each decodes to the expected packet and
+ * (docs/ptpip.md "Packets", bytes observed from gphoto2): each decodes to the expected packet and
  * encodes back to the same bytes. Then the framer over every cut of a stream, the limits, and a
  * fuzz property: arbitrary bytes end in packets or a PtpCodecError, nothing else.
  */

@@ -1,6 +1,6 @@
 /**
  * PTP/IP packets (CIPA DC-005 §2.3; layouts as libgphoto2 2.5.30 reads and writes them, see
- * ../shared/reference/ptpip.md §1): uint32 length (including the 8-byte header), uint32 type, payload,
+ * docs/ptpip.md "Packets"): uint32 length (including the 8-byte header), uint32 type, payload,
  * all little-endian. encodePacket/decodePacket are exact inverses; decodePacket checks every length
  * and refuses trailing bytes.
  */

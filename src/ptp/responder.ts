@@ -5,7 +5,7 @@
  * (Start Data, Data..., End Data) in either direction, Operation Response. Events go out on the event
  * connection. One initiator at a time (a second gets Init Fail "busy"), as cameras do.
  *
- * Behaviour that libgphoto2 relies on (../shared/reference/ptpip.md §2): TCP_NODELAY and one write per
+ * Behaviour that libgphoto2 relies on (docs/ptpip.md "Responder behaviour"): TCP_NODELAY and one write per
  * phase; a data-in operation that succeeds always has a data phase (possibly empty); a zero-length
  * data-out phase may come without End Data, so it is not waited for (a late End Data is ignored);
  * transaction ids are echoed. Malformed input closes the connection with the reason logged.

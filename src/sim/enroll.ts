@@ -1,7 +1,7 @@
 /**
  * Makes the connected fleet known to the backend as a real fleet is: the operator registers each device
  * id (POST /v1/devices, with its certificate id), and one sim user pairs with every camera by the
- * pairing contract (a backend challenge signed with the device key, ARCHITECTURE.md flow 3). Ownership
+ * pairing contract (a backend challenge signed with the device key, docs/architecture.md flow 3). Ownership
  * matters: the backend reports a reconciled upload (`upload.completed`) on its owner's event stream.
  * Pairing checks the signature against the thing's certificates, so it runs after the first connect
  * (JITP) attached them. The user's token is kept in DATA_DIR/sim/user.json (0600); devices already

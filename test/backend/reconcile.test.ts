@@ -1,5 +1,5 @@
 /**
- * Upload reconciliation through the real queue (ARCHITECTURE.md flow 4): a device PUTs its object to
+ * Upload reconciliation through the real queue (docs/architecture.md flow 4): a device PUTs its object to
  * the embedded S3-compatible store and announces it over MQTT (the camlink_uploads rule queues it) or
  * a test sends the rule's message with @aws-sdk/client-sqs; the consumer reconciles it against the
  * store (SQLite and PostgreSQL). Outcomes are awaited from the consumer and the event hub, never slept.

@@ -2,7 +2,7 @@
  * libgphoto2 (Debian's gphoto2, `ptpip:` port) reads the simulated camera over PTP/IP: summary, file
  * list, download with byte-identical content, capture and download. gphoto2 runs with its own empty
  * HOME (it writes settings there) under `timeout -k`, since a capture gone wrong makes it ignore
- * SIGTERM (../shared/reference/ptpip.md §3).
+ * SIGTERM (docs/ptpip.md "Responder behaviour").
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

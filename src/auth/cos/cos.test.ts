@@ -1,6 +1,6 @@
 /**
- * The COS worked examples ("Request Signature", APPID 1250000000; values in
- * shared/reference/kvs-sigv4-cos.md §2.2-2.3) and the SDK's own signer against our verifier.
+ * The COS worked examples (Tencent COS API "Request Signature", APPID 1250000000) and the SDK's own
+ * signer against our verifier.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

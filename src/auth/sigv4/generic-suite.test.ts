@@ -1,7 +1,6 @@
 /**
  * Cases of the generic aws-sig-v4-test-suite (non-S3 rules: normalized, double-encoded path; body
- * hashed), as fixtures in smithy-typescript signature-v4 suite.fixture.ts; quoted in
- * shared/reference/kvs-sigv4-cos.md §1.6. The SQS, IoT and KVS surfaces will verify with these rules.
+ * hashed), as fixtures in smithy-typescript signature-v4 suite.fixture.ts. The SQS, IoT and KVS surfaces will verify with these rules.
  */
 import { test } from 'node:test';
 import { InMemoryCredentialStore } from '../credentials.js';

@@ -1,6 +1,6 @@
 /**
- * The S3 SigV4 worked examples from the AWS S3 API Reference (values quoted in
- * shared/reference/kvs-sigv4-cos.md §1.2-1.5): pre-signed GET, the four header-auth examples, and the
+ * The S3 SigV4 worked examples from the AWS S3 API Reference ("Authenticating Requests: AWS Signature
+ * Version 4" examples): pre-signed GET, the four header-auth examples, and the
  * aws-chunked seed, chunk and trailer signatures.
  */
 import { test } from 'node:test';

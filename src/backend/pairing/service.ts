@@ -1,5 +1,5 @@
 /**
- * Pairing with proof of possession (ARCHITECTURE.md flow 3; docs/pairing.md). A user asks for a
+ * Pairing with proof of possession (docs/architecture.md flow 3; docs/pairing.md). A user asks for a
  * one-time challenge bound to them and to one device; the camera signs the contract's signing input
  * with its device key; the backend verifies it against the device's ACTIVE certificates in the IoT
  * registry, spends the challenge and links user and device. Every refusal is a coded CamlinkError.

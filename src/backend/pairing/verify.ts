@@ -1,5 +1,5 @@
 /**
- * Proof of possession for pairing (ARCHITECTURE.md flow 3, src/contracts/pairing.ts): does a signature
+ * Proof of possession for pairing (docs/architecture.md flow 3, src/contracts/pairing.ts): does a signature
  * over the pairing signing input verify with the public key of one of the device's certificates?
  *
  * Accepted, as the contract says: ECDSA on P-256 with SHA-256 and a DER (ASN.1 SEQUENCE of r, s)

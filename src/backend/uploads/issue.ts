@@ -1,5 +1,5 @@
 /**
- * Issuing an upload (ARCHITECTURE.md flow 4): check the declared content type and size against
+ * Issuing an upload (docs/architecture.md flow 4): check the declared content type and size against
  * backend.uploads, mint the upload id and object key, pre-sign the PUT and record the upload as
  * pending. Used by the HTTP API (the app asks) and, later, by the MQTT responder (the camera asks);
  * callers decide who may ask for which device, this module checks the request itself.

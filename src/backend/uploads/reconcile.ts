@@ -1,5 +1,5 @@
 /**
- * Upload reconciliation (ARCHITECTURE.md flow 4): one queued upload notification -> one decision.
+ * Upload reconciliation (docs/architecture.md flow 4): one queued upload notification -> one decision.
  * The notification is a device's claim; the row (created when the upload URL was issued) and the
  * stored object are the evidence. Only a claim that matches both completes the upload, once
  * (store.completeUpload is atomic and idempotent), and only then is upload.completed published.
