@@ -13,9 +13,9 @@ export interface AwsClients {
   destroy(): void;
 }
 
-export function createAwsClients(target: AwsTarget): AwsClients {
-  const agent = new https.Agent({ keepAlive: true, ...(target.ca ? { ca: target.ca } : {}) });
-  const common = {
+/** What every `camlink aws` client shares: the target's region, credentials or profile, timeouts. */
+export function awsClientConfig(target: AwsTarget, agent: https.Agent) {
+  return {
     region: target.region,
     maxAttempts: 2,
     requestHandler: new NodeHttpHandler({
@@ -26,6 +26,16 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     ...(target.credentials ? { credentials: { ...target.credentials } } : {}),
     ...(target.profile ? { profile: target.profile } : {}),
   };
+}
+
+/** The agent for a target: its extra CA, if any, for an HTTPS endpoint override. */
+export function awsAgent(target: AwsTarget, keepAlive: boolean): https.Agent {
+  return new https.Agent({ keepAlive, ...(target.ca ? { ca: target.ca } : {}) });
+}
+
+export function createAwsClients(target: AwsTarget): AwsClients {
+  const agent = awsAgent(target, true);
+  const common = awsClientConfig(target, agent);
   const iot = new IoTClient({ ...common, ...(target.iotEndpoint ? { endpoint: target.iotEndpoint } : {}) });
   const s3 = new S3Client({
     ...common,
