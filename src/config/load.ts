@@ -13,7 +13,6 @@ import { configSchema, type CamlinkConfig } from './schema.js';
 
 const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 const ENV_PREFIX = 'CAMLINK_';
-/** Environment variables with a prefix of ours that are not config keys. */
 /** CAMLINK_* variables that are not configuration keys: the config file, the rehearsal's host map. */
 const RESERVED_ENV = new Set(['CAMLINK_CONFIG', 'CAMLINK_REHEARSAL_HOSTS']);
 

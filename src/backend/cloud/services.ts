@@ -319,7 +319,6 @@ function isNotFound(err: unknown): boolean {
   );
 }
 
-/** The COS key source as AWS SDK credentials for COS's S3-compatible API (sessionToken = Token). */
 /**
  * A file named in the config (relative to the data dir). A relative path that starts with the data
  * dir's own name (".camlink/devices/x.pem" with dataDir ".camlink") was most likely meant from the
