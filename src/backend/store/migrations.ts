@@ -65,6 +65,12 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE devices ADD COLUMN presence_state TEXT CHECK (presence_state IN ('online', 'offline'));
    ALTER TABLE devices ADD COLUMN presence_version BIGINT;
    ALTER TABLE devices ADD COLUMN presence_at BIGINT;`,
+  // 4: one row per prober that BackendStore.probeWrite rewrites: a real write (a read succeeds on a
+  // full disk; an unchanged row is not even written), so the reconciler knows the store takes writes again.
+  `CREATE TABLE store_probes (
+     prober TEXT PRIMARY KEY,
+     writes BIGINT NOT NULL,
+     at BIGINT NOT NULL);`,
 ];
 
 /** Applies the migrations the database has not seen; returns the resulting schema version. */

@@ -350,3 +350,11 @@ storeTest(
     assert.deepEqual((await store.findPresence(['cam-1'])).get('cam-1'), events.at(-1));
   },
 );
+
+storeTest('probeWrite commits a write each time and changes nothing else', async (_t, store) => {
+  const before = await store.countRows();
+  await store.probeWrite('reconciler', 1_000);
+  await store.probeWrite('reconciler', 1_000);
+  await store.probeWrite('other', 2_000);
+  assert.deepEqual(await store.countRows(), before);
+});

@@ -125,6 +125,11 @@ export interface BackendStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Cheap round trip for /healthz; throws when the database is unreachable. */
   ping(): Promise<void>;
+  /**
+   * A cheap real write (one small row of `prober`'s, changed every time, committed): throws when the
+   * database takes no writes (unreachable, disk full, read-only) although it may still answer reads.
+   */
+  probeWrite(prober: string, at: number): Promise<void>;
   close(): Promise<void>;
   /** Rows per table: tests prove a refused request changed nothing; operators get a quick census. */
   countRows(): Promise<Record<StoreTable, number>>;
