@@ -166,6 +166,22 @@ export class QueueStore implements QueueSink {
     })();
   }
 
+  /**
+   * SetQueueAttributes' effect on the store: the given attributes over the queue's own (not on the wire
+   * yet; the platform uses it to bring its own queues to their current settings).
+   */
+  setQueueAttributes(name: string, attributes: Readonly<Record<string, string>>): QueueInfo {
+    const queue = this.getQueue(name);
+    const settings = parseQueueAttributes(attributes, queue.settings);
+    if (settings.RedrivePolicy) this.#checkDeadLetterTarget(name, settings.RedrivePolicy.deadLetterTargetArn);
+    if (sameSettings(settings, queue.settings)) return queue;
+    const now = this.#now();
+    this.#db
+      .prepare('UPDATE queues SET settings = ?, modified_at = ? WHERE id = ?')
+      .run(JSON.stringify(settings), now, queue.id);
+    return { ...queue, settings, modifiedAt: now };
+  }
+
   #checkDeadLetterTarget(name: string, arn: string): void {
     const prefix = `arn:${this.partition}:sqs:${this.region}:${this.accountId}:`;
     const target = arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
