@@ -22,5 +22,5 @@ export interface BackendDeps {
   readonly events: EventHub;
   readonly random?: RandomBytes;
   /** The upload queue's dead-letter count (GET /v1/dead-letters); absent when not watched. */
-  readonly deadLetters?: { snapshot(): DeadLetterSnapshot };
+  readonly deadLetters?: { snapshot(): DeadLetterSnapshot; check(): Promise<DeadLetterSnapshot> };
 }
