@@ -24,9 +24,7 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
-  SendMessageCommand,
   type Message,
-  type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Counter, type Registry } from 'prom-client';
@@ -34,6 +32,7 @@ import type { Logger } from '../../log/logger.js';
 import { DependencyBreaker } from './breaker.js';
 import { readRedrivePolicy } from './dead-letters.js';
 import type { Dependency, ReconcileOutcome } from './reconcile.js';
+import { requeuesOf, resend } from './requeue.js';
 
 export type OutcomeKind = ReconcileOutcome['kind'];
 
@@ -71,8 +70,6 @@ export interface UploadConsumerOptions {
   readonly maxRequeues?: number;
 }
 
-/** The message attribute that counts a notification's re-sends (SendMessage after own failures). */
-export const REQUEUES_ATTRIBUTE = 'CamlinkRequeues';
 export const DEFAULT_MAX_REQUEUES = 10;
 /** maxReceiveCount when the queue's RedrivePolicy cannot be read (the upload queue's own). */
 const FALLBACK_MAX_RECEIVE_COUNT = 5;
@@ -309,44 +306,24 @@ export class UploadConsumer {
   /** SendMessage of the same body and attributes (re-sends counted), then DeleteMessage of the old one. */
   private async requeue(message: Message, outcome: ReconcileOutcome): Promise<boolean> {
     const { sqs, queueUrl, logger } = this.options;
-    const maxRequeues = this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES;
-    const requeues = Number(message.MessageAttributes?.[REQUEUES_ATTRIBUTE]?.StringValue ?? '0') || 0;
-    if (requeues >= maxRequeues) {
+    const requeues = requeuesOf(message);
+    const log = { messageId: message.MessageId, uploadId: outcome.uploadId };
+    if (requeues >= (this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES)) {
       logger.warn(
-        { messageId: message.MessageId, uploadId: outcome.uploadId, requeues },
+        { ...log, requeues },
         `an upload notification failed for the backend's own reasons through ${requeues} re-sends while the probes passed; it is let go to the dead-letter queue`,
       );
       return false;
     }
-    const attributes: Record<string, MessageAttributeValue> = {};
-    for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-      attributes[name] = {
-        DataType: value.DataType,
-        ...(value.StringValue === undefined ? {} : { StringValue: value.StringValue }),
-        ...(value.BinaryValue === undefined ? {} : { BinaryValue: value.BinaryValue }),
-      };
-    }
-    attributes[REQUEUES_ATTRIBUTE] = { DataType: 'Number', StringValue: String(requeues + 1) };
     try {
-      const sent = await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: message.Body ?? '',
-          MessageAttributes: attributes,
-        }),
-      );
+      const newMessageId = await resend(sqs, queueUrl, message);
       logger.warn(
-        {
-          messageId: message.MessageId,
-          newMessageId: sent.MessageId,
-          uploadId: outcome.uploadId,
-          requeues: requeues + 1,
-        },
+        { ...log, newMessageId, requeues: requeues + 1 },
         "upload notification re-sent as a fresh message: the backend's own failures brought it to its last receives",
       );
     } catch (err) {
       logger.error(
-        { messageId: message.MessageId, error: String(err) },
+        { ...log, error: String(err) },
         're-sending an upload notification failed; it stays on the queue',
       );
       return false;
@@ -356,10 +333,7 @@ export class UploadConsumer {
       await this.deleteMessage(message.ReceiptHandle ?? '');
     } catch (err) {
       // Both copies are reconciled then; the second is a duplicate.
-      logger.error(
-        { messageId: message.MessageId, error: String(err) },
-        'deleting a re-sent upload notification failed',
-      );
+      logger.error({ ...log, error: String(err) }, 'deleting a re-sent upload notification failed');
     }
     return true;
   }
