@@ -182,7 +182,7 @@ test('a missing sidecar: the data file is quarantined (not deleted) and restoreQ
   assert.deepEqual(await second.server.store.listQuarantined(BUCKET), []);
 });
 
-test('a corrupt sidecar: the start goes on, the rest is served, the log line names the file', async (t) => {
+test('corrupt sidecars: the start goes on, the rest is served, the log lines name the files', async (t) => {
   const first = await startTestStore(t);
   const s3 = first.client();
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -190,20 +190,23 @@ test('a corrupt sidecar: the start goes on, the rest is served, the log line nam
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `o/${i}`, Body: `body ${i}` }));
   const dir = join(first.storeDir, 'buckets', BUCKET);
   const sidecar = join(dir, 'meta', `${keyHash('o/7')}.json`);
-  const text = await readFile(sidecar, 'utf8');
-  await writeFile(sidecar, text.slice(0, text.length - 9)); // cut short: "Unexpected end of JSON input"
+  await writeFile(sidecar, ''); // a torn write: "Unexpected end of JSON input", as in the finding
+  const schemaBad = join(dir, 'meta', `${keyHash('o/8')}.json`);
+  await writeFile(schemaBad, JSON.stringify({ key: 'o/8', size: -1 }));
 
   const lines: Record<string, unknown>[] = [];
   const second = await startTestStore(t, { storeDir: first.storeDir, logger: capturingLogger(lines) });
   const s3b = second.client();
-  const corrupt = lines.find((l) => l.code === 'STORAGE_SIDECAR_CORRUPT');
-  assert.ok(corrupt, 'a STORAGE_SIDECAR_CORRUPT line');
-  assert.equal(corrupt.file, sidecar);
-  assert.equal(corrupt.quarantined, join(dir, 'quarantine', `meta.${keyHash('o/7')}.json`));
+  const corrupt = lines.filter((l) => l.code === 'STORAGE_SIDECAR_CORRUPT');
+  const torn = corrupt.find((l) => l.file === sidecar);
+  assert.ok(torn, 'a STORAGE_SIDECAR_CORRUPT line names the torn sidecar');
+  assert.match(String(torn.reason), /Unexpected end of JSON input/);
+  assert.equal(torn.quarantined, join(dir, 'quarantine', `meta.${keyHash('o/7')}.json`));
+  assert.ok(corrupt.some((l) => l.file === schemaBad && /not a sidecar/.test(String(l.reason))));
   const listed = await s3b.send(new ListObjectsV2Command({ Bucket: BUCKET }));
-  assert.equal(listed.KeyCount, 19);
+  assert.equal(listed.KeyCount, 18);
   for (let i = 0; i < 20; i++) {
-    if (i === 7) continue;
+    if (i === 7 || i === 8) continue;
     assert.equal(Buffer.from(await getBytes(s3b, `o/${i}`)).toString(), `body ${i}`);
   }
   assert.equal(
@@ -212,8 +215,8 @@ test('a corrupt sidecar: the start goes on, the rest is served, the log line nam
   );
   // The quarantined sidecar is kept as it was, for an operator (or camlink fsck) to look at.
   assert.equal(
-    await readFile(join(dir, 'quarantine', `meta.${keyHash('o/7')}.json`), 'utf8'),
-    text.slice(0, -9),
+    await readFile(join(dir, 'quarantine', `meta.${keyHash('o/8')}.json`), 'utf8'),
+    JSON.stringify({ key: 'o/8', size: -1 }),
   );
 });
 
