@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { inDataDir } from '../config/paths.js';
 import type { CamlinkConfig } from '../config/schema.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
+import { listenFailure } from '../http/listener.js';
 import type { Logger } from '../log/logger.js';
 import { serverCertPaths } from '../pki/server-cert.js';
 import { servicesTls } from '../platform/server-tls.js';
@@ -107,7 +108,16 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       { tls, metricsRegistry },
     );
     closers.unshift(() => app.close());
-    await app.listen({ host: config.backend.host, port: config.backend.port });
+    try {
+      await app.listen({ host: config.backend.host, port: config.backend.port });
+    } catch (err) {
+      throw listenFailure(err, {
+        service: 'the backend API',
+        host: config.backend.host,
+        port: config.backend.port,
+        configKey: 'backend.port',
+      });
+    }
     // Spent and expired pairing challenges are kept a day (for support questions), then purged.
     const purge = () =>
       store

@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { BrokerConfig } from '../config/schema.js';
+import { listenOn } from '../http/listener.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { ArnScope } from '../iot/policy/arn.js';
@@ -205,16 +206,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
     logger.warn({ ip: socket.remoteAddress, reason: err.message }, 'TLS handshake refused');
   });
-  tlsServer.listen(config.port, config.host);
-  await once(tlsServer, 'listening');
+  await listenOn(tlsServer, {
+    service: 'the MQTT endpoint (mutual TLS)',
+    host: config.host,
+    port: config.port,
+    configKey: 'broker.port',
+  });
   const port = (tlsServer.address() as AddressInfo).port;
 
   let plaintext: net.Server | undefined;
   let plaintextUrl: string | undefined;
   if (config.devPlaintext.enabled) {
     plaintext = net.createServer(attach);
-    plaintext.listen(config.devPlaintext.port, config.devPlaintext.host);
-    await once(plaintext, 'listening');
+    await listenOn(plaintext, {
+      service: 'the plaintext MQTT listener (dev)',
+      host: config.devPlaintext.host,
+      port: config.devPlaintext.port,
+      configKey: 'broker.devPlaintext.port',
+    });
     const address = plaintext.address() as AddressInfo;
     plaintextUrl = `mqtt://${hostForUrl(config.devPlaintext.host)}:${address.port}`;
     logger.warn(

@@ -54,6 +54,7 @@ import { authorizeIamSession } from '../iam/role-directory.js';
 import { operatorCaIdOf } from './iot-bootstrap.js';
 import { credentialsRoleCheck, jitpRoleCheck } from './iam-roles.js';
 import { ruleSqsRoleCheck } from './rule-roles.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -122,11 +123,39 @@ export async function startCloudAccount(
   return started;
 }
 
+type Started = RunningCloudAccount & { readonly backend: RunningBackend | undefined };
+
+/** One platform per data dir: the lock is taken before anything in it is touched, released last. */
 async function start(
   config: Readonly<CamlinkConfig>,
   logger: Logger,
   options: PlatformOptions,
-): Promise<RunningCloudAccount & { readonly backend: RunningBackend | undefined }> {
+): Promise<Started> {
+  const lock = await lockDataDir(config.dataDir, logger);
+  let started: Started;
+  try {
+    started = await startLocked(config, logger, options);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  return {
+    ...started,
+    async close() {
+      try {
+        await started.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+async function startLocked(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  options: PlatformOptions,
+): Promise<Started> {
   const fresh = config.cloudAccount.enabled;
   const clock = options.clock ?? systemClock;
   const pki = pkiContext(config.dataDir, config.pki, { clock });
