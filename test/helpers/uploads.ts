@@ -73,6 +73,7 @@ export async function uploadKit(t: TestContext, b: TestBackend): Promise<UploadK
         key: `devices/${deviceId}/${uploadId}.jpg`,
         contentType: 'image/jpeg',
         maxSize: b.config.backend.uploads.maxBytes,
+        declaredSha256: undefined,
         status: 'pending',
         size: undefined,
         sha256: undefined,
