@@ -23,6 +23,7 @@ import { EventHub } from './events/hub.js';
 import { startPgEventRelay } from './events/pg-relay.js';
 import { Thumbnailer } from './uploads/thumbnailer.js';
 import { UploadConsumer } from './uploads/consumer.js';
+import { UploadSweeper } from './uploads/sweeper.js';
 import { issueUpload } from './uploads/issue.js';
 import { openMqttPool } from './mqtt/pool.js';
 import { startUploadUrlResponder } from './mqtt/upload-url-responder.js';
@@ -148,6 +149,14 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         : undefined;
       // Stopped after the consumer (below): the thumbnails under way finish while the S3 client works.
       if (thumbnailer !== undefined) closers.unshift(() => thumbnailer.stop());
+      const reconcileDeps = {
+        store,
+        clock,
+        logger: reconcilerLog,
+        services,
+        events,
+        ...(thumbnailer === undefined ? {} : { thumbnailer }),
+      };
       const consumer = new UploadConsumer({
         sqs: services.sqs,
         queueUrl: services.uploadQueueUrl,
@@ -156,22 +165,21 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         concurrency,
         logger: reconcilerLog,
         registry: metricsRegistry,
-        reconcile: (body) =>
-          reconcile(
-            {
-              store,
-              clock,
-              logger: reconcilerLog,
-              services,
-              events,
-              ...(thumbnailer === undefined ? {} : { thumbnailer }),
-            },
-            body,
-          ),
+        reconcile: (body) => reconcile(reconcileDeps, body),
       });
       consumer.start();
       // Stopped first: in-flight notifications finish while the store and the S3 client still work.
       closers.unshift(() => consumer.stop());
+      const sweep = config.backend.uploads.sweep;
+      if (sweep.enabled) {
+        // Pending uploads whose notification never came, decided with the reconciler's own code.
+        const sweeper = new UploadSweeper(
+          { ...reconcileDeps, logger: logger.child({ component: 'sweeper' }) },
+          { intervalMs: sweep.intervalSeconds * 1000, batchSize: sweep.batchSize, registry: metricsRegistry },
+        );
+        sweeper.start();
+        closers.unshift(() => sweeper.stop());
+      }
     }
     if (config.backend.mqttSession && services.mqtt !== undefined) {
       const mqttLog = logger.child({ component: 'backend-mqtt' });
