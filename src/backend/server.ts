@@ -40,6 +40,12 @@ export interface StartBackendOptions {
   readonly random?: RandomBytes;
   /** The embedded platform's endpoints (inside `camlink up`); otherwise endpoints.json or backend.aws. */
   readonly endpoints?: ServiceEndpoints;
+  /**
+   * Called once the endpoint acknowledged (SUBACK) the backend's MQTT subscriptions (upload-URL
+   * requests, presence): `camlink up` admits devices from then on (src/broker/admission.ts). Not called
+   * when the MQTT session is off or did not start.
+   */
+  readonly onMqttReady?: () => void;
 }
 
 export interface RunningBackend {
@@ -199,6 +205,9 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
           objects: services.objects,
           issue: (input) => issueUpload(issueDeps, input),
           logger: mqttLog,
+          clock,
+          // A replayed answer's PUT URL keeps at least half its lifetime.
+          replayTtlMs: Math.min(60_000, config.backend.uploads.putUrlTtlSeconds * 500),
         });
         const republisher = userEventRepublisher(session, mqttLog);
         const detach = events.onPublish((event, userId) => void republisher.forward(userId, event));
@@ -210,6 +219,8 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
             'device presence is off: the backend cannot follow the lifecycle events',
           ),
         );
+        mqttLog.info({ connections: session.stats.connections }, 'backend MQTT subscriptions acknowledged');
+        options.onMqttReady?.();
       } catch (err) {
         // The HTTP API and the reconciler work without it; say loudly what is missing.
         mqttLog.error(

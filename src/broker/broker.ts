@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { ArnScope } from '../iot/policy/arn.js';
 import type { TlsServerMaterial } from '../pki/tls-material.js';
 import type { IdentityResolver } from './identity.js';
+import { DeviceAdmission, type AdmissionOptions } from './admission.js';
 
 /** aedes keeps a client's subscriptions (filter -> delivery function) on the client, untyped. */
 type AedesClientInternals = Client & {
@@ -37,6 +38,11 @@ export interface BrokerOptions {
   readonly clock?: Clock;
   /** Broker id (unique per node when several share Redis). */
   readonly id?: string;
+  /**
+   * Start with device admission closed (admission.ts): devices get CONNACK 3 until openAdmission();
+   * `service` identities are admitted throughout. Without it devices are admitted from the start.
+   */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface RunningBroker {
@@ -52,6 +58,10 @@ export interface RunningBroker {
   enforceRevocations(): Promise<number>;
   /** Publishes a message from the endpoint itself (no client), through the rules like AWS does. */
   publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
+  /** Whether devices are admitted (always, unless started with `admission`). */
+  readonly admissionOpen: boolean;
+  /** Admits devices from now on and logs "devices admitted" with how long they waited (once). */
+  openAdmission(why: string): void;
   close(): Promise<void>;
 }
 
@@ -62,7 +72,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const clock = options.clock ?? systemClock;
   const redis = config.redis.enabled ? await redisBackends(config.redis.url, logger) : undefined;
   const live: { aedes?: Aedes } = {};
+  const admission = new DeviceAdmission(options.admission, logger);
   const hooks = new EndpointHooks({
+    admission,
     config,
     scope: options.scope,
     identity: options.identity,
@@ -268,6 +280,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       return closed;
     },
     publish,
+    get admissionOpen() {
+      return admission.open;
+    },
+    openAdmission(why) {
+      admission.openNow(why);
+    },
     async close() {
       closing = true;
       const closed = [once(tlsServer, 'close')];

@@ -258,7 +258,19 @@ async function startLocked(
       }
     });
 
+    // Devices wait (CONNACK 3) until the embedded backend is subscribed: a camera admitted before would
+    // publish its requests to nobody (src/broker/admission.ts). Its own connections are admitted.
+    const backendIdentity: { certificateId?: string } = {};
+    const gated = !fresh && config.backend.mqttSession;
     const broker = await startBroker({
+      ...(gated
+        ? {
+            admission: {
+              service: (who) =>
+                who.certificateId !== undefined && who.certificateId === backendIdentity.certificateId,
+            },
+          }
+        : {}),
       config: config.broker,
       scope,
       tls: await tlsMaterial(),
@@ -295,7 +307,7 @@ async function startLocked(
     closers.unshift(() => storage.close());
     if (!fresh) {
       await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
-      await bootstrapBackendIdentity(
+      const { certificateId } = await bootstrapBackendIdentity(
         config.dataDir,
         pki,
         registry,
@@ -303,6 +315,7 @@ async function startLocked(
         logger.child({ component: 'iot' }),
         config.backend.mqttPool.connections,
       );
+      backendIdentity.certificateId = certificateId;
     }
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
@@ -490,17 +503,24 @@ async function startLocked(
     let crash: (err: Error) => void = () => undefined;
     const crashed = new Promise<Error>((resolve) => (crash = resolve));
     // A fresh account runs no backend: the operator starts `camlink backend` against these services.
+    const onMqttReady = () => broker.openAdmission('the backend is subscribed');
     const backend = fresh
       ? undefined
       : config.backend.thread && options.clock === undefined
-        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash })
+        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash, onMqttReady })
         : await startBackend({
             config,
             logger: logger.child({ component: 'backend' }),
             clock,
             endpoints: services,
+            onMqttReady,
           });
     if (backend !== undefined) closers.unshift(() => backend.close());
+    if (!broker.admissionOpen) {
+      // The backend runs without its MQTT session (it logged why): devices get the rest of the platform.
+      logger.warn('the backend started without its MQTT subscriptions: admitting devices anyway');
+      broker.openAdmission('the backend started without MQTT');
+    }
     const endpoints: Endpoints = { ...services, ...(backend === undefined ? {} : { api: backend.url }) };
     const endpointsPath = join(config.dataDir, 'endpoints.json');
     await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {
