@@ -7,8 +7,9 @@
  *
  * The two live and die together. The child is started with an IPC channel: when the sim dies, even by
  * SIGKILL, the channel closes and `camlink up` stops itself (src/cli/commands/up.ts). When the platform
- * dies, `exited` settles at once (the child's exit event; an attached platform's pid is checked every
- * second) with an error naming its exit code or signal and the tail of its log, and the sim stops.
+ * dies, `exited` settles at once (the child's exit event) with an error naming its exit code or signal
+ * and the tail of its log, and the sim stops. An attached platform is someone else's: the sim rides
+ * through its restarts (attachPlatform).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -27,7 +28,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const STDERR_TAIL_LINES = 20;
 /** Log lines of a dead platform quoted in the sim's error. */
 const DEATH_TAIL_LINES = 5;
-/** How often the pid of an attached platform (not our child) is checked. */
+/** How often the pid of an attached platform (not our child) is checked, and a new one looked for. */
 const ATTACHED_CHECK_MS = 1_000;
 
 export interface SimPlatform {
@@ -111,35 +112,49 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
   };
 }
 
-/** Uses the platform already running in the data dir (its endpoints.json names a live process). */
-export async function attachPlatform(options: PlatformProcessOptions): Promise<SimPlatform> {
+/**
+ * Uses the platform already running in the data dir (its endpoints.json names a live process). It is
+ * not the sim's: whoever runs it may restart it (a fault run kills, pauses and restarts it), so its end
+ * does not stop the sim. Its pid is checked every second and `notice` says when it went away and when a
+ * platform is back in the data dir; meanwhile the cameras reconnect on their own and what failed counts
+ * as failed (or lost, when the store had acknowledged it). `exited` never settles.
+ */
+export async function attachPlatform(
+  options: PlatformProcessOptions,
+  notice: (line: string) => void = () => undefined,
+): Promise<SimPlatform> {
   const attached = await attach(options);
-  const { pid } = attached;
+  let pid = attached.pid;
   if (!alive(pid)) {
     throw new CamlinkError(
       'FILE_UNREADABLE',
       `the platform in ${options.dataDir} (pid ${pid}) is not running: start it or drop --attach`,
     );
   }
-  // Not our child: no exit event, so its pid is checked.
-  let timer: NodeJS.Timeout | undefined;
-  const exited = new Promise<CamlinkError>((resolve) => {
-    timer = setInterval(() => {
+  let gone = false;
+  const timer = setInterval(() => {
+    if (!gone) {
       if (alive(pid)) return;
-      clearInterval(timer);
-      resolve(
-        new CamlinkError(
-          'UPSTREAM_FAILED',
-          `the platform in ${options.dataDir} (pid ${pid}, attached) ended while the sim was running; the sim stops`,
-          { details: { pid } },
-        ),
+      gone = true;
+      notice(
+        `the attached platform (pid ${pid}) ended; the cameras wait for a platform in ${options.dataDir}`,
       );
-    }, ATTACHED_CHECK_MS);
-    timer.unref();
-  });
+      return;
+    }
+    void readEndpoints(join(options.dataDir, 'endpoints.json')).then(
+      (endpoints) => {
+        if (!gone || endpoints.pid === pid || !alive(endpoints.pid)) return;
+        gone = false;
+        pid = endpoints.pid;
+        notice(`a platform is back in ${options.dataDir} (pid ${pid})`);
+      },
+      () => undefined,
+    );
+  }, ATTACHED_CHECK_MS);
+  timer.unref();
   return {
     ...attached,
-    exited,
+    exited: new Promise<CamlinkError>(() => undefined),
     stop: () => {
       clearInterval(timer);
       return Promise.resolve();

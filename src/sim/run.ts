@@ -69,7 +69,7 @@ export async function runSim(options: SimOptions): Promise<SimResult> {
     env: options.env,
   };
   const platform: SimPlatform = options.attach
-    ? await attachPlatform(where)
+    ? await attachPlatform(where, options.status)
     : await startPlatformProcess(where);
   const closers: (() => unknown)[] = [() => platform.stop()];
   // The run stops on the interrupt, or when the platform dies: then at once, with the platform's error
