@@ -5,6 +5,7 @@
  * for reconciliation. Returns the figures the summary line reports; `lost` uploads were acknowledged by
  * the store and never reconciled by the backend.
  */
+import { performance } from 'node:perf_hooks';
 import { setMaxListeners } from 'node:events';
 import { CamlinkError } from '../errors/camlink-error.js';
 import { readFile } from 'node:fs/promises';
@@ -22,6 +23,11 @@ import { ReconciliationTracker } from './reconciliation.js';
 import { runSchedule, type UploadCounters } from './schedule.js';
 import { percentile, processMemory, type SimSummary } from './stats.js';
 
+/**
+ * While waiting for the last reconciliations, uploads outstanding this long are asked for (their event
+ * may have been published while the event stream was down).
+ */
+const RECHECK_EVERY_MS = 10_000;
 /** How long a failed run waits for the platform's exit event before blaming what failed. */
 const DEATH_ATTRIBUTION_MS = 2_000;
 
@@ -201,7 +207,14 @@ async function simulate(
     if (tracker.outstanding > 0) {
       options.status(`waiting up to ${options.graceSeconds} s for ${tracker.outstanding} reconciliations`);
       // Also after an interrupt: what was acknowledged deserves its chance to be reconciled.
-      await tracker.settled(options.graceSeconds * 1000, stopOnDeath(platform));
+      const deadline = performance.now() + options.graceSeconds * 1000;
+      const dead = stopOnDeath(platform);
+      while (tracker.outstanding > 0 && !dead.aborted) {
+        const left = deadline - performance.now();
+        if (left <= 0) break;
+        await tracker.settled(Math.min(left, RECHECK_EVERY_MS), dead);
+        if (tracker.outstanding > 0 && !dead.aborted) await tracker.recheck(operator, RECHECK_EVERY_MS);
+      }
     }
   }
   alive();
