@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { inDataDir } from '../config/paths.js';
 import type { CamlinkConfig } from '../config/schema.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
+import { listenFailure } from '../http/listener.js';
 import type { Logger } from '../log/logger.js';
 import { serverCertPaths } from '../pki/server-cert.js';
 import { servicesTls } from '../platform/server-tls.js';
@@ -24,6 +25,7 @@ import { Thumbnailer } from './uploads/thumbnailer.js';
 import { dependencyProbe } from './uploads/breaker.js';
 import { UploadConsumer } from './uploads/consumer.js';
 import { DeadLetterWatcher } from './uploads/dead-letters.js';
+import { UploadSweeper } from './uploads/sweeper.js';
 import { issueUpload } from './uploads/issue.js';
 import { openMqttPool } from './mqtt/pool.js';
 import { startUploadUrlResponder } from './mqtt/upload-url-responder.js';
@@ -40,6 +42,12 @@ export interface StartBackendOptions {
   readonly random?: RandomBytes;
   /** The embedded platform's endpoints (inside `camlink up`); otherwise endpoints.json or backend.aws. */
   readonly endpoints?: ServiceEndpoints;
+  /**
+   * Called once the endpoint acknowledged (SUBACK) the backend's MQTT subscriptions (upload-URL
+   * requests, presence): `camlink up` admits devices from then on (src/broker/admission.ts). Not called
+   * when the MQTT session is off or did not start.
+   */
+  readonly onMqttReady?: () => void;
 }
 
 export interface RunningBackend {
@@ -123,7 +131,16 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       { tls, metricsRegistry },
     );
     closers.unshift(() => app.close());
-    await app.listen({ host: config.backend.host, port: config.backend.port });
+    try {
+      await app.listen({ host: config.backend.host, port: config.backend.port });
+    } catch (err) {
+      throw listenFailure(err, {
+        service: 'the backend API',
+        host: config.backend.host,
+        port: config.backend.port,
+        configKey: 'backend.port',
+      });
+    }
     // Spent and expired pairing challenges are kept a day (for support questions), then purged.
     const purge = () =>
       store
@@ -154,6 +171,14 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         : undefined;
       // Stopped after the consumer (below): the thumbnails under way finish while the S3 client works.
       if (thumbnailer !== undefined) closers.unshift(() => thumbnailer.stop());
+      const reconcileDeps = {
+        store,
+        clock,
+        logger: reconcilerLog,
+        services,
+        events,
+        ...(thumbnailer === undefined ? {} : { thumbnailer }),
+      };
       const consumer = new UploadConsumer({
         sqs: services.sqs,
         queueUrl: services.uploadQueueUrl,
@@ -168,22 +193,21 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
           bucket: config.backend.uploads.bucket,
           clock,
         }),
-        reconcile: (body) =>
-          reconcile(
-            {
-              store,
-              clock,
-              logger: reconcilerLog,
-              services,
-              events,
-              ...(thumbnailer === undefined ? {} : { thumbnailer }),
-            },
-            body,
-          ),
+        reconcile: (body) => reconcile(reconcileDeps, body),
       });
       consumer.start();
       // Stopped first: in-flight notifications finish while the store and the S3 client still work.
       closers.unshift(() => consumer.stop());
+      const sweep = config.backend.uploads.sweep;
+      if (sweep.enabled) {
+        // Pending uploads whose notification never came, decided with the reconciler's own code.
+        const sweeper = new UploadSweeper(
+          { ...reconcileDeps, logger: logger.child({ component: 'sweeper' }) },
+          { intervalMs: sweep.intervalSeconds * 1000, batchSize: sweep.batchSize, registry: metricsRegistry },
+        );
+        sweeper.start();
+        closers.unshift(() => sweeper.stop());
+      }
     }
     if (config.backend.mqttSession && services.mqtt !== undefined) {
       const mqttLog = logger.child({ component: 'backend-mqtt' });
@@ -203,6 +227,9 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
           objects: services.objects,
           issue: (input) => issueUpload(issueDeps, input),
           logger: mqttLog,
+          clock,
+          // A replayed answer's PUT URL keeps at least half its lifetime.
+          replayTtlMs: Math.min(60_000, config.backend.uploads.putUrlTtlSeconds * 500),
         });
         const republisher = userEventRepublisher(session, mqttLog);
         const detach = events.onPublish((event, userId) => void republisher.forward(userId, event));
@@ -214,6 +241,8 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
             'device presence is off: the backend cannot follow the lifecycle events',
           ),
         );
+        mqttLog.info({ connections: session.stats.connections }, 'backend MQTT subscriptions acknowledged');
+        options.onMqttReady?.();
       } catch (err) {
         // The HTTP API and the reconciler work without it; say loudly what is missing.
         mqttLog.error(

@@ -9,11 +9,13 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { BrokerConfig } from '../config/schema.js';
+import { listenOn } from '../http/listener.js';
 import type { Logger } from '../log/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { ArnScope } from '../iot/policy/arn.js';
 import type { TlsServerMaterial } from '../pki/tls-material.js';
 import type { IdentityResolver } from './identity.js';
+import { DeviceAdmission, type AdmissionOptions } from './admission.js';
 
 /** aedes keeps a client's subscriptions (filter -> delivery function) on the client, untyped. */
 type AedesClientInternals = Client & {
@@ -36,6 +38,11 @@ export interface BrokerOptions {
   readonly clock?: Clock;
   /** Broker id (unique per node when several share Redis). */
   readonly id?: string;
+  /**
+   * Start with device admission closed (admission.ts): devices get CONNACK 3 until openAdmission();
+   * `service` identities are admitted throughout. Without it devices are admitted from the start.
+   */
+  readonly admission?: AdmissionOptions;
 }
 
 export interface RunningBroker {
@@ -51,6 +58,10 @@ export interface RunningBroker {
   enforceRevocations(): Promise<number>;
   /** Publishes a message from the endpoint itself (no client), through the rules like AWS does. */
   publish(topic: string, payload: string | Buffer, qos?: 0 | 1): Promise<void>;
+  /** Whether devices are admitted (always, unless started with `admission`). */
+  readonly admissionOpen: boolean;
+  /** Admits devices from now on and logs "devices admitted" with how long they waited (once). */
+  openAdmission(why: string): void;
   close(): Promise<void>;
 }
 
@@ -61,7 +72,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const clock = options.clock ?? systemClock;
   const redis = config.redis.enabled ? await redisBackends(config.redis.url, logger) : undefined;
   const live: { aedes?: Aedes } = {};
+  const admission = new DeviceAdmission(options.admission, logger);
   const hooks = new EndpointHooks({
+    admission,
     config,
     scope: options.scope,
     identity: options.identity,
@@ -205,16 +218,24 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   tlsServer.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
     logger.warn({ ip: socket.remoteAddress, reason: err.message }, 'TLS handshake refused');
   });
-  tlsServer.listen(config.port, config.host);
-  await once(tlsServer, 'listening');
+  await listenOn(tlsServer, {
+    service: 'the MQTT endpoint (mutual TLS)',
+    host: config.host,
+    port: config.port,
+    configKey: 'broker.port',
+  });
   const port = (tlsServer.address() as AddressInfo).port;
 
   let plaintext: net.Server | undefined;
   let plaintextUrl: string | undefined;
   if (config.devPlaintext.enabled) {
     plaintext = net.createServer(attach);
-    plaintext.listen(config.devPlaintext.port, config.devPlaintext.host);
-    await once(plaintext, 'listening');
+    await listenOn(plaintext, {
+      service: 'the plaintext MQTT listener (dev)',
+      host: config.devPlaintext.host,
+      port: config.devPlaintext.port,
+      configKey: 'broker.devPlaintext.port',
+    });
     const address = plaintext.address() as AddressInfo;
     plaintextUrl = `mqtt://${hostForUrl(config.devPlaintext.host)}:${address.port}`;
     logger.warn(
@@ -259,6 +280,12 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       return closed;
     },
     publish,
+    get admissionOpen() {
+      return admission.open;
+    },
+    openAdmission(why) {
+      admission.openNow(why);
+    },
     async close() {
       closing = true;
       const closed = [once(tlsServer, 'close')];

@@ -2,7 +2,8 @@
  * The aedes hooks that make the endpoint behave like AWS IoT Core's message broker:
  *   preConnect        identity (client id = certificate CN = thing name), iot:Connect, connect rate,
  *                     keep-alive range; refusals close the connection without CONNACK (AWS) or, in
- *                     "connack" mode, answer CONNACK 2/5 from authenticate;
+ *                     "connack" mode, answer CONNACK 2/5 from authenticate; a device before admission
+ *                     opens (admission.ts) gets CONNACK 3 "Server unavailable" in every mode;
  *   authorizePublish  topic limits, reserved topics, QoS, publish rate, in-flight QoS 1, iot:Publish
  *                     (+ iot:RetainPublish), then the topic rules, awaited before aedes sends PUBACK;
  *   authorizeSubscribe  filter limits, subscription count, iot:Subscribe (SUBACK 0x80 when denied),
@@ -29,6 +30,7 @@ import { TokenBucket } from '../util/token-bucket.js';
 import { PresenceVersions } from './presence.js';
 import { parseSharedFilter, SharedSubscriptions } from './shared-subscriptions.js';
 import type { DisconnectReason, Refusal, Session } from './session.js';
+import type { DeviceAdmission } from './admission.js';
 
 /** What the topic rules see of a message; the rules engine implements it. */
 export interface RuleSink {
@@ -50,6 +52,8 @@ export interface HookDeps {
   readonly logger: Logger;
   /** Clients by id on this node, to mark a session taken over by a newer connection. */
   readonly liveClient: (clientId: string) => Client | undefined;
+  /** Whether devices are admitted yet (admission.ts); always, without it. */
+  readonly admission?: DeviceAdmission;
 }
 
 export class EndpointHooks {
@@ -82,10 +86,15 @@ export class EndpointHooks {
       (refusal) => {
         if (refusal === undefined) return callback(null, true);
         const conn = client.conn as Socket;
-        this.deps.logger.warn(
-          { clientId: packet.clientId, ip: conn.remoteAddress, reason: refusal.reason },
-          'connection refused',
-        );
+        const fields = { clientId: packet.clientId, ip: conn.remoteAddress, reason: refusal.reason };
+        // Not yet admitted is not a fault of the device: answered with a CONNACK in every mode, and
+        // logged at debug (a restarting fleet knocks many times; admission.ts logs the total).
+        if (refusal.returnCode === 3) {
+          this.deps.logger.debug(fields, 'connection refused: devices are not admitted yet');
+          this.refusals.set(client, refusal);
+          return callback(null, true);
+        }
+        this.deps.logger.warn(fields, 'connection refused');
         if (this.deps.config.authFailure === 'connack') {
           this.refusals.set(client, refusal);
           return callback(null, true);
@@ -172,6 +181,9 @@ export class EndpointHooks {
     });
     if (!policy.authorize('iot:Connect', iotArn(this.deps.scope, 'client', clientId))) {
       return { reason: `policy does not allow iot:Connect as "${clientId}"`, returnCode: 5 };
+    }
+    if (this.deps.admission?.admits(identity) === false) {
+      return { reason: 'the platform is starting: its backend is not subscribed yet', returnCode: 3 };
     }
     const keepalive = normalizeKeepalive(packet.keepalive ?? 0, limits);
     if (keepalive !== packet.keepalive) {

@@ -35,8 +35,11 @@ export interface Session {
   announced: boolean;
 }
 
-/** A refused CONNECT, remembered between preConnect and authenticate in "connack" mode. */
+/**
+ * A refused CONNECT, remembered between preConnect and authenticate in "connack" mode, and always for
+ * 3 (server unavailable: devices are not admitted yet, admission.ts).
+ */
 export interface Refusal {
   readonly reason: string;
-  readonly returnCode: 2 | 5;
+  readonly returnCode: 2 | 3 | 5;
 }

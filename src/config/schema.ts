@@ -264,6 +264,19 @@ export const backendConfigSchema = z.strictObject({
       putUrlTtlSeconds: z.number().int().min(30).max(3_600).default(900),
       /** Lifetime of the pre-signed GET URLs the media API hands out. */
       getUrlTtlSeconds: z.number().int().min(30).max(3_600).default(300),
+      /**
+       * The sweeper (src/backend/uploads/sweeper.ts): decides pending uploads whose notification never
+       * came, once their PUT URL expired more than 5 minutes ago. Runs where the reconciler runs.
+       */
+      sweep: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Pause between the end of one pass and the start of the next. */
+          intervalSeconds: z.number().int().min(1).max(86_400).default(60),
+          /** Uploads decided per pass at most (oldest expiry first). */
+          batchSize: z.number().int().min(1).max(10_000).default(100),
+        })
+        .prefault({}),
     })
     .prefault({}),
   pairing: z

@@ -6,7 +6,10 @@
  * every close we wait a full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And
  * Jitter") on injectable timers, never less than 1 s because the endpoint, like AWS IoT, accepts one
  * CONNECT per second per client id. That same loop covers JITP: the endpoint drops the very first
- * connection of a new certificate while it provisions it, and the retry connects.
+ * connection of a new certificate while it provisions it, and the retry connects. A CONNACK 3 "Server
+ * unavailable" (AWS IoT when it cannot take the client; camlink's endpoint while its backend is not
+ * subscribed yet, src/broker/admission.ts) is not a fault of ours: the next try comes soon, on a short
+ * backoff of its own (at most 4 x base), instead of the long one a run of failures has built up.
  *
  * MQTT.js keeps its in-flight QoS 1 packets across our reconnects (client.connect() after a close keeps
  * its stores), but a publish still rejects as soon as the connection drops: callers with durable state
@@ -37,6 +40,12 @@ export interface BackoffPolicy {
 }
 
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 30_000 };
+
+/** After CONNACK 3 (server unavailable) the ceiling grows to at most this many times the base. */
+export const UNAVAILABLE_CAP_BASES = 4;
+
+/** MQTT 3.1.1 CONNACK return code 3: "Server unavailable". */
+const SERVER_UNAVAILABLE = 3;
 
 /** Full jitter: uniform in [base, min(cap, base * 2^attempt)]. */
 export function backoffMs(
@@ -80,8 +89,11 @@ export interface SessionEvents {
   connected: [info: { sessionPresent: boolean; attempts: number }];
   /** A connected session was lost; a reconnect is scheduled unless the session was stopped. */
   offline: [info: { reason: string }];
-  /** A reconnect is scheduled after `delayMs`. */
-  retrying: [info: { attempt: number; delayMs: number }];
+  /**
+   * A reconnect is scheduled after `delayMs`; `serverUnavailable` when the endpoint answered CONNACK 3
+   * (the short backoff).
+   */
+  retrying: [info: { attempt: number; delayMs: number; serverUnavailable: boolean }];
   message: [topic: string, payload: Buffer];
   /** stop() was called. */
   stopped: [];
@@ -114,6 +126,9 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   private readonly subscriptions = new Set<string>();
   private attempts = 0;
   private failures = 0;
+  /** CONNACK 3 answers in a row, and whether the last close followed one. */
+  private unavailable = 0;
+  private refusedUnavailable = false;
   private wasConnected = false;
   private retryTimer: unknown;
   private stopped = false;
@@ -126,7 +141,14 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.client = mqtt.connect(options.mqttUrl, mqttConnectOptions(options));
     this.client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     this.client.on('close', () => this.onClose());
-    this.client.on('error', (err) => options.logger.warn({ err: err.message }, 'device MQTT error'));
+    this.client.on('error', (err) => {
+      if ((err as { code?: unknown }).code === SERVER_UNAVAILABLE) {
+        this.refusedUnavailable = true;
+        options.logger.info({ deviceId: options.deviceId }, 'the endpoint is not taking devices yet');
+        return;
+      }
+      options.logger.warn({ err: err.message }, 'device MQTT error');
+    });
     this.client.on('message', (topic, payload) => this.emit('message', topic, payload));
   }
 
@@ -194,6 +216,8 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     const attempts = this.attempts;
     this.attempts = 0;
     this.failures = 0;
+    this.unavailable = 0;
+    this.refusedUnavailable = false;
     this.wasConnected = true;
     this.options.logger.info(
       { deviceId: this.options.deviceId, sessionPresent, attempts },
@@ -213,9 +237,23 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       this.emit('offline', { reason: this.stopped ? 'stopped' : 'connection closed' });
     }
     if (this.stopped) return;
-    const delayMs = backoffMs(this.failures++, this.random, this.options.backoff ?? DEFAULT_BACKOFF);
-    this.options.logger.info({ deviceId: this.options.deviceId, delayMs }, 'device reconnect scheduled');
-    this.emit('retrying', { attempt: this.attempts + 1, delayMs });
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    const serverUnavailable = this.refusedUnavailable;
+    this.refusedUnavailable = false;
+    // Server unavailable: the endpoint is up and about to take us; the failures before it (the
+    // platform down) do not count, and the ceiling stays short.
+    const delayMs = serverUnavailable
+      ? backoffMs(this.unavailable++, this.random, {
+          baseMs: policy.baseMs,
+          capMs: Math.min(policy.capMs, policy.baseMs * UNAVAILABLE_CAP_BASES),
+        })
+      : backoffMs(this.failures++, this.random, policy);
+    if (serverUnavailable) this.failures = 0;
+    this.options.logger.info(
+      { deviceId: this.options.deviceId, delayMs, serverUnavailable },
+      'device reconnect scheduled',
+    );
+    this.emit('retrying', { attempt: this.attempts + 1, delayMs, serverUnavailable });
     this.retryTimer = this.timers.set(() => {
       if (this.stopped) return;
       this.attempts++;

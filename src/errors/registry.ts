@@ -90,6 +90,12 @@ export const errorRegistry = {
     retryable: true,
     summary: 'Another camlink process holds the PKI lock; retry when it is done.',
   },
+  DATA_DIR_LOCKED: {
+    status: 409,
+    retryable: false,
+    summary:
+      'Another camlink process runs the platform on this data dir (the message names its pid, host and start time); stop it or use another data dir.',
+  },
   REHEARSAL_TARGET_INVALID: {
     status: 400,
     retryable: false,
@@ -104,6 +110,18 @@ export const errorRegistry = {
     status: 400,
     retryable: false,
     summary: 'Configured server certificate/key files (tls.*) cannot be read or do not match.',
+  },
+  PORT_IN_USE: {
+    status: 409,
+    retryable: false,
+    summary:
+      'A service cannot listen: its host:port is in use (often another `camlink up`); the message names the service and the config key to change.',
+  },
+  PORT_NOT_PERMITTED: {
+    status: 403,
+    retryable: false,
+    summary:
+      'A service may not listen on its host:port (a port below 1024 without privilege, or an address not on this machine).',
   },
   IAM_STORE_UNAVAILABLE: {
     status: 500,
@@ -139,6 +157,24 @@ export const errorRegistry = {
     status: 400,
     retryable: false,
     summary: 'The object store cannot start with these options (TLS material, dev HTTP binding, data dir).',
+  },
+  STORAGE_SIDECAR_CORRUPT: {
+    status: 500,
+    retryable: false,
+    summary:
+      'Log code: an object sidecar (or bucket record) does not parse; the start-up scan moved it to quarantine/ and serves the rest.',
+  },
+  STORAGE_DATA_UNREFERENCED: {
+    status: 500,
+    retryable: false,
+    summary:
+      'Log code: a data file no sidecar names; quarantined once older than the safety age, left in place before (never deleted).',
+  },
+  STORAGE_OBJECT_DAMAGED: {
+    status: 500,
+    retryable: false,
+    summary:
+      "Log code: an object's data file is missing or not the size its sidecar records; GetObject/HeadObject answer 500 InternalError.",
   },
   PRESIGN_INVALID: {
     status: 400,

@@ -9,7 +9,7 @@ import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
-import { KEEP_ALIVE_TIMEOUT_MS, urlHost } from './listener.js';
+import { KEEP_ALIVE_TIMEOUT_MS, listenOn, urlHost } from './listener.js';
 
 const MAX_PARAMS = 200;
 
@@ -94,8 +94,12 @@ export async function startQueryListener(options: QueryListenerOptions): Promise
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.requestTimeout = 30_000;
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
+  await listenOn(server, {
+    service: `the ${options.name} service`,
+    host: options.host,
+    port: options.port,
+    configKey: `${options.name.toLowerCase()}.port`,
+  });
   const { port } = server.address() as AddressInfo;
   options.logger.info({ port }, `${options.name} listening`);
   return {

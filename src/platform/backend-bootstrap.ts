@@ -32,7 +32,7 @@ export async function bootstrapBackendIdentity(
   logger: Logger,
   /** Connections of the backend's MQTT pool: things camlink-backend-2 ... -N share its certificate. */
   poolConnections = 1,
-): Promise<void> {
+): Promise<{ readonly certificateId: string }> {
   if (!registry.hasPolicy(BACKEND_POLICY_NAME)) {
     registry.createPolicy(BACKEND_POLICY_NAME, renderPolicyTemplate(backendPolicyTemplate, scope));
     logger.info({ policy: BACKEND_POLICY_NAME }, 'created the backend policy');
@@ -64,6 +64,7 @@ export async function bootstrapBackendIdentity(
   if (!registry.attachedPolicies(arn).some((p) => p.policy_name === BACKEND_POLICY_NAME)) {
     registry.attachPolicy(BACKEND_POLICY_NAME, arn);
   }
+  return { certificateId };
 }
 
 /** The bucket upload URLs point into (on AWS the CDK app creates it). */

@@ -1,6 +1,7 @@
 /**
  * The backend thread's side (backend-thread.ts): starts the backend with the platform's config and
- * endpoints, answers `ready` (or `failed`), and on `close` stops it and answers `closed`.
+ * endpoints, says `mqtt-ready` once its MQTT subscriptions are acknowledged, answers `ready` (or
+ * `failed`), and on `close` stops it and answers `closed`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startBackend, type RunningBackend } from '../backend/server.js';
@@ -29,7 +30,12 @@ port.on('message', (message: { type: string }) => {
 });
 
 try {
-  backend = await startBackend({ config, logger, endpoints });
+  backend = await startBackend({
+    config,
+    logger,
+    endpoints,
+    onMqttReady: () => reply({ type: 'mqtt-ready' }),
+  });
   reply({
     type: 'ready',
     url: backend.url,

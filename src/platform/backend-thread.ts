@@ -24,6 +24,8 @@ export type BackendThreadReply =
       readonly operatorTokenFile: string;
       readonly operatorTokenCreated: boolean;
     }
+  /** The backend's MQTT subscriptions are acknowledged (StartBackendOptions.onMqttReady). */
+  | { readonly type: 'mqtt-ready' }
   | { readonly type: 'failed'; readonly message: string; readonly code: string | undefined }
   | { readonly type: 'closed' };
 
@@ -52,6 +54,8 @@ export async function startBackendThread(options: {
   readonly logger: Logger;
   /** Called when the thread ends on its own (a crash): the platform has no backend any more. */
   readonly onCrash: (err: Error) => void;
+  /** The thread's backend has its MQTT subscriptions (StartBackendOptions.onMqttReady). */
+  readonly onMqttReady?: () => void;
 }): Promise<RunningBackend> {
   const data: BackendThreadData = {
     config: options.config,
@@ -63,7 +67,9 @@ export async function startBackendThread(options: {
   let closing = false;
   const ready = await new Promise<Extract<BackendThreadReply, { type: 'ready' }>>((resolve, reject) => {
     const onMessage = (reply: BackendThreadReply) => {
-      if (reply.type === 'ready') {
+      if (reply.type === 'mqtt-ready') {
+        options.onMqttReady?.();
+      } else if (reply.type === 'ready') {
         cleanup();
         resolve(reply);
       } else if (reply.type === 'failed') {

@@ -58,6 +58,7 @@ import { authorizeIamSession } from '../iam/role-directory.js';
 import { operatorCaIdOf } from './iot-bootstrap.js';
 import { credentialsRoleCheck, jitpRoleCheck } from './iam-roles.js';
 import { ruleSqsRoleCheck } from './rule-roles.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -126,11 +127,39 @@ export async function startCloudAccount(
   return started;
 }
 
+type Started = RunningCloudAccount & { readonly backend: RunningBackend | undefined };
+
+/** One platform per data dir: the lock is taken before anything in it is touched, released last. */
 async function start(
   config: Readonly<CamlinkConfig>,
   logger: Logger,
   options: PlatformOptions,
-): Promise<RunningCloudAccount & { readonly backend: RunningBackend | undefined }> {
+): Promise<Started> {
+  const lock = await lockDataDir(config.dataDir, logger);
+  let started: Started;
+  try {
+    started = await startLocked(config, logger, options);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  return {
+    ...started,
+    async close() {
+      try {
+        await started.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+async function startLocked(
+  config: Readonly<CamlinkConfig>,
+  logger: Logger,
+  options: PlatformOptions,
+): Promise<Started> {
   const fresh = config.cloudAccount.enabled;
   const clock = options.clock ?? systemClock;
   const pki = pkiContext(config.dataDir, config.pki, { clock });
@@ -238,7 +267,19 @@ async function start(
       }
     });
 
+    // Devices wait (CONNACK 3) until the embedded backend is subscribed: a camera admitted before would
+    // publish its requests to nobody (src/broker/admission.ts). Its own connections are admitted.
+    const backendIdentity: { certificateId?: string } = {};
+    const gated = !fresh && config.backend.mqttSession;
     const broker = await startBroker({
+      ...(gated
+        ? {
+            admission: {
+              service: (who) =>
+                who.certificateId !== undefined && who.certificateId === backendIdentity.certificateId,
+            },
+          }
+        : {}),
       config: config.broker,
       scope,
       tls: await tlsMaterial(),
@@ -275,7 +316,7 @@ async function start(
     closers.unshift(() => storage.close());
     if (!fresh) {
       await ensureMediaBucket(storage.store, config.backend.uploads.bucket, clock, logger);
-      await bootstrapBackendIdentity(
+      const { certificateId } = await bootstrapBackendIdentity(
         config.dataDir,
         pki,
         registry,
@@ -283,6 +324,7 @@ async function start(
         logger.child({ component: 'iot' }),
         config.backend.mqttPool.connections,
       );
+      backendIdentity.certificateId = certificateId;
     }
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
 
@@ -470,17 +512,24 @@ async function start(
     let crash: (err: Error) => void = () => undefined;
     const crashed = new Promise<Error>((resolve) => (crash = resolve));
     // A fresh account runs no backend: the operator starts `camlink backend` against these services.
+    const onMqttReady = () => broker.openAdmission('the backend is subscribed');
     const backend = fresh
       ? undefined
       : config.backend.thread && options.clock === undefined
-        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash })
+        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash, onMqttReady })
         : await startBackend({
             config,
             logger: logger.child({ component: 'backend' }),
             clock,
             endpoints: services,
+            onMqttReady,
           });
     if (backend !== undefined) closers.unshift(() => backend.close());
+    if (!broker.admissionOpen) {
+      // The backend runs without its MQTT session (it logged why): devices get the rest of the platform.
+      logger.warn('the backend started without its MQTT subscriptions: admitting devices anyway');
+      broker.openAdmission('the backend started without MQTT');
+    }
     const endpoints: Endpoints = { ...services, ...(backend === undefined ? {} : { api: backend.url }) };
     const endpointsPath = join(config.dataDir, 'endpoints.json');
     await writeFileAtomic(endpointsPath, `${JSON.stringify(endpoints, null, 2)}\n`, {

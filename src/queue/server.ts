@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { CredentialStore } from '../auth/credentials.js';
 import type { QueueConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { loadServerCert, urlHost } from '../http/listener.js';
+import { listenOn, loadServerCert, urlHost } from '../http/listener.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createQueueHandler } from './http.js';
 import type { QueueAuthOptions } from './auth.js';
@@ -86,12 +86,11 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Run
     : createHttpServer(handler);
   server.requestTimeout = 60_000;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
+    await listenOn(server, {
+      service: 'the queue (SQS)',
+      host: config.host,
+      port: config.port,
+      configKey: 'queue.port',
     });
   } catch (err) {
     store.close();

@@ -4,6 +4,12 @@
  * platform as a child process (`camlink up --ephemeral-ports` in the sim's data dir, in its own process
  * group so a terminal's Ctrl-C reaches only the sim, which then stops it) — or attaches to a platform
  * already running in that data dir. Either way it reads DATA_DIR/endpoints.json like any client.
+ *
+ * The two live and die together. The child is started with an IPC channel: when the sim dies, even by
+ * SIGKILL, the channel closes and `camlink up` stops itself (src/cli/commands/up.ts). When the platform
+ * dies, `exited` settles at once (the child's exit event) with an error naming its exit code or signal
+ * and the tail of its log, and the sim stops. An attached platform is someone else's: the sim rides
+ * through its restarts (attachPlatform).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -20,12 +26,21 @@ const START_TIMEOUT_MS = 120_000;
 /** SIGTERM, then SIGKILL after this. */
 const STOP_TIMEOUT_MS = 30_000;
 const STDERR_TAIL_LINES = 20;
+/** Log lines of a dead platform quoted in the sim's error. */
+const DEATH_TAIL_LINES = 5;
+/** How often the pid of an attached platform (not our child) is checked, and a new one looked for. */
+const ATTACHED_CHECK_MS = 1_000;
 
 export interface SimPlatform {
   readonly endpoints: Endpoints;
   readonly operatorToken: string;
   /** The platform's process (the broker's), for its RSS. */
   readonly pid: number;
+  /**
+   * Settles (never rejects) when the platform ended without stop(): the error says how (exit code or
+   * signal) and quotes the end of its log.
+   */
+  readonly exited: Promise<CamlinkError>;
   /** Stops the child; leaves an attached platform running. */
   stop(): Promise<void>;
 }
@@ -46,7 +61,8 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
   if (options.configFile !== undefined) args.push('--config', options.configFile);
   const child = spawn(process.execPath, args, {
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel is how the child knows the sim is alive: it stops when the channel closes.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // The backend on its own thread, so the platform uses both cores (a config or env may say otherwise).
     env: { CAMLINK_BACKEND__THREAD: 'true', ...options.env },
   });
@@ -58,7 +74,13 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
     tail.push(...text.split('\n').filter((l) => l !== ''));
     tail.splice(0, Math.max(0, tail.length - STDERR_TAIL_LINES));
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Nothing is sent on the channel; it must not keep the sim alive.
+  child.channel?.unref();
+  let stopping = false;
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const exited = ended.then(({ code }) => code);
   try {
     await ready(child, exited, tail);
   } catch (err) {
@@ -67,34 +89,85 @@ export async function startPlatformProcess(options: PlatformProcessOptions): Pro
     throw err;
   }
   const attached = await attach(options);
+  const pid = child.pid ?? attached.pid;
   return {
     ...attached,
-    pid: child.pid ?? attached.pid,
+    pid,
+    exited: ended.then(({ code, signal }) => {
+      if (stopping) return new Promise<CamlinkError>(() => undefined);
+      const how = signal === null ? `exited with code ${String(code)}` : `was killed by ${signal}`;
+      const log = tail.slice(-DEATH_TAIL_LINES);
+      return new CamlinkError(
+        'UPSTREAM_FAILED',
+        `the platform child (camlink up, pid ${pid}) ${how} while the sim was running; the sim stops. ` +
+          (log.length === 0 ? 'It logged nothing.' : `The end of its log:\n${log.join('\n')}`),
+        { details: { pid, code, signal } },
+      );
+    }),
     async stop() {
+      stopping = true;
       await stopChild(child, exited);
       process.off('exit', killOnExit);
     },
   };
 }
 
-/** Uses the platform already running in the data dir (its endpoints.json names a live process). */
-export async function attachPlatform(options: PlatformProcessOptions): Promise<SimPlatform> {
+/**
+ * Uses the platform already running in the data dir (its endpoints.json names a live process). It is
+ * not the sim's: whoever runs it may restart it (a fault run kills, pauses and restarts it), so its end
+ * does not stop the sim. Its pid is checked every second and `notice` says when it went away and when a
+ * platform is back in the data dir; meanwhile the cameras reconnect on their own and what failed counts
+ * as failed (or lost, when the store had acknowledged it). `exited` never settles.
+ */
+export async function attachPlatform(
+  options: PlatformProcessOptions,
+  notice: (line: string) => void = () => undefined,
+): Promise<SimPlatform> {
   const attached = await attach(options);
-  if (!alive(attached.pid)) {
+  let pid = attached.pid;
+  if (!alive(pid)) {
     throw new CamlinkError(
       'FILE_UNREADABLE',
-      `the platform in ${options.dataDir} (pid ${attached.pid}) is not running: start it or drop --attach`,
+      `the platform in ${options.dataDir} (pid ${pid}) is not running: start it or drop --attach`,
     );
   }
-  return attached;
+  let gone = false;
+  const timer = setInterval(() => {
+    if (!gone) {
+      if (alive(pid)) return;
+      gone = true;
+      notice(
+        `the attached platform (pid ${pid}) ended; the cameras wait for a platform in ${options.dataDir}`,
+      );
+      return;
+    }
+    void readEndpoints(join(options.dataDir, 'endpoints.json')).then(
+      (endpoints) => {
+        if (!gone || endpoints.pid === pid || !alive(endpoints.pid)) return;
+        gone = false;
+        pid = endpoints.pid;
+        notice(`a platform is back in ${options.dataDir} (pid ${pid})`);
+      },
+      () => undefined,
+    );
+  }, ATTACHED_CHECK_MS);
+  timer.unref();
+  return {
+    ...attached,
+    exited: new Promise<CamlinkError>(() => undefined),
+    stop: () => {
+      clearInterval(timer);
+      return Promise.resolve();
+    },
+  };
 }
 
-async function attach(options: PlatformProcessOptions): Promise<SimPlatform> {
+async function attach(options: PlatformProcessOptions): Promise<Omit<SimPlatform, 'exited' | 'stop'>> {
   const endpoints = await readEndpoints(join(options.dataDir, 'endpoints.json'));
   const operatorToken = (
     await readFile(inDataDir(options.dataDir, options.operatorTokenFile), 'utf8')
   ).trim();
-  return { endpoints, operatorToken, pid: endpoints.pid, stop: () => Promise.resolve() };
+  return { endpoints, operatorToken, pid: endpoints.pid };
 }
 
 async function refuseRunningPlatform(dataDir: string): Promise<void> {

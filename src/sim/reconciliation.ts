@@ -1,12 +1,16 @@
 /**
  * Which acknowledged uploads the backend reconciled, and how long after their notification. The sim
  * follows the operator's event stream (GET /v1/events, everyone's events, with Last-Event-ID resumption
- * in BackendClient.watch) and matches `upload.completed` events to the uploads it made. After the grace
- * period, uploads still unmatched are asked for one by one (GET /v1/uploads/{id}) in case an event was
- * missed; those not `done` then are lost: the store acknowledged them and the backend never recorded them.
+ * in BackendClient.watch) and matches `upload.completed` events to the uploads it made. While it waits
+ * for the last ones, uploads outstanding for a while are asked for (recheck: an event published while the
+ * stream was down is never delivered); after the grace period, uploads still unmatched are asked for one
+ * by one (GET /v1/uploads/{id}) in case an event was missed; those not `done` then are lost: the store acknowledged them and the backend never recorded them.
  */
 import { performance } from 'node:perf_hooks';
 import type { BackendClient } from '../app/backend-client.js';
+
+/** What the tracker asks the backend (BackendClient's getUpload). */
+export type UploadLookup = Pick<BackendClient, 'getUpload'>;
 
 /** Uploads asked for at once in the final check. */
 const CHECK_CONCURRENCY = 16;
@@ -71,8 +75,26 @@ export class ReconciliationTracker {
    * Asks the backend about every upload still outstanding; `done` ones count as reconciled (without a
    * latency: the event was missed), the rest are returned as lost.
    */
-  async finalCheck(operator: BackendClient): Promise<string[]> {
-    const ids = [...this.pending.keys()];
+  async finalCheck(operator: UploadLookup): Promise<string[]> {
+    return this.check(operator, true);
+  }
+
+  /**
+   * Asks the backend about the uploads outstanding since `olderThanMs` or longer and counts the `done`
+   * ones as reconciled (without a latency): an event published while the stream was down (a platform
+   * restart; SSE replay covers one process only) is never delivered. Nothing is declared lost.
+   */
+  async recheck(operator: UploadLookup, olderThanMs: number): Promise<void> {
+    const cutoff = this.now() - olderThanMs;
+    const ids = [...this.pending].filter(([, since]) => since <= cutoff).map(([id]) => id);
+    await this.check(operator, false, ids);
+  }
+
+  private async check(
+    operator: UploadLookup,
+    final: boolean,
+    ids: readonly string[] = [...this.pending.keys()],
+  ): Promise<string[]> {
     const lost: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -83,12 +105,18 @@ export class ReconciliationTracker {
           ({ upload }) => upload.status,
           () => 'unknown',
         );
-        this.pending.delete(id);
-        if (status === 'done') this.reconciled++;
-        else lost.push(id);
+        if (!this.pending.has(id)) continue;
+        if (status === 'done') {
+          this.pending.delete(id);
+          this.reconciled++;
+        } else if (final) {
+          this.pending.delete(id);
+          lost.push(id);
+        }
       }
     };
     await Promise.all(Array.from({ length: CHECK_CONCURRENCY }, worker));
+    if (this.pending.size === 0) this.onEmpty?.();
     return lost;
   }
 }

@@ -2,9 +2,13 @@
  * PutObject, GetObject (with Range and conditional headers), HeadObject and DeleteObject (S3 API
  * Reference, "Operations"). Reads open the data file named by the sidecar; a concurrent overwrite
  * unlinks the old file only after the new sidecar is in place, so a reader retries once on ENOENT.
+ * A data file that is missing or not the size its sidecar records answers 500 InternalError before any
+ * header is sent, and a file that shrinks under a read cuts the response at once (never a short body
+ * that leaves the client waiting for bytes that will not come); both are logged as STORAGE_OBJECT_DAMAGED.
  */
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { systemErrorCode } from '../errors/camlink-error.js';
 import { header, queryValue, type S3RequestContext, type StorageContext } from './context.js';
@@ -165,20 +169,11 @@ export async function getObject(
   head: boolean,
 ): Promise<void> {
   validateKey(key, storage.limits.maxKeyBytes);
-  let meta = storage.store.getObject(bucket, key);
-  if (meta === undefined) throw new S3Error('NoSuchKey', undefined, { Key: key });
-  let handle: FileHandle | undefined;
-  if (!head) {
-    try {
-      handle = await open(storage.store.dataPath(bucket, meta), 'r');
-    } catch (err) {
-      if (systemErrorCode(err) !== 'ENOENT') throw err;
-      meta = storage.store.getObject(bucket, key);
-      if (meta === undefined) throw new S3Error('NoSuchKey', undefined, { Key: key });
-      handle = await open(storage.store.dataPath(bucket, meta), 'r');
-    }
-  }
+  const opened = await openData(storage, bucket, key, head);
+  const { meta, handle } = opened;
   try {
+    // A data file that is missing or not the recorded size is a prompt 500, never a short body.
+    if (opened.size !== meta.size) damaged(storage, ctx, bucket, meta, opened.size);
     const notModified = checkConditions(ctx, meta, !head);
     const headers: Record<string, string | number> = {
       etag: `"${meta.etag}"`,
@@ -207,7 +202,8 @@ export async function getObject(
     }
     const start = range?.start ?? 0;
     const end = range?.end ?? meta.size - 1;
-    headers['content-length'] = Math.max(0, end - start + 1);
+    const length = Math.max(0, end - start + 1);
+    headers['content-length'] = length;
     if (range) headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
     ctx.res.writeHead(range ? 206 : 200, headers);
     if (head || handle === undefined || meta.size === 0) {
@@ -221,8 +217,101 @@ export async function getObject(
       highWaterMark: 1024 * 1024,
       autoClose: false,
     });
-    await pipeline(stream, ctx.res);
+    try {
+      await pipeline(stream, new LengthGuard(length), ctx.res);
+    } catch (err) {
+      // The file shrank under the read: the response is destroyed by now (the client sees it end).
+      if (err instanceof ShortRead) damaged(storage, ctx, bucket, meta, start + err.received, true);
+      throw err;
+    }
   } finally {
     await handle?.close();
+  }
+}
+
+/**
+ * The sidecar and its data file: opened for GET, stat()ed for HEAD; size -1 when the file is missing.
+ * A concurrent overwrite unlinks the old data file only after the new sidecar is in place, so a
+ * missing file is looked up once more under the current sidecar.
+ */
+async function openData(
+  storage: StorageContext,
+  bucket: string,
+  key: string,
+  head: boolean,
+): Promise<{ meta: ObjectMeta; handle: FileHandle | undefined; size: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const meta = storage.store.getObject(bucket, key);
+    if (meta === undefined) throw new S3Error('NoSuchKey', undefined, { Key: key });
+    const path = storage.store.dataPath(bucket, meta);
+    try {
+      if (head) return { meta, handle: undefined, size: (await stat(path)).size };
+      const handle = await open(path, 'r');
+      try {
+        return { meta, handle, size: (await handle.stat()).size };
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+    } catch (err) {
+      if (systemErrorCode(err) !== 'ENOENT') throw err;
+      if (attempt > 0 || storage.store.getObject(bucket, key) === meta) {
+        return { meta, handle: undefined, size: -1 };
+      }
+    }
+  }
+}
+
+/** Logs the damaged object (bucket, key, file, sizes) and answers 500 InternalError. */
+function damaged(
+  storage: StorageContext,
+  ctx: S3RequestContext,
+  bucket: string,
+  meta: ObjectMeta,
+  actual: number,
+  midStream = false,
+): never {
+  storage.logger.error(
+    {
+      code: 'STORAGE_OBJECT_DAMAGED',
+      requestId: ctx.requestId,
+      bucket,
+      objectKey: meta.key,
+      file: storage.store.dataPath(bucket, meta),
+      expectedSize: meta.size,
+      ...(actual < 0 ? { missing: true } : { actualSize: actual }),
+    },
+    midStream
+      ? 'the data file ended before the recorded size mid-response: the response was cut'
+      : actual < 0
+        ? 'the data file of an object is missing: answered 500 InternalError'
+        : 'the data file of an object is not the recorded size: answered 500 InternalError',
+  );
+  const error = new S3Error('InternalError');
+  error.logged = true;
+  throw error;
+}
+
+/** A read that ended before `expected` bytes (the data file was truncated under it). */
+class ShortRead extends Error {
+  constructor(readonly received: number) {
+    super(`the data file ended after ${received} bytes`);
+  }
+}
+
+/** Passes bytes through and fails at the end when fewer than `expected` went by. */
+class LengthGuard extends Transform {
+  #received = 0;
+  constructor(private readonly expected: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#received += chunk.length;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(this.#received < this.expected ? new ShortRead(this.#received) : null);
   }
 }

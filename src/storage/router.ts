@@ -103,9 +103,9 @@ export async function handleS3Request(
     );
   } catch (err) {
     const error = err instanceof S3Error ? err : toS3Error(err);
-    if (error.code === 'InternalError')
-      storage.logger.error({ requestId, method, resource, err }, 's3 internal error');
-    else if (error.code === 'InsufficientStorage')
+    if (error.code === 'InternalError') {
+      if (!error.logged) storage.logger.error({ requestId, method, resource, err }, 's3 internal error');
+    } else if (error.code === 'InsufficientStorage')
       storage.logger.error(
         { requestId, method, resource, message: error.message },
         'the store is out of space',

@@ -102,6 +102,8 @@ export type S3ErrorCode = keyof typeof s3ErrorTable;
 
 export class S3Error extends Error {
   readonly status: number;
+  /** Set when the thrower logged the failure with its details already (the router then does not). */
+  logged = false;
   constructor(
     readonly code: S3ErrorCode,
     message?: string,

@@ -21,7 +21,7 @@ import type { StorageContext, StorageLimits } from './context.js';
 import { DiskStore } from './disk-layout.js';
 import { MultipartStore } from './multipart-store.js';
 import { handleS3Request } from './router.js';
-import { KEEP_ALIVE_TIMEOUT_MS } from '../http/listener.js';
+import { KEEP_ALIVE_TIMEOUT_MS, listenOn } from '../http/listener.js';
 
 export interface StorageServerOptions {
   /** Root of the object store (e.g. <camlink data dir>/storage). */
@@ -91,7 +91,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     );
   }
 
-  const store = new DiskStore(options.dataDir);
+  const store = new DiskStore(options.dataDir, { logger });
   await store.init();
   const storage: StorageContext = {
     store,
@@ -125,12 +125,11 @@ export async function startStorageServer(options: StorageServerOptions): Promise
   // gets its 403 before it sends the body.
   server.on('checkContinue', handler);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? defaults.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  await listenOn(server, {
+    service: 'the object store (S3)',
+    host,
+    port: options.port ?? defaults.port,
+    configKey: 'storage.port',
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { CredentialStore } from '../auth/credentials.js';
 import type { VideoConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { loadServerCert, urlHost } from '../http/listener.js';
+import { listenOn, loadServerCert, urlHost } from '../http/listener.js';
 import { systemClock, type Clock, type RandomBytes } from '../util/clock.js';
 import { createVideoHandler, type VideoAuthorizer } from './http.js';
 import { createDataPlaneRouter, type VideoActionAuthorizer } from './data-plane.js';
@@ -109,12 +109,11 @@ export async function startVideoServer(options: VideoServerOptions): Promise<Run
   server.requestTimeout = 0;
   server.headersTimeout = 10_000;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.removeListener('error', reject);
-        resolve();
-      });
+    await listenOn(server, {
+      service: 'the video service (KVS)',
+      host: config.host,
+      port: config.port,
+      configKey: 'video.port',
     });
   } catch (err) {
     store.close();

@@ -439,6 +439,7 @@ test('upstream failures are retried and leave the row as it was; a failed delete
     key: 'devices/cam-1/up-1.jpg',
     contentType: 'image/jpeg',
     maxSize: 100,
+    declaredSha256: undefined,
     status: 'pending' as const,
     size: undefined,
     sha256: undefined,

@@ -58,14 +58,14 @@ test('JITP: the first connect is dropped, the backoff retries and connects; an u
     'each wait is at least 1 s, at most the cap',
   );
 
-  // Nobody answers: the timeout timer is ours to fire.
+  // Nobody answers: the timeout timer is ours to fire (the republish timers are left unfired).
   let fireTimeout: (() => void) | undefined;
   const requester = new UploadUrlRequester({
     deviceId: 'cam-jitp',
     session,
     timeoutMs: 5_000,
     timers: {
-      set: (fn) => (fireTimeout = fn),
+      set: (fn, ms) => (ms === 5_000 ? (fireTimeout = fn) : undefined),
       clear: () => undefined,
     },
     logger,

@@ -9,7 +9,8 @@
  * What the contract promises and this test checks:
  * - every PUT the store acknowledged (2xx) is in the store, whole: its bytes hash to the recorded
  *   SHA-256, and ListObjectsV2 lists exactly those objects (nothing partial, nothing else), with no
- *   temp file or unreferenced data file left on disk;
+ *   temp file left on disk and no unreferenced data file but those the restart's scan reported (a PUT
+ *   killed between its data rename and its sidecar: never deleted, left in place while young);
  * - a PUT that failed because of the kill was never acknowledged; the camera retried it with the same
  *   target until it was, so all 1,000 end acknowledged;
  * - every notification the endpoint PUBACKed is reconciled by the backend exactly once: the upload is
@@ -194,7 +195,18 @@ test(
     phase('store verified');
     const bucketDir = join(dataDir, 'storage', 'buckets', BUCKET);
     assert.deepEqual(await readdir(join(bucketDir, 'tmp')), [], 'no temp file left');
-    assert.equal((await readdir(join(bucketDir, 'data'))).length, UPLOADS, 'no unreferenced data file');
+    // A PUT killed between its data rename and its sidecar leaves an unreferenced data file; the
+    // restart's scan never deletes one and leaves it in place while it is young (docs/storage.md).
+    const scan = second.logs.find(
+      (l) => l.msg === 'object store scan done: objects loaded, files quarantined',
+    );
+    assert.ok(scan, 'the restart logged its scan summary');
+    assert.equal(scan.quarantined, 0, 'nothing was old enough to quarantine');
+    assert.equal(
+      (await readdir(join(bucketDir, 'data'))).length,
+      UPLOADS + Number(scan.leftInPlace),
+      'no unreferenced data file but the ones the scan reported left in place',
+    );
 
     const retried = [...fleet.acknowledged.values()].filter((r) => r.failedPuts > 0).length;
     t.diagnostic(phases.join('; '));

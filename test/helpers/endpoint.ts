@@ -79,7 +79,13 @@ export const allowAllPolicy = parsePolicyDocument(
 
 export async function startTestEndpoint(
   t: TestContext,
-  options: { config?: ConfigInput; rules?: RuleSink; operators?: string[] } = {},
+  options: {
+    config?: ConfigInput;
+    rules?: RuleSink;
+    operators?: string[];
+    /** Start with device admission closed; these thing names are admitted throughout. */
+    admitWhileClosed?: string[];
+  } = {},
 ): Promise<TestEndpoint> {
   const dataDir = await tempDir(t);
   const config = loadConfig({
@@ -117,6 +123,9 @@ export async function startTestEndpoint(
     tls: await loadTlsServerMaterial(dataDir, pki.store),
     identity,
     ...(options.rules ? { rules: options.rules } : {}),
+    ...(options.admitWhileClosed
+      ? { admission: { service: (who) => options.admitWhileClosed?.includes(who.thingName) === true } }
+      : {}),
     logger: createLogger({ level: 'debug' }, sink),
     clock,
   });

@@ -1,7 +1,8 @@
 /**
  * Upload fixtures for reconciliation tests: pending upload rows (as the upload-URL code records them),
- * objects PUT with @aws-sdk/client-s3, notifications shaped as the upload rule queues them, and a
- * reconciler (the real consumer on the real queue) whose outcomes and events a test awaits.
+ * objects PUT with @aws-sdk/client-s3, notifications shaped as the upload rule queues them, a
+ * reconciler (the real consumer on the real queue) whose outcomes and events a test awaits, and the
+ * sweeper on timers the test fires.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -13,8 +14,11 @@ import { Registry } from 'prom-client';
 import { dependencyProbe } from '../../src/backend/uploads/breaker.js';
 import { UploadConsumer, type HandledNotification } from '../../src/backend/uploads/consumer.js';
 import { reconcile } from '../../src/backend/uploads/reconcile.js';
+import { UploadSweeper, type SweepSummary, type SweepTimers } from '../../src/backend/uploads/sweeper.js';
+import { Thumbnailer } from '../../src/backend/uploads/thumbnailer.js';
 import type { BackendEvent } from '../../src/backend/events/hub.js';
 import type { BackendStore, Upload } from '../../src/backend/store/types.js';
+import type { BackendServices } from '../../src/backend/cloud/types.js';
 import type { QueuedUploadNotification } from '../../src/contracts/upload-notification.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { TestBackend } from './backend-app.js';
@@ -74,6 +78,7 @@ export async function uploadKit(t: TestContext, b: TestBackend): Promise<UploadK
         key: `devices/${deviceId}/${uploadId}.jpg`,
         contentType: 'image/jpeg',
         maxSize: b.config.backend.uploads.maxBytes,
+        declaredSha256: undefined,
         status: 'pending',
         size: undefined,
         sha256: undefined,
@@ -263,5 +268,120 @@ export function startReconciler(
     events,
     handled: (match) => waitFor(() => handled.find(match)),
     event: (match) => waitFor(() => events.find((e) => match(e.event, e.userId))?.event),
+  };
+}
+
+/** Timers a test fires itself: the sweeper's next pass runs when the test says so, never by waiting. */
+export class ManualTimers implements SweepTimers {
+  private readonly pending = new Map<object, { fn: () => void; ms: number }>();
+  private waiters: (() => void)[] = [];
+
+  set(fn: () => void, ms: number): unknown {
+    const handle = {};
+    this.pending.set(handle, { fn, ms });
+    for (const wake of this.waiters.splice(0)) wake();
+    return handle;
+  }
+
+  clear(handle: unknown): void {
+    if (typeof handle === 'object' && handle !== null) this.pending.delete(handle);
+  }
+
+  /** The delays of the timers set and not yet fired. */
+  get delays(): number[] {
+    return [...this.pending.values()].map((p) => p.ms);
+  }
+
+  /** Resolves once a timer is pending. */
+  async armed(): Promise<void> {
+    while (this.pending.size === 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Fires every pending timer, once one is set. */
+  async fire(): Promise<void> {
+    await this.armed();
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of due) p.fn();
+  }
+}
+
+export interface TestSweeper {
+  sweeper: UploadSweeper;
+  timers: ManualTimers;
+  registry: Registry;
+  logLines: string[];
+  /** Fires the sweeper's timer; resolves with the summary of the pass it ran, once the next is timed. */
+  sweep(): Promise<SweepSummary>;
+}
+
+/**
+ * The sweeper as startBackend runs it (the reconciler's dependencies, a thumbnailer when
+ * `thumbnails`), started on timers the test fires, and stopped when the test ends.
+ */
+export function startSweeper(
+  t: TestContext,
+  b: TestBackend,
+  options: {
+    thumbnails?: boolean;
+    batchSize?: number;
+    /** Stand-ins for the backend's store or services (failure injection). */
+    store?: BackendStore;
+    services?: Pick<BackendServices, 'objects'>;
+  } = {},
+): TestSweeper {
+  const registry = new Registry();
+  const logLines: string[] = [];
+  const logger = createLogger({ level: 'debug' }, { write: (line) => void logLines.push(line.trimEnd()) });
+  const thumbnailer =
+    options.thumbnails === true
+      ? new Thumbnailer({
+          objects: b.services.objects,
+          settings: b.config.backend.thumbnails,
+          logger,
+          registry,
+          made: (job, thumbnailKey) =>
+            b.events.publish(job.userId, 'upload.thumbnail', {
+              uploadId: job.upload.uploadId,
+              deviceId: job.upload.deviceId,
+              bucket: job.upload.bucket,
+              thumbnailKey,
+            }),
+        })
+      : undefined;
+  const timers = new ManualTimers();
+  const sweeper = new UploadSweeper(
+    {
+      store: options.store ?? b.store,
+      clock: b.clock,
+      logger,
+      services: options.services ?? b.services,
+      events: b.events,
+      ...(thumbnailer === undefined ? {} : { thumbnailer }),
+    },
+    { intervalMs: 60_000, batchSize: options.batchSize ?? 100, timers, registry },
+  );
+  sweeper.start();
+  t.after(async () => {
+    await sweeper.stop();
+    await thumbnailer?.stop();
+  });
+  return {
+    sweeper,
+    timers,
+    registry,
+    logLines,
+    async sweep() {
+      const summary = new Promise<SweepSummary>((resolve) => {
+        const detach = sweeper.onPass((s) => {
+          detach();
+          resolve(s);
+        });
+      });
+      await timers.fire();
+      const done = await summary;
+      await timers.armed();
+      return done;
+    },
   };
 }

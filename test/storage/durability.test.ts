@@ -1,12 +1,12 @@
 /**
  * Durability and input limits of the store: an upload aborted mid-body leaves nothing visible and no
- * temp file; leftovers of a crash are removed at start; digests and sizes are checked with S3's codes;
+ * temp file; leftovers of a crash are removed or quarantined at start; digests and sizes are checked with S3's codes;
  * signed aws-chunked bodies are verified chunk by chunk over the wire.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import {
@@ -64,20 +64,26 @@ test('a PUT aborted mid-body leaves no object, no data file and no temp file', a
   assert.deepEqual(await bucketFiles(storeDir, 'uploads'), { meta: [], data: [], tmp: [] });
 });
 
-test('leftovers of a crash (temp files, unreferenced data) are removed at start; committed objects survive', async (t) => {
+test("leftovers of a crash at start: a gone process's temp files are removed, unreferenced data is quarantined (never deleted); committed objects survive", async (t) => {
   const { client, storeDir } = await startTestStore(t);
   const s3 = client();
   await s3.send(new CreateBucketCommand({ Bucket: 'bk1' }));
   await s3.send(new PutObjectCommand({ Bucket: 'bk1', Key: 'kept.txt', Body: 'kept' }));
   const dir = join(storeDir, 'buckets', 'bk1');
-  await writeFile(join(dir, 'tmp', 'deadbeef'), 'half an upload');
-  await writeFile(join(dir, 'data', `${'0'.repeat(64)}-0123456789abcdef`), 'renamed but never committed');
+  // Temp files are named <pid>-<process start>-<rand>; 4194305 is above Linux's largest pid_max.
+  await writeFile(join(dir, 'tmp', '4194305-12345-0123456789abcdef'), 'half an upload');
+  const orphan = `${'0'.repeat(64)}-0123456789abcdef`;
+  await writeFile(join(dir, 'data', orphan), 'renamed but never committed');
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  await utimes(join(dir, 'data', orphan), anHourAgo, anHourAgo);
   const reopened = new DiskStore(storeDir);
-  await reopened.init();
+  const report = await reopened.init();
   const files = await bucketFiles(storeDir, 'bk1');
   assert.equal(files.tmp?.length, 0);
   assert.equal(files.data?.length, 1);
   assert.equal(files.meta?.length, 1);
+  assert.deepEqual(await readdir(join(dir, 'quarantine')), [`data.${orphan}`]);
+  assert.equal(report.quarantined, 1);
   assert.equal(reopened.getObject('bk1', 'kept.txt')?.size, 4);
 });
 

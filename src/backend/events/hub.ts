@@ -26,8 +26,11 @@ export interface UploadCompletedData {
   /** Lower-case hex SHA-256 of the object's bytes. */
   readonly sha256: string;
   readonly contentType: string;
-  /** ISO 8601 times. */
-  readonly capturedAt: string;
+  /**
+   * ISO 8601 times. capturedAt comes from the camera's notification: null when the sweeper completed
+   * the upload without one.
+   */
+  readonly capturedAt: string | null;
   readonly completedAt: string;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The backend schema, written once for SQLite and PostgreSQL in the subset both accept: TEXT, BIGINT
- * (epoch milliseconds), PRIMARY KEY, UNIQUE, REFERENCES, CHECK. Migrations are append-only; each runs
- * in its own transaction with its row in schema_migrations, under the driver's migration lock.
+ * (epoch milliseconds), PRIMARY KEY, UNIQUE, REFERENCES, CHECK, partial indexes (CREATE INDEX ...
+ * WHERE). Migrations are append-only; each runs in its own transaction with its row in
+ * schema_migrations, under the driver's migration lock.
  */
 import type { SqlDriver } from './driver.js';
 
@@ -65,7 +66,13 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE devices ADD COLUMN presence_state TEXT CHECK (presence_state IN ('online', 'offline'));
    ALTER TABLE devices ADD COLUMN presence_version BIGINT;
    ALTER TABLE devices ADD COLUMN presence_at BIGINT;`,
-  // 4: one row per prober that BackendStore.probeWrite rewrites: a real write (a read succeeds on a
+  // 4: the upload sweeper (src/backend/uploads/sweeper.ts) decides pending uploads whose notification
+  // never came: it needs the SHA-256 the uploader declared, and finds its work, oldest expiry first,
+  // through a partial index that holds the live pending rows only.
+  `ALTER TABLE uploads ADD COLUMN declared_sha256 TEXT;
+   CREATE INDEX uploads_pending_by_expiry ON uploads (expires_at, upload_id)
+     WHERE status = 'pending' AND deleted_at IS NULL;`,
+  // 5: one row per prober that BackendStore.probeWrite rewrites: a real write (a read succeeds on a
   // full disk; an unchanged row is not even written), so the reconciler knows the store takes writes again.
   `CREATE TABLE store_probes (
      prober TEXT PRIMARY KEY,

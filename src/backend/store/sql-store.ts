@@ -232,7 +232,7 @@ export class SqlBackendStore implements BackendStore {
   async createUpload(u: Upload): Promise<void> {
     await this.db.run(
       `INSERT INTO uploads (${UPLOAD_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
       [
         u.uploadId,
         u.deviceId,
@@ -252,6 +252,7 @@ export class SqlBackendStore implements BackendStore {
         u.completedAt ?? null,
         u.rejectedReason ?? null,
         u.deletedAt ?? null,
+        u.declaredSha256 ?? null,
       ],
     );
   }
@@ -266,7 +267,7 @@ export class SqlBackendStore implements BackendStore {
       const changed = await tx.run(
         `UPDATE uploads SET status = 'done', size = $2, sha256 = $3, object_url = $4, captured_at = $5,
            completed_at = $6 WHERE upload_id = $1 AND status = 'pending' AND deleted_at IS NULL`,
-        [uploadId, c.size, c.sha256, c.url, c.capturedAt, c.completedAt],
+        [uploadId, c.size, c.sha256, c.url, c.capturedAt ?? null, c.completedAt],
       );
       if (changed === 1) return 'completed';
       const found = await selectUpload(tx, uploadId);
@@ -276,7 +277,15 @@ export class SqlBackendStore implements BackendStore {
         found.deletedAt === undefined &&
         found.size === c.size &&
         found.sha256 === c.sha256;
-      return same ? 'duplicate' : 'conflict';
+      if (!same) return 'conflict';
+      // The sweeper completed it without a notification; a late one still tells when it was captured.
+      if (found.capturedAt === undefined && c.capturedAt !== undefined) {
+        await tx.run(
+          `UPDATE uploads SET captured_at = $2 WHERE upload_id = $1 AND status = 'done' AND captured_at IS NULL`,
+          [uploadId, c.capturedAt],
+        );
+      }
+      return 'duplicate';
     });
   }
 
@@ -287,6 +296,11 @@ export class SqlBackendStore implements BackendStore {
       [uploadId, reason, at],
     );
     return changed === 1;
+  }
+
+  async listExpiredPendingUploads(options: ExpiredPendingQuery): Promise<Upload[]> {
+    const { sql, params } = expiredPendingSelect(options);
+    return (await this.db.query(sql, params)).map(toUpload);
   }
 
   async listDeviceUploads(
@@ -337,12 +351,39 @@ export class SqlBackendStore implements BackendStore {
   }
 }
 
+export interface ExpiredPendingQuery {
+  readonly expiredBefore: number;
+  readonly limit: number;
+  readonly after?: { readonly expiresAt: number; readonly uploadId: string } | undefined;
+}
+
+/**
+ * The sweeper's selection. The terms `status = 'pending' AND deleted_at IS NULL` match the partial
+ * index uploads_pending_by_expiry (migration 4), and `after` is written with a plain range on
+ * expires_at (not a row value or an OR alone) so that both databases bound the index scan on both ends:
+ * a pass reads the rows it returns, however many uploads are done or come before it.
+ */
+export function expiredPendingSelect(q: ExpiredPendingQuery): { sql: string; params: SqlValue[] } {
+  const params: SqlValue[] = [q.expiredBefore];
+  let where = `status = 'pending' AND deleted_at IS NULL AND expires_at < $1`;
+  if (q.after !== undefined) {
+    params.push(q.after.expiresAt, q.after.uploadId);
+    where += ' AND expires_at >= $2 AND (expires_at > $2 OR upload_id > $3)';
+  }
+  params.push(q.limit);
+  return {
+    sql: `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE ${where} ORDER BY expires_at, upload_id LIMIT $${params.length}`,
+    params,
+  };
+}
+
 const TOKEN_COLUMNS = 'id, user_id, token_hash, scope, created_at, last_used_at, revoked_at';
 const DEVICE_COLUMNS = 'device_id, certificate_id, created_at';
 
 const UPLOAD_COLUMNS =
   'upload_id, device_id, user_id, requested_by, bucket, object_key, content_type, max_size, status, size, ' +
-  'sha256, object_url, captured_at, created_at, expires_at, completed_at, rejected_reason, deleted_at';
+  'sha256, object_url, captured_at, created_at, expires_at, completed_at, rejected_reason, deleted_at, ' +
+  'declared_sha256';
 
 async function insertUser(db: SqlExecutor, user: User): Promise<boolean> {
   const changed = await db.run(
@@ -435,6 +476,7 @@ function toUpload(row: Row): Upload {
     key: str(row.object_key),
     contentType: str(row.content_type),
     maxSize: num(row.max_size),
+    declaredSha256: optStr(row.declared_sha256),
     status: str(row.status) as UploadStatus,
     size: optNum(row.size),
     sha256: optStr(row.sha256),

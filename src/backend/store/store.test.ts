@@ -10,7 +10,11 @@ import { isNewerPresence } from '../presence/order.js';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { openBackendStore } from './open.js';
 import type { ApiToken, BackendStore, Upload } from './types.js';
-import { toSqlitePlaceholders } from './sqlite-driver.js';
+import { openSqliteDriver, toSqlitePlaceholders } from './sqlite-driver.js';
+import { openPostgresDriver } from './postgres-driver.js';
+import { migrate } from './migrations.js';
+import { expiredPendingSelect } from './sql-store.js';
+import { createTestSchema } from '../../../test/helpers/backend-store.js';
 
 const alice = { id: 'u-alice', name: 'Alice', createdAt: 1_000 };
 const bob = { id: 'u-bob', name: 'Bob', createdAt: 2_000 };
@@ -193,6 +197,7 @@ function pendingUpload(uploadId: string, deviceId: string, createdAt: number): U
     key: `devices/${deviceId}/${uploadId}.jpg`,
     contentType: 'image/jpeg',
     maxSize: 25 * 1024 * 1024,
+    declaredSha256: undefined,
     status: 'pending',
     size: undefined,
     sha256: undefined,
@@ -350,6 +355,127 @@ storeTest(
     assert.deepEqual((await store.findPresence(['cam-1'])).get('cam-1'), events.at(-1));
   },
 );
+
+storeTest(
+  'expired pending uploads: oldest expiry first, bounded, resumable, live pending rows only',
+  async (_t, store) => {
+    await store.createUser(alice);
+    await withDevices(store, 'cam-1', 'cam-2');
+    // expiresAt = createdAt + 900_000 (pendingUpload); ids chosen so that id order is not expiry order.
+    const rows: [string, string, number][] = [
+      ['z-oldest', 'cam-1', 1],
+      ['b-tie', 'cam-2', 5],
+      ['a-tie', 'cam-1', 5],
+      ['m', 'cam-1', 7],
+      ['y-done', 'cam-1', 2],
+      ['x-rejected', 'cam-2', 3],
+      ['w-deleted', 'cam-1', 4],
+      ['c-live', 'cam-1', 100],
+    ];
+    for (const [id, device, at] of rows) await store.createUpload(pendingUpload(id, device, at));
+    await store.completeUpload('y-done', completion);
+    await store.rejectUpload('x-rejected', 'object-missing', 9);
+    await store.markUploadDeleted('w-deleted', 9);
+    const cutoff = 100 + 900_000; // c-live expires at exactly the cutoff: not before it.
+    const ids = (uploads: Upload[]) => uploads.map((u) => u.uploadId);
+
+    const all = await store.listExpiredPendingUploads({ expiredBefore: cutoff, limit: 10 });
+    assert.deepEqual(ids(all), ['z-oldest', 'a-tie', 'b-tie', 'm']);
+    assert.deepEqual(all[0], pendingUpload('z-oldest', 'cam-1', 1), 'every column, as findUpload');
+
+    // Pages of 2, each after the previous page's last row: every row once, in order.
+    const first = await store.listExpiredPendingUploads({ expiredBefore: cutoff, limit: 2 });
+    assert.deepEqual(ids(first), ['z-oldest', 'a-tie']);
+    const last = first.at(-1);
+    assert.ok(last);
+    const second = await store.listExpiredPendingUploads({
+      expiredBefore: cutoff,
+      limit: 2,
+      after: { expiresAt: last.expiresAt, uploadId: last.uploadId },
+    });
+    assert.deepEqual(ids(second), ['b-tie', 'm']);
+    const none = await store.listExpiredPendingUploads({
+      expiredBefore: cutoff,
+      limit: 2,
+      after: { expiresAt: 7 + 900_000, uploadId: 'm' },
+    });
+    assert.deepEqual(none, []);
+
+    // The cutoff is exclusive and earlier cutoffs take fewer rows.
+    assert.deepEqual(ids(await store.listExpiredPendingUploads({ expiredBefore: 5 + 900_000, limit: 10 })), [
+      'z-oldest',
+    ]);
+    assert.deepEqual(ids(await store.listExpiredPendingUploads({ expiredBefore: cutoff + 1, limit: 10 })), [
+      'z-oldest',
+      'a-tie',
+      'b-tie',
+      'm',
+      'c-live',
+    ]);
+    // A decided row leaves the selection.
+    await store.completeUpload('a-tie', completion);
+    assert.deepEqual(ids(await store.listExpiredPendingUploads({ expiredBefore: cutoff, limit: 10 })), [
+      'z-oldest',
+      'b-tie',
+      'm',
+    ]);
+  },
+);
+
+storeTest('the declared SHA-256 round-trips; a late capture time fills in a swept row', async (_t, store) => {
+  await store.createUser(alice);
+  await withDevices(store, 'cam-1');
+  const declared = { ...pendingUpload('up-1', 'cam-1', 1), declaredSha256: SHA };
+  await store.createUpload(declared);
+  assert.deepEqual(await store.findUpload('up-1'), declared);
+
+  // The sweeper completes without a capture time; the late notification's is recorded, once.
+  const swept = { ...completion, capturedAt: undefined };
+  assert.equal(await store.completeUpload('up-1', swept), 'completed');
+  assert.equal((await store.findUpload('up-1'))?.capturedAt, undefined);
+  assert.equal(await store.completeUpload('up-1', { ...completion, completedAt: 50 }), 'duplicate');
+  const done = await store.findUpload('up-1');
+  assert.equal(done?.capturedAt, completion.capturedAt);
+  assert.equal(done?.completedAt, completion.completedAt, 'the completion itself is unchanged');
+  assert.equal(await store.completeUpload('up-1', { ...completion, capturedAt: 99 }), 'duplicate');
+  assert.deepEqual(await store.findUpload('up-1'), done);
+  assert.equal(await store.completeUpload('up-1', { ...swept, sha256: 'b'.repeat(64) }), 'conflict');
+});
+
+test("the sweeper's selection walks the partial index on both databases", async (t) => {
+  const pages = [
+    { expiredBefore: 5_000, limit: 100 },
+    { expiredBefore: 5_000, limit: 100, after: { expiresAt: 1_000, uploadId: 'up-1' } },
+  ];
+  const sqlite = openSqliteDriver(join(await tempDir(t), 'plan.db'));
+  t.after(() => sqlite.close());
+  await migrate(sqlite, 0);
+  for (const page of pages) {
+    const { sql, params } = expiredPendingSelect(page);
+    const plan = (await sqlite.query(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => String(r.detail));
+    // One range search of the index, in its order: no scan of the table, no sort step.
+    assert.deepEqual(plan.length, 1, plan.join('; '));
+    assert.match(plan[0] ?? '', /^SEARCH uploads USING INDEX uploads_pending_by_expiry \(expires_at/);
+  }
+
+  const postgres = openPostgresDriver({
+    connectionString: TEST_POSTGRES_URL,
+    schema: await createTestSchema(t),
+  });
+  t.after(() => postgres.close());
+  await migrate(postgres, 0);
+  for (const page of pages) {
+    const { sql, params } = expiredPendingSelect(page);
+    // An empty table would be scanned whatever the indexes: forbid that, so the plan shows the index's use.
+    const plan = await postgres.transaction(async (tx) => {
+      await tx.run('SET LOCAL enable_seqscan = off');
+      return (await tx.query(`EXPLAIN ${sql}`, params)).map((r) => String(r['QUERY PLAN']));
+    });
+    assert.match(plan.join('\n'), /Index (Only )?Scan using uploads_pending_by_expiry/);
+    assert.doesNotMatch(plan.join('\n'), /Sort/);
+    if (page.after !== undefined) assert.match(plan.join('\n'), /Index Cond: .*expires_at >= /);
+  }
+});
 
 storeTest('probeWrite commits a write each time and changes nothing else', async (_t, store) => {
   const before = await store.countRows();

@@ -78,6 +78,8 @@ export interface Upload {
   readonly contentType: string;
   /** Largest object the upload may store (the declared size, or the configured limit). */
   readonly maxSize: number;
+  /** Lower-case hex SHA-256 the uploader declared when asking for the URL; the object must match it. */
+  readonly declaredSha256: string | undefined;
   readonly status: UploadStatus;
   /** Set when done: the verified object's size and lower-case hex SHA-256. */
   readonly size: number | undefined;
@@ -98,14 +100,16 @@ export interface UploadCompletion {
   readonly size: number;
   readonly sha256: string;
   readonly url: string;
-  readonly capturedAt: number;
+  /** From the camera's notification; undefined when the sweeper completed the upload without one. */
+  readonly capturedAt: number | undefined;
   readonly completedAt: number;
 }
 
 /**
  * Result of completing an upload: 'completed' the first time; 'duplicate' when it is done already with
- * the same object (a replayed notification: nothing changes); 'conflict' when it is done, rejected or
- * deleted otherwise; 'not-found' for an unknown id.
+ * the same object (a replayed notification: nothing changes, except that a capture time the row lacks
+ * — the sweeper completed it — is filled in); 'conflict' when it is done, rejected or deleted
+ * otherwise; 'not-found' for an unknown id.
  */
 export type CompleteResult = 'completed' | 'duplicate' | 'conflict' | 'not-found';
 
@@ -185,6 +189,15 @@ export interface BackendStore {
   completeUpload(uploadId: string, completion: UploadCompletion): Promise<CompleteResult>;
   /** Marks a pending upload rejected with a reason; false when it is not pending. */
   rejectUpload(uploadId: string, reason: string, at: number): Promise<boolean>;
+  /**
+   * The sweeper's work: pending, undeleted uploads whose PUT URL expired before `expiredBefore`, by
+   * (expiresAt, uploadId) ascending (oldest first), after `after` when given; at most `limit`.
+   */
+  listExpiredPendingUploads(options: {
+    expiredBefore: number;
+    limit: number;
+    after?: { expiresAt: number; uploadId: string };
+  }): Promise<Upload[]>;
   /**
    * A device's uploads, newest first, without deleted ones; `statuses` narrows (default: all). Pages
    * are keyed by (createdAt, uploadId) so concurrent inserts neither repeat nor skip rows.

@@ -143,6 +143,7 @@ export async function issueUpload(deps: IssueDeps, input: IssueUploadInput): Pro
     key,
     contentType,
     maxSize: input.size ?? limits.maxBytes,
+    declaredSha256: input.sha256?.toLowerCase(),
     status: 'pending',
     size: undefined,
     sha256: undefined,

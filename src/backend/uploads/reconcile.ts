@@ -10,6 +10,10 @@
  * and the dead-letter queue ends the attempts) or the backend's own (its store failed, or the object
  * store is unreachable or answered 5xx: the message is not to blame, and the consumer pauses instead,
  * see breaker.ts). docs/events.md has the full rule table.
+ *
+ * The checks of the object (examineObject), the completion (completeVerified) and the rejection
+ * (rejectPending) are shared with the sweeper (sweeper.ts), which decides pending uploads whose
+ * notification never came.
  */
 import { hasThumbnail, readBounded } from './thumbnails.js';
 import type { Thumbnailer } from './thumbnailer.js';
@@ -23,12 +27,13 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../util/clock.js';
 import type { ObjectHead, ObjectStore } from '../cloud/types.js';
 import type { EventHub } from '../events/hub.js';
-import type { BackendStore, Upload } from '../store/types.js';
+import type { BackendStore, CompleteResult, Upload } from '../store/types.js';
 
 /**
  * How long after its PUT URL expired an upload may still see its object appear. A PUT must start
  * before the URL expires but may take a while to finish; the camera announces only after it finished,
- * so an object missing past this point never comes and the upload is rejected.
+ * so an object missing past this point never comes and the upload is rejected. Past it too, the
+ * sweeper decides a pending upload without its notification.
  */
 export const MISSING_OBJECT_GRACE_MS = 5 * 60_000;
 
@@ -210,68 +215,43 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
   if (upload.bucket !== n.bucket || upload.key !== n.key) return reject('wrong-object', upload);
   if (upload.deletedAt !== undefined || upload.status === 'rejected') return reject('not-pending', upload);
   if (upload.status === 'done') {
-    return upload.size === n.size && upload.sha256 === n.sha256
-      ? { kind: 'duplicate', uploadId: upload.uploadId }
-      : reject('conflict', upload);
+    if (upload.size !== n.size || upload.sha256 !== n.sha256) return reject('conflict', upload);
+    if (upload.capturedAt === undefined && upload.url !== undefined) {
+      // The sweeper completed it without a notification: this late one still tells when the picture
+      // was taken (completeUpload records that on a duplicate; nothing else changes, no event).
+      await deps.store.completeUpload(upload.uploadId, {
+        size: n.size,
+        sha256: n.sha256,
+        url: upload.url,
+        capturedAt: Date.parse(n.capturedAt),
+        completedAt: upload.completedAt ?? deps.clock.now().getTime(),
+      });
+    }
+    return { kind: 'duplicate', uploadId: upload.uploadId };
   }
 
   const now = deps.clock.now().getTime();
-  const { objects } = deps.services;
-  // A picture to thumbnail is fetched whole at once (GET with its checksum: one request, not a HEAD
-  // and a GET); anything else is checked by HEAD, without moving its bytes.
-  const thumbnails = deps.thumbnailer?.settings;
-  const thumbnailed = thumbnails !== undefined && hasThumbnail(upload.contentType, thumbnails);
-  const picture = thumbnailed && n.size <= thumbnails.maxSourceBytes;
-  let head: ObjectHead | undefined;
-  let bytes: Buffer | undefined;
-  if (picture) {
-    const fetched = await objects.fetch(upload.bucket, upload.key);
-    head = fetched?.head;
-    if (fetched !== undefined) {
-      if (fetched.head.size === n.size) {
-        const body = fetched.body;
-        bytes = await ownRead(() => readBounded(body, thumbnails.maxSourceBytes));
-      } else fetched.body.destroy();
-    }
-  } else {
-    head = await objects.head(upload.bucket, upload.key);
-  }
-  if (head === undefined) {
-    if (now <= upload.expiresAt + MISSING_OBJECT_GRACE_MS) {
-      return retryLater(deps, n, 'the announced object is not in the store (yet)', 'message');
-    }
-    return refuseUpload(deps, n, upload, 'object-missing');
-  }
-  if (head.size !== n.size) return refuseUpload(deps, n, upload, 'size-mismatch');
-  if (head.size > upload.maxSize) return refuseUpload(deps, n, upload, 'too-large');
-  if (head.contentType !== upload.contentType || n.contentType !== upload.contentType) {
-    return refuseUpload(deps, n, upload, 'content-type-mismatch');
-  }
-  let sha256 = head.sha256;
-  if (sha256 === undefined && bytes !== undefined) {
-    // The PUT carried no x-amz-checksum-sha256, and the bytes are here already.
-    sha256 = createHash('sha256').update(bytes).digest('hex');
-  } else if (sha256 === undefined) {
-    // The PUT carried no x-amz-checksum-sha256: hash the bytes ourselves, never more than allowed.
-    const body = await objects.get(upload.bucket, upload.key);
-    if (body === undefined) return retryLater(deps, n, 'the object vanished between HEAD and GET', 'message');
-    const hashed = await ownRead(() => hashBounded(body, upload.maxSize));
-    if (hashed === 'too-large') return refuseUpload(deps, n, upload, 'too-large');
-    if (hashed.size !== n.size) return refuseUpload(deps, n, upload, 'size-mismatch');
-    sha256 = hashed.sha256;
-  }
-  if (sha256 !== n.sha256) return refuseUpload(deps, n, upload, 'sha256-mismatch');
-
-  // Whom to tell, decided before the row changes: a failure here is still a clean retry.
-  const userId = upload.userId ?? (await deps.store.findDeviceOwner(upload.deviceId))?.userId;
-  const capturedAt = Date.parse(n.capturedAt);
-  const url = objects.objectUrl(upload.bucket, upload.key);
-  const result = await deps.store.completeUpload(upload.uploadId, {
+  const verdict = await examineObject(deps, upload, {
     size: n.size,
-    sha256,
-    url,
-    capturedAt,
-    completedAt: now,
+    sha256: n.sha256,
+    contentType: n.contentType,
+  });
+  switch (verdict.kind) {
+    case 'missing':
+      if (now <= upload.expiresAt + MISSING_OBJECT_GRACE_MS) {
+        return retryLater(deps, n, 'the announced object is not in the store (yet)', 'message');
+      }
+      return refuseUpload(deps, n, upload, 'object-missing');
+    case 'vanished':
+      return retryLater(deps, n, 'the object vanished between HEAD and GET', 'message');
+    case 'mismatch':
+      return refuseUpload(deps, n, upload, verdict.reason);
+    case 'verified':
+      break;
+  }
+  const { result, userId } = await completeVerified(deps, upload, verdict.object, {
+    capturedAt: Date.parse(n.capturedAt),
+    by: 'notification',
   });
   switch (result) {
     case 'duplicate':
@@ -281,8 +261,130 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     case 'not-found':
       return reject('unknown-upload');
     case 'completed':
-      break;
+      return { kind: 'completed', uploadId: upload.uploadId, userId };
   }
+}
+
+/**
+ * What is claimed of an upload's object beyond its row: a notification's size, SHA-256 and content
+ * type. The sweeper, which has no notification, claims nothing (all undefined): only the row's own
+ * limits and the declared SHA-256 apply.
+ */
+export interface ObjectClaim {
+  readonly size: number | undefined;
+  readonly sha256: string | undefined;
+  readonly contentType: string | undefined;
+}
+
+/** Why an object cannot complete its upload (the checks of examineObject, in order). */
+export type MismatchReason = 'size-mismatch' | 'too-large' | 'content-type-mismatch' | 'sha256-mismatch';
+
+/** An object that matches its upload (and the claim): what completing the upload records. */
+export interface VerifiedObject {
+  readonly size: number;
+  /** Lower-case hex, from the store's checksum or hashed here. */
+  readonly sha256: string;
+  /** The picture's bytes when they were read anyway (one GET for a picture to thumbnail). */
+  readonly bytes: Buffer | undefined;
+}
+
+export type ObjectVerdict =
+  | { readonly kind: 'missing' }
+  /** HEAD found it but GET did not: decide again later. */
+  | { readonly kind: 'vanished' }
+  | { readonly kind: 'mismatch'; readonly reason: MismatchReason }
+  | { readonly kind: 'verified'; readonly object: VerifiedObject };
+
+/**
+ * The evidence: the stored object of a pending upload against its row and the claim, with the same
+ * calls on every store (HEAD, or GetObject for a picture to thumbnail; GET to hash an object stored
+ * without a checksum, never more than the upload's maxSize). Changes nothing; throws on store errors.
+ */
+export async function examineObject(
+  deps: ReconcileDeps,
+  upload: Upload,
+  claim: ObjectClaim,
+): Promise<ObjectVerdict> {
+  const { objects } = deps.services;
+  const sizeFits = (size: number) =>
+    (claim.size === undefined || size === claim.size) && size <= upload.maxSize;
+  // A picture to thumbnail is fetched whole at once (GET with its checksum: one request, not a HEAD
+  // and a GET); anything else is checked by HEAD, without moving its bytes.
+  const thumbnails = deps.thumbnailer?.settings;
+  const picture =
+    thumbnails !== undefined &&
+    hasThumbnail(upload.contentType, thumbnails) &&
+    (claim.size ?? upload.maxSize) <= thumbnails.maxSourceBytes;
+  let head: ObjectHead | undefined;
+  let bytes: Buffer | undefined;
+  if (picture) {
+    const fetched = await objects.fetch(upload.bucket, upload.key);
+    head = fetched?.head;
+    if (fetched !== undefined) {
+      if (sizeFits(fetched.head.size)) {
+        const body = fetched.body;
+        bytes = await ownRead(() => readBounded(body, thumbnails.maxSourceBytes));
+      } else fetched.body.destroy();
+    }
+  } else {
+    head = await objects.head(upload.bucket, upload.key);
+  }
+  if (head === undefined) return { kind: 'missing' };
+  const mismatch = (reason: MismatchReason): ObjectVerdict => ({ kind: 'mismatch', reason });
+  if (claim.size !== undefined && head.size !== claim.size) return mismatch('size-mismatch');
+  if (head.size > upload.maxSize) return mismatch('too-large');
+  if (
+    head.contentType !== upload.contentType ||
+    (claim.contentType !== undefined && claim.contentType !== upload.contentType)
+  ) {
+    return mismatch('content-type-mismatch');
+  }
+  let sha256 = head.sha256;
+  if (sha256 === undefined && bytes !== undefined) {
+    // The PUT carried no x-amz-checksum-sha256, and the bytes are here already.
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  } else if (sha256 === undefined) {
+    // The PUT carried no x-amz-checksum-sha256: hash the bytes ourselves, never more than allowed.
+    const body = await objects.get(upload.bucket, upload.key);
+    if (body === undefined) return { kind: 'vanished' };
+    const hashed = await ownRead(() => hashBounded(body, upload.maxSize));
+    if (hashed === 'too-large') return mismatch('too-large');
+    if (hashed.size !== head.size) return mismatch('size-mismatch');
+    sha256 = hashed.sha256;
+  }
+  // The uploader's declared digest binds too (COS does not enforce it on the PUT, S3 does).
+  if (claim.sha256 !== undefined && sha256 !== claim.sha256) return mismatch('sha256-mismatch');
+  if (upload.declaredSha256 !== undefined && sha256 !== upload.declaredSha256) {
+    return mismatch('sha256-mismatch');
+  }
+  return { kind: 'verified', object: { size: head.size, sha256, bytes } };
+}
+
+/**
+ * Completes a pending upload with its verified object: one atomic store.completeUpload, and only when
+ * that moved the row (result 'completed') the upload.completed event, the log line and the thumbnail.
+ * The notification path and the sweeper both end here, so a race between them completes once.
+ */
+export async function completeVerified(
+  deps: ReconcileDeps,
+  upload: Upload,
+  object: VerifiedObject,
+  how: { readonly capturedAt: number | undefined; readonly by: 'notification' | 'sweeper' },
+): Promise<{ result: CompleteResult; userId: string | undefined }> {
+  const now = deps.clock.now().getTime();
+  const { objects } = deps.services;
+  // Whom to tell, decided before the row changes: a failure here is still a clean retry.
+  const userId = upload.userId ?? (await deps.store.findDeviceOwner(upload.deviceId))?.userId;
+  const url = objects.objectUrl(upload.bucket, upload.key);
+  const { size, sha256, bytes } = object;
+  const result = await deps.store.completeUpload(upload.uploadId, {
+    size,
+    sha256,
+    url,
+    capturedAt: how.capturedAt,
+    completedAt: now,
+  });
+  if (result !== 'completed') return { result, userId };
   // An unpaired device's upload goes to the operator's streams only (userId undefined).
   deps.events.publish(userId, 'upload.completed', {
     uploadId: upload.uploadId,
@@ -290,17 +392,18 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
     bucket: upload.bucket,
     key: upload.key,
     url,
-    size: n.size,
+    size,
     sha256,
     contentType: upload.contentType,
-    capturedAt: new Date(capturedAt).toISOString(),
+    capturedAt: how.capturedAt === undefined ? null : new Date(how.capturedAt).toISOString(),
     completedAt: new Date(now).toISOString(),
   });
   deps.logger.info(
-    { uploadId: upload.uploadId, deviceId: upload.deviceId, size: n.size },
+    { uploadId: upload.uploadId, deviceId: upload.deviceId, size, by: how.by },
     'upload completed',
   );
-  if (thumbnailed) {
+  const thumbnails = deps.thumbnailer?.settings;
+  if (thumbnails !== undefined && hasThumbnail(upload.contentType, thumbnails)) {
     deps.thumbnailer?.enqueue({
       upload: {
         uploadId: upload.uploadId,
@@ -313,20 +416,19 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
       ...(bytes === undefined ? {} : { bytes }),
     });
   }
-  return { kind: 'completed', uploadId: upload.uploadId, userId };
+  return { result, userId };
 }
 
 /**
- * The device's own announcement contradicts the stored object (or the object never came): the upload
- * is rejected for good and its object deleted, so unverified bytes are neither served nor kept. Only
- * when this call moved the row from pending: a row another replica completed meanwhile keeps its object.
+ * Rejects a pending upload for good and deletes its object, so unverified bytes are neither served nor
+ * kept. Only when this call moved the row from pending (true): a row another replica (or the other
+ * path) decided meanwhile keeps its object. A failed DELETE is logged, not retried.
  */
-async function refuseUpload(
+export async function rejectPending(
   deps: ReconcileDeps,
-  n: QueuedUploadNotification,
   upload: Upload,
   reason: RejectReason,
-): Promise<ReconcileOutcome> {
+): Promise<boolean> {
   const now = deps.clock.now().getTime();
   const changed = await deps.store.rejectUpload(upload.uploadId, reason, now);
   if (changed) {
@@ -339,6 +441,17 @@ async function refuseUpload(
       );
     }
   }
+  return changed;
+}
+
+/** The device's own announcement contradicts the stored object (or the object never came). */
+async function refuseUpload(
+  deps: ReconcileDeps,
+  n: QueuedUploadNotification,
+  upload: Upload,
+  reason: RejectReason,
+): Promise<ReconcileOutcome> {
+  const changed = await rejectPending(deps, upload, reason);
   return rejected(deps, n, changed ? reason : 'conflict', upload, changed);
 }
 

@@ -10,7 +10,8 @@ export const upCommand = defineCommand({
   summary: 'Start the embedded platform (IoT endpoint + control plane); writes DATA_DIR/endpoints.json.',
   description:
     'Creates the operator CA and the endpoint server certificate on first start. Stops cleanly on\n' +
-    'SIGINT/SIGTERM. Logs are JSON on stderr; the endpoints are printed on stdout when ready.\n' +
+    'SIGINT/SIGTERM, and when the node process that started it with an IPC channel ends (camlink sim).\n' +
+    'Logs are JSON on stderr; the endpoints are printed on stdout when ready.\n' +
     'With config cloudAccount.enabled it plays a fresh cloud account: the services run (and IAM with\n' +
     'iam.enabled) but no operator CA is registered, no device policy, role alias, backend identity,\n' +
     'media bucket, upload queue or rule exists and no backend runs, until the CDK stack (its stand-in)\n' +
@@ -23,6 +24,8 @@ export const upCommand = defineCommand({
     },
   },
   async run(ctx) {
+    // Watched from the start: a parent that dies while the platform starts is noticed too.
+    const orphaned = parentGone();
     const base = ctx.config();
     const chosen = ctx.options['ephemeral-ports'] === true ? withEphemeralPorts(base) : base;
     const config = {
@@ -68,6 +71,7 @@ export const upCommand = defineCommand({
     const ended = await Promise.race([
       once(process, 'SIGINT').then(() => 'SIGINT'),
       once(process, 'SIGTERM').then(() => 'SIGTERM'),
+      orphaned,
       platform.crashed,
     ]);
     if (ended instanceof Error) {
@@ -75,8 +79,27 @@ export const upCommand = defineCommand({
       await platform.close();
       return 1;
     }
-    ctx.io.stdout(`stopping (${ended})\n`);
+    if (ended === 'parent gone') {
+      // Its pipes may have no reader any more: nothing is printed, the log says it.
+      logger.warn('the parent process is gone (its IPC channel closed): stopping');
+    } else {
+      ctx.io.stdout(`stopping (${ended})\n`);
+    }
     await platform.close();
     return 0;
   },
 });
+
+/**
+ * Started by another node process with an IPC channel (`camlink sim` runs its platform so), `camlink up`
+ * lives as long as that parent: the channel closes when the parent ends, even by SIGKILL, and the
+ * platform then stops cleanly instead of running on unwatched. Without a channel this never settles.
+ */
+function parentGone(): Promise<'parent gone'> {
+  const channel = process.channel;
+  if (channel === undefined) return new Promise(() => undefined);
+  if (!process.connected) return Promise.resolve('parent gone');
+  // The channel carries no messages; it must not keep the process alive once the platform stopped.
+  channel.unref();
+  return once(process, 'disconnect').then(() => 'parent gone' as const);
+}

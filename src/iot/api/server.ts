@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { listenOn } from '../../http/listener.js';
 import type { Logger } from '../../log/logger.js';
 import type { Clock } from '../../util/clock.js';
 import type { CredentialRecord, CredentialStore } from '../../auth/credentials.js';
@@ -60,8 +61,12 @@ export async function startIotApi(options: IotApiOptions): Promise<RunningIotApi
   const server = options.tls
     ? https.createServer({ ...options.tls, minVersion: 'TLSv1.2' }, handler)
     : http.createServer(handler);
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
+  await listenOn(server, {
+    service: 'the IoT API',
+    host: options.host,
+    port: options.port,
+    configKey: 'iot.api.port',
+  });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { peerCertificate } from '../../broker/identity.js';
+import { listenOn } from '../../http/listener.js';
 import type { Logger } from '../../log/logger.js';
 import { mutualTlsOptions, type TlsServerMaterial } from '../../pki/tls-material.js';
 import { CredentialsProviderError, type CredentialsProvider } from './provider.js';
@@ -42,12 +43,11 @@ export async function startCredentialsServer(
   );
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  await listenOn(server, {
+    service: 'the IoT credentials provider',
+    host: options.host,
+    port: options.port,
+    configKey: 'iot.credentials.port',
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
