@@ -6,10 +6,11 @@
  *   DeleteObject under devices/ of the media bucket. s3:ListBucket on the bucket is there because the
  *   backend treats a missing object as "not uploaded yet": without it S3 answers HEAD/GET of a missing
  *   key with 403 instead of 404.
- * - SQS: consume the upload queue (DeleteMessageBatch is authorized as sqs:DeleteMessage); read its
- *   RedrivePolicy (GetQueueAttributes) and re-send a notification that its own failures (not the
- *   message's) brought to the last receive (SendMessage); count the dead-letter queue
- *   (GetQueueAttributes). Redrive (StartMessageMoveTask) is the operator's, not the backend's.
+ * - SQS: consume the upload queue (DeleteMessageBatch is authorized as sqs:DeleteMessage) and re-send
+ *   a notification that the backend's own failures (not the message's) brought to its last receive
+ *   (SendMessage); GetQueueAttributes on camlink-uploads* reads the queue's RedrivePolicy and counts
+ *   its dead-letter queue, camlink-uploads-dlq (one statement: the policy must stay under 2,048
+ *   characters). Redrive (StartMessageMoveTask) is the operator's, not the backend's.
  * - IoT control plane: create things and certificates from CSRs, attach the device policy, list and
  *   revoke a device's certificates. CreateCertificateFromCsr takes no resource-level permission ('*').
  * - KVS (statement CameraVideoStreams): in the video region, which may differ from the stack's (KVS is
@@ -20,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { renderPolicyTemplate, type ArnScope } from '../iot/policy/arn.js';
 import { parsePolicyDocument, type PolicyDocument } from '../iot/policy/document.js';
 import { DEVICE_POLICY_NAME } from './device-policy.js';
-import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from './upload-queue.js';
+import { UPLOAD_QUEUE_NAME } from './upload-queue.js';
 
 export const BACKEND_ROLE_POLICY_NAME = 'camlink-backend';
 
@@ -50,7 +51,6 @@ export function backendRolePolicy(scope: ArnScope, targets: BackendRoleTargets):
   const text = renderPolicyTemplate(backendRolePolicyTemplate, scope)
     .replaceAll('{{mediaBucket}}', targets.mediaBucket)
     .replaceAll('{{uploadQueue}}', UPLOAD_QUEUE_NAME)
-    .replaceAll('{{uploadDeadLetterQueue}}', UPLOAD_DLQ_NAME)
     .replaceAll('{{devicePolicy}}', DEVICE_POLICY_NAME)
     .replaceAll('{{videoRegion}}', targets.videoRegion ?? scope.region);
   const document = parsePolicyDocument(BACKEND_ROLE_POLICY_NAME, text, BACKEND_ROLE_SERVICES);

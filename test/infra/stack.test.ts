@@ -301,8 +301,7 @@ for (const scope of partitions) {
       assert.deepEqual(sqs, [
         `sqs:ChangeMessageVisibility ${queueArn('camlink-uploads')}`,
         `sqs:DeleteMessage ${queueArn('camlink-uploads')}`,
-        `sqs:GetQueueAttributes ${queueArn('camlink-uploads')}`,
-        `sqs:GetQueueAttributes ${queueArn('camlink-uploads-dlq')}`,
+        `sqs:GetQueueAttributes ${queueArn('camlink-uploads*')}`,
         `sqs:ReceiveMessage ${queueArn('camlink-uploads')}`,
         `sqs:SendMessage ${queueArn('camlink-uploads')}`,
       ]);
