@@ -10,7 +10,7 @@ import type { BackendThreadData, BackendThreadReply } from './backend-thread.js'
 
 const port = parentPort;
 if (port === null) throw new Error('backend-thread-main.ts runs as a worker thread only');
-const { config, endpoints } = workerData as BackendThreadData;
+const { config, endpoints, platformChecks } = workerData as BackendThreadData;
 const reply = (message: BackendThreadReply) => port.postMessage(message);
 const logger = createLogger({ level: config.log.level, name: 'camlink' }).child({ component: 'backend' });
 
@@ -29,7 +29,7 @@ port.on('message', (message: { type: string }) => {
 });
 
 try {
-  backend = await startBackend({ config, logger, endpoints });
+  backend = await startBackend({ config, logger, endpoints, platformChecks });
   reply({
     type: 'ready',
     url: backend.url,
