@@ -54,6 +54,7 @@ import { authorizeIamSession } from '../iam/role-directory.js';
 import { operatorCaIdOf } from './iot-bootstrap.js';
 import { credentialsRoleCheck, jitpRoleCheck } from './iam-roles.js';
 import { ruleSqsRoleCheck } from './rule-roles.js';
+import { startupCheck } from '../fsck/startup.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -276,6 +277,11 @@ async function start(
       );
     }
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
+    // The quick form of `camlink fsck` (its databases, upload rows against this store, dead letters):
+    // what it finds is logged, and a damaged database makes the backend's /healthz answer degraded.
+    const platformChecks = fresh
+      ? []
+      : await startupCheck(config, storage.store, logger.child({ component: 'fsck' }));
 
     // Temporary credentials for cameras' direct calls (KVS), checked against the same trust list.
     const credentialsProvider = await startCredentialsServer({
@@ -464,12 +470,13 @@ async function start(
     const backend = fresh
       ? undefined
       : config.backend.thread && options.clock === undefined
-        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash })
+        ? await startBackendThread({ config, endpoints: services, platformChecks, logger, onCrash: crash })
         : await startBackend({
             config,
             logger: logger.child({ component: 'backend' }),
             clock,
             endpoints: services,
+            platformChecks,
           });
     if (backend !== undefined) closers.unshift(() => backend.close());
     const endpoints: Endpoints = { ...services, ...(backend === undefined ? {} : { api: backend.url }) };
