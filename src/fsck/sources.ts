@@ -303,31 +303,45 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-/** The running store's index (platform start-up): what its init() loaded, no file read again. */
+/**
+ * The running store's index (platform start-up): what its init() loaded, no file read again. Each
+ * bucket's listing is taken once (the checks ask for it per upload row).
+ */
 export function liveCatalog(store: DiskStore): ObjectCatalog {
+  const listings = new Map<string, BucketListing>();
+  const list = (bucket: string): BucketListing => {
+    let listing = listings.get(bucket);
+    if (listing === undefined) {
+      listing = listBucket(store, bucket);
+      listings.set(bucket, listing);
+    }
+    return listing;
+  };
   return {
     kind: 'live',
     root: store.root,
     hasBucket: (bucket) => Promise.resolve(store.hasBucket(bucket)),
-    bucket(bucket) {
-      const objects = new Map<string, CatalogObject>();
-      for (const key of store.sortedKeys(bucket)) {
-        const meta = store.getObject(bucket, key);
-        if (meta === undefined) continue;
-        objects.set(key, {
-          bucket,
-          key,
-          size: meta.size,
-          contentType: meta.contentType,
-          lastModified: Date.parse(meta.lastModified),
-          sha256: sidecarSha256(meta.checksums, meta.partsCount),
-          dataPath: store.dataPath(bucket, meta),
-          sidecarPath: undefined,
-        });
-      }
-      return Promise.resolve({ objects, damaged: [], unreferenced: [] });
-    },
+    bucket: (bucket) => Promise.resolve(list(bucket)),
   };
+}
+
+function listBucket(store: DiskStore, bucket: string): BucketListing {
+  const objects = new Map<string, CatalogObject>();
+  for (const key of store.sortedKeys(bucket)) {
+    const meta = store.getObject(bucket, key);
+    if (meta === undefined) continue;
+    objects.set(key, {
+      bucket,
+      key,
+      size: meta.size,
+      contentType: meta.contentType,
+      lastModified: Date.parse(meta.lastModified),
+      sha256: sidecarSha256(meta.checksums, meta.partsCount),
+      dataPath: store.dataPath(bucket, meta),
+      sidecarPath: undefined,
+    });
+  }
+  return { objects, damaged: [], unreferenced: [] };
 }
 
 export type DataCheck =
