@@ -11,6 +11,9 @@ import { systemErrorCode } from '../errors/camlink-error.js';
 /** How long one port may take to accept before it counts as not answering. */
 const CONNECT_TIMEOUT_MS = 1_000;
 
+/** The endpoints.json fields that name the platform's own listeners (src/contracts/endpoints.ts). */
+const LISTENERS = ['s3', 'sqs', 'iot', 'api', 'mqtt'] as const;
+
 export interface RunningPlatformInfo {
   readonly endpointsFile: string;
   /** The URL that answered. */
@@ -29,7 +32,8 @@ export async function runningPlatform(dataDir: string): Promise<RunningPlatformI
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const fields = parsed as Record<string, unknown>;
-  const urls = Object.values(fields).filter(
+  // The platform's own listeners (not the credentials or an advertised public name).
+  const urls = LISTENERS.map((name) => fields[name]).filter(
     (v): v is string => typeof v === 'string' && /^(https?|mqtts?):\/\//.test(v),
   );
   for (const url of urls) {
