@@ -24,6 +24,7 @@ import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
 import type { ServiceEndpoints } from '../../src/contracts/endpoints.js';
 import { EventHub } from '../../src/backend/events/hub.js';
+import type { BackendHealth } from '../../src/backend/health.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -73,6 +74,8 @@ export interface BackendTestOptions {
   storage?: ConfigInput['storage'];
   /** Receives every log line (the logger runs at trace level when given). */
   logLines?: string[];
+  /** Failed checks /healthz reports (the backend's start-up integrity check). */
+  health?: BackendHealth;
 }
 
 export async function startTestBackend(
@@ -124,6 +127,7 @@ export async function startTestBackend(
         : createLogger({ level: 'trace' }, lineSink(options.logLines)),
     config: { backend: config.backend, pki: config.pki },
     services,
+    ...(options.health === undefined ? {} : { health: options.health }),
   });
   t.after(() => app.close());
   const call: TestBackend['call'] = (method, url, o = {}) => {

@@ -4,6 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock, RandomBytes } from '../../util/clock.js';
 import type { BackendServices } from '../cloud/types.js';
 import type { EventHub } from '../events/hub.js';
+import type { BackendHealth } from '../health.js';
 import type { BackendStore } from '../store/types.js';
 
 export interface BackendDeps {
@@ -20,4 +21,6 @@ export interface BackendDeps {
   /** User events (GET /v1/events); the reconciler publishes into the same hub. */
   readonly events: EventHub;
   readonly random?: RandomBytes;
+  /** Checks that failed since start; /healthz answers `degraded` while there are any. */
+  readonly health?: BackendHealth;
 }

@@ -37,6 +37,10 @@ export class SqlBackendStore implements BackendStore {
     await this.db.query('SELECT 1 AS ok');
   }
 
+  checkIntegrity(mode: 'quick' | 'full'): Promise<string[]> {
+    return this.db.checkIntegrity(mode);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
