@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
 import { inDataDir } from '../config/paths.js';
 import type { CamlinkConfig } from '../config/schema.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
@@ -32,6 +33,8 @@ import { startUploadUrlResponder } from './mqtt/upload-url-responder.js';
 import { userEventRepublisher } from './mqtt/user-events.js';
 import { startPresenceTracker } from './presence/tracker.js';
 import { reconcile } from './uploads/reconcile.js';
+import { BackendHealth, type FailedCheck } from './health.js';
+import { corruptionAdvice } from '../util/sqlite.js';
 
 export interface StartBackendOptions {
   readonly config: Readonly<CamlinkConfig>;
@@ -48,6 +51,8 @@ export interface StartBackendOptions {
    * when the MQTT session is off or did not start.
    */
   readonly onMqttReady?: () => void;
+  /** Checks `camlink up` found failed at start (its other databases): /healthz reports them too. */
+  readonly platformChecks?: readonly FailedCheck[];
 }
 
 export interface RunningBackend {
@@ -80,12 +85,42 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     : config.tls.services !== undefined
       ? await servicesTls(config.dataDir, config.tls)
       : await loadServerTls(config.dataDir);
-  const store = await openBackendStore(
-    storeLocation(config.dataDir, config.backend.store),
-    clock.now().getTime(),
-  );
+  const health = new BackendHealth(options.platformChecks);
+  const storeAt = storeLocation(config.dataDir, config.backend.store);
+  const storeName = storeAt.kind === 'sqlite' ? basename(storeAt.path) : 'postgres';
+  const store = await openBackendStore(storeAt, clock.now().getTime(), {
+    dataDir: config.dataDir,
+    onFailure: (err) => {
+      if (err.code !== 'DATABASE_CORRUPT') return;
+      const check = { name: storeName, check: 'statement', code: err.code, detail: err.message };
+      if (health.fail(check)) {
+        logger.error(
+          { file: err.details?.file, code: err.code, err: err.message },
+          'the backend database is damaged: a statement failed on it; /healthz answers degraded',
+        );
+      }
+    },
+  });
   const closers: (() => Promise<void> | void)[] = [() => store.close()];
   try {
+    // A damaged database still serves what is intact; the check makes it visible (logs, /healthz).
+    const problems = await store.checkIntegrity('quick');
+    if (problems.length > 0) {
+      health.fail({
+        name: storeName,
+        check: 'quick_check',
+        code: 'DATABASE_CORRUPT',
+        detail: problems.slice(0, 3).join('; '),
+      });
+      logger.error(
+        {
+          file: storeAt.kind === 'sqlite' ? storeAt.path : undefined,
+          code: 'DATABASE_CORRUPT',
+          problems: problems.slice(0, 5),
+        },
+        `the backend database failed its integrity check at start; serving what is intact, /healthz answers degraded: ${corruptionAdvice(config.dataDir)}`,
+      );
+    }
     const services = await createBackendServices(config, {
       clock,
       ...(options.endpoints ? { endpoints: options.endpoints } : {}),
@@ -94,10 +129,9 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     const tokenFile = inDataDir(config.dataDir, config.backend.operatorTokenFile);
     const operator = await ensureOperatorToken(store, tokenFile, clock, random);
     const events = new EventHub(clock, config.backend.events.replayBuffer);
-    const location = storeLocation(config.dataDir, config.backend.store);
-    if (location.kind === 'postgres' && config.backend.events.postgresRelay) {
+    if (storeAt.kind === 'postgres' && config.backend.events.postgresRelay) {
       const relay = await startPgEventRelay({
-        url: location.url,
+        url: storeAt.url,
         hub: events,
         logger: logger.child({ component: 'event-relay' }),
       });
@@ -127,6 +161,7 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         events,
         random,
         ...(config.backend.reconciler.deadLetterCheckSeconds > 0 ? { deadLetters } : {}),
+        health,
       },
       { tls, metricsRegistry },
     );

@@ -47,7 +47,10 @@ export type UploadUrlAccepted = z.infer<typeof uploadUrlAcceptedSchema>;
 export const uploadUrlRejectedSchema = z.strictObject({
   /** Absent when the request was not JSON or had no valid clientToken. */
   clientToken: clientToken.optional(),
-  /** A camlink error code (docs/errors.md). */
+  /**
+   * A camlink error code (docs/errors.md); its registry entry says whether to ask again later, e.g.
+   * STORAGE_FULL (the backend's disk is full) and STORE_UNAVAILABLE are retryable.
+   */
   code: z.string(),
   message: z.string(),
 });

@@ -99,7 +99,8 @@ export class CameraAgent {
 
   /**
    * Asks the backend for an upload target over MQTT (no app involved): UPLOAD_URL_REJECTED with the
-   * backend's code in details.code, UPLOAD_URL_TIMEOUT, or DEVICE_OFFLINE when the session is down.
+   * backend's code in details.code (details.retryable: ask again later, e.g. STORAGE_FULL),
+   * UPLOAD_URL_TIMEOUT, or DEVICE_OFFLINE when the session is down.
    */
   requestUploadUrl(input: Omit<UploadUrlRequest, 'clientToken'>): Promise<UploadTarget> {
     return this.requester.request(input);

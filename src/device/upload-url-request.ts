@@ -20,6 +20,7 @@ import {
   type UploadUrlRequest,
 } from '../contracts/upload-url.js';
 import { CamlinkError } from '../errors/camlink-error.js';
+import { errorRegistry, type ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import { systemRandom, type RandomBytes } from '../util/clock.js';
 import type { DeviceSession, SessionEvents, Timers } from './session.js';
@@ -222,12 +223,14 @@ export class UploadUrlRequester {
       return;
     }
     const { clientToken, code, message } = answer.data;
+    // details.retryable: the backend's code is one to ask again for later (STORAGE_FULL, STORE_UNAVAILABLE).
+    const retryable = Object.hasOwn(errorRegistry, code) && errorRegistry[code as ErrorCode].retryable;
     this.settle(clientToken)?.reject(
       new CamlinkError(
         'UPLOAD_URL_REJECTED',
         `the backend rejected the upload-URL request: ${code}: ${message}`,
         {
-          details: { code, message },
+          details: { code, message, retryable },
         },
       ),
     );

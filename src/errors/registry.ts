@@ -253,6 +253,17 @@ export const errorRegistry = {
     retryable: true,
     summary: 'The backend database cannot be reached.',
   },
+  DATABASE_CORRUPT: {
+    status: 500,
+    retryable: false,
+    summary:
+      'A database file is not a database or is damaged; the message names it (run `camlink fsck`, restore a backup).',
+  },
+  STORAGE_FULL: {
+    status: 507,
+    retryable: true,
+    summary: 'The disk under a database is full; nothing was written, and the request can be retried later.',
+  },
   PAIRING_CHALLENGE_EXPIRED: {
     status: 410,
     retryable: false,

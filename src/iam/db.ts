@@ -3,7 +3,7 @@
  * migrations recorded in PRAGMA user_version (src/util/sqlite.ts). Role names are unique without regard
  * to case, as in IAM: `name_key` is the lower-cased name.
  */
-import { openMigratedDb, type Db } from '../util/sqlite.js';
+import { dataDirOf, openMigratedDb, type Db } from '../util/sqlite.js';
 
 export type { Db };
 
@@ -34,5 +34,9 @@ export const migrations: readonly string[] = [
 ];
 
 export function openIamDb(path: string): Db {
-  return openMigratedDb(path, migrations, { code: 'IAM_STORE_UNAVAILABLE', what: 'IAM' });
+  return openMigratedDb(path, migrations, {
+    code: 'IAM_STORE_UNAVAILABLE',
+    what: 'IAM',
+    dataDir: dataDirOf(path, 'iam.db'),
+  });
 }

@@ -11,7 +11,7 @@ import type { BackendThreadData, BackendThreadReply } from './backend-thread.js'
 
 const port = parentPort;
 if (port === null) throw new Error('backend-thread-main.ts runs as a worker thread only');
-const { config, endpoints } = workerData as BackendThreadData;
+const { config, endpoints, platformChecks } = workerData as BackendThreadData;
 const reply = (message: BackendThreadReply) => port.postMessage(message);
 const logger = createLogger({ level: config.log.level, name: 'camlink' }).child({ component: 'backend' });
 
@@ -34,6 +34,7 @@ try {
     config,
     logger,
     endpoints,
+    platformChecks,
     onMqttReady: () => reply({ type: 'mqtt-ready' }),
   });
   reply({

@@ -13,6 +13,7 @@ import { CamlinkError } from '../errors/camlink-error.js';
 import type { ErrorCode } from '../errors/registry.js';
 import type { Logger } from '../log/logger.js';
 import type { RunningBackend } from '../backend/server.js';
+import type { FailedCheck } from '../backend/health.js';
 import type { CamlinkConfig } from '../config/schema.js';
 import type { ServiceEndpoints } from '../contracts/endpoints.js';
 
@@ -32,6 +33,7 @@ export type BackendThreadReply =
 export interface BackendThreadData {
   readonly config: CamlinkConfig;
   readonly endpoints: ServiceEndpoints;
+  readonly platformChecks: readonly FailedCheck[];
   readonly tsx: string;
   readonly main: string;
 }
@@ -51,6 +53,8 @@ import(workerData.tsx).then((tsx) => {
 export async function startBackendThread(options: {
   readonly config: CamlinkConfig;
   readonly endpoints: ServiceEndpoints;
+  /** Failed start-up checks of the platform's databases, for the backend's /healthz. */
+  readonly platformChecks?: readonly FailedCheck[];
   readonly logger: Logger;
   /** Called when the thread ends on its own (a crash): the platform has no backend any more. */
   readonly onCrash: (err: Error) => void;
@@ -60,6 +64,7 @@ export async function startBackendThread(options: {
   const data: BackendThreadData = {
     config: options.config,
     endpoints: options.endpoints,
+    platformChecks: options.platformChecks ?? [],
     tsx: import.meta.resolve('tsx/esm/api'),
     main: new URL('./backend-thread-main.ts', import.meta.url).href,
   };

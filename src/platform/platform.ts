@@ -59,6 +59,7 @@ import { operatorCaIdOf } from './iot-bootstrap.js';
 import { credentialsRoleCheck, jitpRoleCheck } from './iam-roles.js';
 import { ruleSqsRoleCheck } from './rule-roles.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { startupCheck } from '../fsck/startup.js';
 
 const PKI_RELOAD_DEBOUNCE_MS = 100;
 const CRL_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
@@ -327,6 +328,11 @@ async function startLocked(
       backendIdentity.certificateId = certificateId;
     }
     identity.publish = (topic, payload) => broker.publish(topic, payload, 1);
+    // The quick form of `camlink fsck` (its databases, upload rows against this store, dead letters):
+    // what it finds is logged, and a damaged database makes the backend's /healthz answer degraded.
+    const platformChecks = fresh
+      ? []
+      : await startupCheck(config, storage.store, logger.child({ component: 'fsck' }));
 
     // Temporary credentials for cameras' direct calls (KVS), checked against the same trust list.
     const credentialsProvider = await startCredentialsServer({
@@ -516,13 +522,21 @@ async function startLocked(
     const backend = fresh
       ? undefined
       : config.backend.thread && options.clock === undefined
-        ? await startBackendThread({ config, endpoints: services, logger, onCrash: crash, onMqttReady })
+        ? await startBackendThread({
+            config,
+            endpoints: services,
+            platformChecks,
+            logger,
+            onCrash: crash,
+            onMqttReady,
+          })
         : await startBackend({
             config,
             logger: logger.child({ component: 'backend' }),
             clock,
             endpoints: services,
             onMqttReady,
+            platformChecks,
           });
     if (backend !== undefined) closers.unshift(() => backend.close());
     if (!broker.admissionOpen) {

@@ -3,7 +3,7 @@
  * is on disk when the call returns. Schema changes are numbered migrations applied in order inside one
  * transaction each and recorded in PRAGMA user_version.
  */
-import { openMigratedDb, type Db } from '../util/sqlite.js';
+import { dataDirOf, openMigratedDb, type Db } from '../util/sqlite.js';
 
 export type { Db };
 
@@ -52,5 +52,9 @@ export const migrations: readonly string[] = [
 ];
 
 export function openQueueDb(path: string): Db {
-  return openMigratedDb(path, migrations, { code: 'QUEUE_STORE_UNAVAILABLE', what: 'queue' });
+  return openMigratedDb(path, migrations, {
+    code: 'QUEUE_STORE_UNAVAILABLE',
+    what: 'queue',
+    dataDir: dataDirOf(path, 'queue/queue.db'),
+  });
 }

@@ -3,7 +3,7 @@
  * committed stream or fragment row is on disk when the call returns. Schema changes are numbered
  * migrations applied in order, one transaction each, recorded in PRAGMA user_version.
  */
-import { openMigratedDb, type Db } from '../util/sqlite.js';
+import { dataDirOf, openMigratedDb, type Db } from '../util/sqlite.js';
 
 export type { Db };
 
@@ -49,5 +49,9 @@ export const migrations: readonly string[] = [
 ];
 
 export function openVideoDb(path: string): Db {
-  return openMigratedDb(path, migrations, { code: 'VIDEO_STORE_UNAVAILABLE', what: 'video' });
+  return openMigratedDb(path, migrations, {
+    code: 'VIDEO_STORE_UNAVAILABLE',
+    what: 'video',
+    dataDir: dataDirOf(path, 'video/video.db'),
+  });
 }

@@ -176,6 +176,7 @@ test('upload URL over MQTT request/response: the target works end to end; a refu
   await assert.rejects(agent.requestUploadUrl({ contentType: 'text/plain' }), (err: unknown) => {
     assert.ok(isCamlinkError(err, 'UPLOAD_URL_REJECTED'));
     assert.equal(err.details?.code, 'UPLOAD_CONTENT_TYPE_NOT_ALLOWED');
+    assert.equal(err.details?.retryable, false, 'asking again will not help');
     return true;
   });
   await assert.rejects(agent.requestUploadUrl({ contentType: 'image/jpeg', size: 0 }), {

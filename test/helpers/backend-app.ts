@@ -26,6 +26,7 @@ import type { ServiceEndpoints } from '../../src/contracts/endpoints.js';
 import { EventHub } from '../../src/backend/events/hub.js';
 import { DeadLetterWatcher } from '../../src/backend/uploads/dead-letters.js';
 import { Registry } from 'prom-client';
+import type { BackendHealth } from '../../src/backend/health.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -81,6 +82,8 @@ export interface BackendTestOptions {
   onPlatformLog?: (line: Record<string, unknown>) => void;
   /** Watch the upload queue's dead-letter queue (checked only when the test calls check()). */
   watchDeadLetters?: boolean;
+  /** Failed checks /healthz reports (the backend's start-up integrity check). */
+  health?: BackendHealth;
 }
 
 export async function startTestBackend(
@@ -148,6 +151,7 @@ export async function startTestBackend(
       config: { backend: config.backend, pki: config.pki },
       services,
       ...(deadLetters === undefined ? {} : { deadLetters }),
+      ...(options.health === undefined ? {} : { health: options.health }),
     },
     { metricsRegistry },
   );

@@ -1,6 +1,7 @@
 /** /healthz, /metrics and the OpenAPI document, on both stores. */
 import assert from 'node:assert/strict';
 import { backendTest, errorCode } from '../../../test/helpers/backend-app.js';
+import { BackendHealth } from '../health.js';
 
 backendTest('/healthz needs no token and reports the store', async (_t, b) => {
   const res = await b.call('GET', '/healthz');
@@ -14,6 +15,38 @@ backendTest('/healthz answers STORE_UNAVAILABLE when the store is gone', async (
   assert.equal(res.statusCode, 503);
   assert.equal(errorCode(res), 'STORE_UNAVAILABLE');
 });
+
+backendTest(
+  '/healthz answers degraded (503) naming the failed check while the store still answers',
+  async (_t, b) => {
+    const res = await b.call('GET', '/healthz');
+    assert.equal(res.statusCode, 503);
+    assert.deepEqual(res.json(), {
+      status: 'degraded',
+      store: b.store.dialect,
+      checks: [
+        {
+          name: 'backend.db',
+          check: 'quick_check',
+          code: 'DATABASE_CORRUPT',
+          detail: 'Tree 4 page 72: btreeInitPage() returns error code 11',
+        },
+      ],
+    });
+    // The API itself still answers what it can.
+    assert.equal((await b.call('GET', '/v1/me', { token: b.operatorToken })).statusCode, 200);
+  },
+  {
+    health: new BackendHealth([
+      {
+        name: 'backend.db',
+        check: 'quick_check',
+        code: 'DATABASE_CORRUPT',
+        detail: 'Tree 4 page 72: btreeInitPage() returns error code 11',
+      },
+    ]),
+  },
+);
 
 backendTest('/metrics needs the operator token and counts requests by route template', async (_t, b) => {
   assert.equal(errorCode(await b.call('GET', '/metrics')), 'AUTH_REQUIRED');

@@ -20,5 +20,11 @@ export interface SqlDriver extends SqlExecutor {
   exec(tx: SqlExecutor, sql: string): Promise<void>;
   /** Serializes migrations between processes sharing the database (a no-op where a file lock does it). */
   lockMigrations(tx: SqlExecutor): Promise<void>;
+  /**
+   * The database's own consistency check: SQLite's quick_check (`quick`) or integrity_check (`full`);
+   * on PostgreSQL a round trip (its pages carry checksums the server checks itself). Returns the problems
+   * found, [] when none.
+   */
+  checkIntegrity(mode: 'quick' | 'full'): Promise<string[]>;
   close(): Promise<void>;
 }

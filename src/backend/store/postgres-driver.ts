@@ -1,9 +1,32 @@
 /**
  * PostgreSQL through a pg Pool. BIGINT columns come back as strings from pg; the store converts the
  * columns it knows to numbers. `schema` pins search_path (tests isolate themselves in a schema).
+ * The server's disk_full (SQLSTATE 53100) is STORAGE_FULL and data_corrupted / index_corrupted (XX001,
+ * XX002) DATABASE_CORRUPT, as with SQLite.
  */
 import pg from 'pg';
+import { CamlinkError, systemErrorCode } from '../../errors/camlink-error.js';
 import type { Row, SqlDriver, SqlExecutor } from './driver.js';
+
+function postgresFailure(err: unknown): unknown {
+  const state = systemErrorCode(err);
+  const reason = `SQLSTATE ${state}: ${err instanceof Error ? err.message : String(err)}`;
+  if (state === '53100') {
+    return new CamlinkError(
+      'STORAGE_FULL',
+      `no space left on the disk of the backend's PostgreSQL database (${reason}): retry later`,
+      { cause: err },
+    );
+  }
+  if (state === 'XX001' || state === 'XX002') {
+    return new CamlinkError(
+      'DATABASE_CORRUPT',
+      `the backend's PostgreSQL database is damaged (${reason}): the operator must check it`,
+      { cause: err },
+    );
+  }
+  return err;
+}
 
 /** Any constant: the advisory lock that serializes migrations between replicas. */
 const MIGRATION_LOCK_KEY = 0x63616d6c; // "caml"
@@ -28,11 +51,15 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
 
   const over = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query(sql, params = []) {
-      const result = await client.query<Row>(sql, [...params]);
+      const result = await client.query<Row>(sql, [...params]).catch((err: unknown) => {
+        throw postgresFailure(err);
+      });
       return result.rows;
     },
     async run(sql, params = []) {
-      const result = await client.query(sql, [...params]);
+      const result = await client.query(sql, [...params]).catch((err: unknown) => {
+        throw postgresFailure(err);
+      });
       return result.rowCount ?? 0;
     },
   });
@@ -48,7 +75,9 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
       try {
         await client.query('BEGIN');
         const value = await fn(over(client));
-        await client.query('COMMIT');
+        await client.query('COMMIT').catch((err: unknown) => {
+          throw postgresFailure(err);
+        });
         return value;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -62,6 +91,10 @@ export function openPostgresDriver(options: PostgresDriverOptions): SqlDriver {
     },
     async lockMigrations(tx) {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    },
+    async checkIntegrity() {
+      await direct.query('SELECT 1 AS ok');
+      return [];
     },
     // Idempotent: a second close waits for the first.
     close: () => (closing ??= pool.end()),

@@ -46,6 +46,10 @@ export class SqlBackendStore implements BackendStore {
     );
   }
 
+  checkIntegrity(mode: 'quick' | 'full'): Promise<string[]> {
+    return this.db.checkIntegrity(mode);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

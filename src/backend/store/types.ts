@@ -134,6 +134,11 @@ export interface BackendStore {
    * database takes no writes (unreachable, disk full, read-only) although it may still answer reads.
    */
   probeWrite(prober: string, at: number): Promise<void>;
+  /**
+   * The database's own consistency check, run at start (SQLite: quick_check, or integrity_check for
+   * `full`; PostgreSQL: a round trip). The problems it lists; [] when the database is intact.
+   */
+  checkIntegrity(mode: 'quick' | 'full'): Promise<string[]>;
   close(): Promise<void>;
   /** Rows per table: tests prove a refused request changed nothing; operators get a quick census. */
   countRows(): Promise<Record<StoreTable, number>>;

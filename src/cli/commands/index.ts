@@ -12,6 +12,7 @@ import { appCommand } from './app.js';
 import { awsCommand } from './aws.js';
 import { simCommand } from './sim.js';
 import { rehearsalCommand } from './rehearsal.js';
+import { fsckCommand } from './fsck.js';
 
 export const rootCommand = defineGroup(
   '',
@@ -29,5 +30,6 @@ export const rootCommand = defineGroup(
     demoCommand,
     simCommand,
     rehearsalCommand,
+    fsckCommand,
   ],
 );

@@ -3,8 +3,8 @@
  * on disk). Migrations are numbered and applied in one transaction each; user_version records the
  * schema version.
  */
-import Database from 'better-sqlite3';
-import { cacheStatements } from '../../util/sqlite.js';
+import type Database from 'better-sqlite3';
+import { cacheStatements, dataDirOf, openSqliteFile, sqliteFailure } from '../../util/sqlite.js';
 
 export type Db = Database.Database;
 
@@ -38,18 +38,21 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);`,
 ];
 
+/** A damaged file or a full disk fails as DATABASE_CORRUPT or STORAGE_FULL naming the file. */
 export function openRegistryDb(path: string): Db {
-  const db = cacheStatements(new Database(path));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const version = Number(db.pragma('user_version', { simple: true }));
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] ?? '');
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  const id = { what: 'IoT registry', dataDir: dataDirOf(path, 'iot.db') };
+  const db = cacheStatements(openSqliteFile(path, id));
+  try {
+    const version = Number(db.pragma('user_version', { simple: true }));
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v] ?? '');
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  } catch (err) {
+    db.close();
+    throw sqliteFailure(err, path, id) ?? err;
   }
   return db;
 }

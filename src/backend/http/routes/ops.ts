@@ -1,7 +1,9 @@
 /**
- * Operational endpoints outside /v1. /healthz is open (a load balancer has no token) and says only
- * whether the store answers; /docs and /docs/openapi.json are open (the API's shape is not a secret);
- * /metrics needs the operator token, because route and status counts describe the fleet's activity.
+ * Operational endpoints outside /v1. /healthz is open (a load balancer has no token) and says whether
+ * the store answers and whether a check failed since start (a database's integrity check: `degraded`,
+ * 503, naming the check and its database by base name only); /docs and /docs/openapi.json are open (the
+ * API's shape is not a secret); /metrics needs the operator token, because route and status counts
+ * describe the fleet's activity.
  */
 import type { FastifyInstance } from 'fastify';
 import { CamlinkError } from '../../../errors/camlink-error.js';
@@ -14,11 +16,15 @@ export function opsRoutes(app: FastifyInstance, deps: BackendDeps, metrics: Http
   app.get(
     '/healthz',
     { schema: { summary: 'Liveness and store reachability (no token).', tags: ['ops'], security: [] } },
-    async () => {
+    async (_request, reply) => {
       try {
         await deps.store.ping();
       } catch (err) {
         throw new CamlinkError('STORE_UNAVAILABLE', 'the backend store does not answer', { cause: err });
+      }
+      const checks = deps.health?.failures() ?? [];
+      if (checks.length > 0) {
+        return reply.code(503).send({ status: 'degraded', store: deps.store.dialect, checks });
       }
       return { status: 'ok', store: deps.store.dialect };
     },
