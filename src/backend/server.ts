@@ -23,7 +23,9 @@ import { Registry } from 'prom-client';
 import { EventHub } from './events/hub.js';
 import { startPgEventRelay } from './events/pg-relay.js';
 import { Thumbnailer } from './uploads/thumbnailer.js';
+import { dependencyProbe } from './uploads/breaker.js';
 import { UploadConsumer } from './uploads/consumer.js';
+import { DeadLetterWatcher } from './uploads/dead-letters.js';
 import { UploadSweeper } from './uploads/sweeper.js';
 import { issueUpload } from './uploads/issue.js';
 import { openMqttPool } from './mqtt/pool.js';
@@ -136,6 +138,19 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
       closers.unshift(() => relay.close());
     }
     const metricsRegistry = new Registry();
+    // The dead-letter count: on every replica (one GetQueueAttributes a minute), for /metrics and the dashboard.
+    const deadLetters = new DeadLetterWatcher({
+      sqs: services.sqs,
+      queueUrl: services.uploadQueueUrl,
+      logger: logger.child({ component: 'dead-letters' }),
+      clock,
+      registry: metricsRegistry,
+      intervalMs: config.backend.reconciler.deadLetterCheckSeconds * 1000,
+    });
+    if (config.backend.reconciler.deadLetterCheckSeconds > 0) {
+      deadLetters.start();
+      closers.unshift(() => deadLetters.stop());
+    }
     const app = await buildBackendApp(
       {
         store,
@@ -145,6 +160,7 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         services,
         events,
         random,
+        ...(config.backend.reconciler.deadLetterCheckSeconds > 0 ? { deadLetters } : {}),
         health,
       },
       { tls, metricsRegistry },
@@ -206,6 +222,12 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
         concurrency,
         logger: reconcilerLog,
         registry: metricsRegistry,
+        probe: dependencyProbe({
+          store,
+          objects: services.objects,
+          bucket: config.backend.uploads.bucket,
+          clock,
+        }),
         reconcile: (body) => reconcile(reconcileDeps, body),
       });
       consumer.start();

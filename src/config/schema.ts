@@ -421,6 +421,11 @@ export const backendConfigSchema = z.strictObject({
       waitTimeSeconds: z.number().int().min(0).max(20).default(20),
       /** Notifications handled at once. */
       concurrency: z.number().int().min(1).max(64).default(32),
+      /**
+       * How often the upload queue's dead-letter queue is counted (camlink_backend_dead_letters, the
+       * dashboard, a warn line when it grows); 0: never. Runs on every replica, consuming or not.
+       */
+      deadLetterCheckSeconds: z.number().int().min(0).max(86_400).default(60),
     })
     .prefault({}),
   events: z

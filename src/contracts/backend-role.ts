@@ -6,7 +6,11 @@
  *   DeleteObject under devices/ of the media bucket. s3:ListBucket on the bucket is there because the
  *   backend treats a missing object as "not uploaded yet": without it S3 answers HEAD/GET of a missing
  *   key with 403 instead of 404.
- * - SQS: consume the upload queue (DeleteMessageBatch is authorized as sqs:DeleteMessage).
+ * - SQS: consume the upload queue (DeleteMessageBatch is authorized as sqs:DeleteMessage) and re-send
+ *   a notification that the backend's own failures (not the message's) brought to its last receive
+ *   (SendMessage); GetQueueAttributes on camlink-uploads* reads the queue's RedrivePolicy and counts
+ *   its dead-letter queue, camlink-uploads-dlq (one statement: the policy must stay under 2,048
+ *   characters). Redrive (StartMessageMoveTask) is the operator's, not the backend's.
  * - IoT control plane: create things and certificates from CSRs, attach the device policy, list and
  *   revoke a device's certificates. CreateCertificateFromCsr takes no resource-level permission ('*').
  * - KVS (statement CameraVideoStreams): in the video region, which may differ from the stack's (KVS is

@@ -199,6 +199,18 @@ export const errorRegistry = {
     retryable: false,
     summary: 'The queue database cannot be opened or has a newer schema than this camlink.',
   },
+  QUEUE_NO_DEAD_LETTER_QUEUE: {
+    status: 404,
+    retryable: false,
+    summary:
+      '`camlink queue`: the queue has no dead-letter queue (no RedrivePolicy), so there is nothing to count or redrive.',
+  },
+  QUEUE_REDRIVE_FAILED: {
+    status: 502,
+    retryable: true,
+    summary:
+      '`camlink queue redrive`: the message move task ended FAILED or CANCELLED; what it had moved stays moved, the rest stays in the dead-letter queue.',
+  },
   VIDEO_STORE_UNAVAILABLE: {
     status: 500,
     retryable: false,

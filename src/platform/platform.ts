@@ -33,7 +33,11 @@ import { RulesEngine } from '../iot/rules/index.js';
 import { RULE_SQL_VERSION } from '../iot/rules/topic-rule-payload.js';
 import { UPLOAD_RULE_NAME, UPLOAD_RULE_SQL } from '../contracts/upload-rule.js';
 
-import { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME } from '../contracts/upload-queue.js';
+import {
+  UPLOAD_DLQ_NAME,
+  UPLOAD_DLQ_RETENTION_SECONDS,
+  UPLOAD_QUEUE_NAME,
+} from '../contracts/upload-queue.js';
 
 export { UPLOAD_DLQ_NAME, UPLOAD_QUEUE_NAME };
 import { bootstrapPki, refreshCrlIfDue } from './pki-bootstrap.js';
@@ -217,7 +221,12 @@ async function startLocked(
     });
     closers.unshift(() => queue.close());
     if (!fresh) {
+      // Kept 14 days, as the CDK app's (a dead-lettered message keeps its first send time): an older
+      // data dir's 4-day default is raised at start.
       queue.store.createQueue(UPLOAD_DLQ_NAME);
+      queue.store.setQueueAttributes(UPLOAD_DLQ_NAME, {
+        MessageRetentionPeriod: String(UPLOAD_DLQ_RETENTION_SECONDS),
+      });
       queue.store.createQueue(UPLOAD_QUEUE_NAME, {
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: queue.store.queueArn(UPLOAD_DLQ_NAME),

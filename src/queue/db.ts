@@ -32,6 +32,23 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX messages_ready ON messages(queue_id, visible_at, id);
    CREATE INDEX messages_sent ON messages(queue_id, sent_at);`,
+  // 2: dead-letter redrive. The queue a dead-lettered message came from (StartMessageMoveTask without a
+  // DestinationArn moves it back there), and the message move tasks themselves.
+  `ALTER TABLE messages ADD COLUMN dead_letter_source TEXT;
+   CREATE TABLE move_tasks (
+     id INTEGER PRIMARY KEY,
+     task_id TEXT NOT NULL UNIQUE,
+     source_queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
+     destination_arn TEXT,
+     max_per_second INTEGER,
+     status TEXT NOT NULL,
+     last_row INTEGER NOT NULL,
+     to_move INTEGER NOT NULL,
+     moved INTEGER NOT NULL DEFAULT 0,
+     started_at INTEGER NOT NULL,
+     failure_reason TEXT
+   );
+   CREATE INDEX move_tasks_by_source ON move_tasks(source_queue_id, id);`,
 ];
 
 export function openQueueDb(path: string): Db {

@@ -47,6 +47,7 @@ export const sqsErrors = {
   InvalidBatchEntryId: sqs('InvalidBatchEntryId', 'AWS.SimpleQueueService.InvalidBatchEntryId'),
   UnsupportedOperation: sqs('UnsupportedOperation', 'AWS.SimpleQueueService.UnsupportedOperation'),
   OverLimit: sqs('OverLimit', 'OverLimit', 403),
+  ResourceNotFound: sqs('ResourceNotFoundException', 'ResourceNotFoundException', 404),
   UnknownOperation: coral('UnknownOperationException', 'InvalidAction', 400),
   SerializationException: coral('SerializationException', 'MalformedQueryString', 400),
   RequestEntityTooLarge: coral('RequestEntityTooLargeException', 'RequestEntityTooLarge', 413),

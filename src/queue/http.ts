@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import { authenticate, type QueueAuthOptions } from './auth.js';
 import { SqsError, isSqsError } from './errors.js';
+import { taskHandleSource } from './move-tasks.js';
 import { runOperation, type JsonResponse } from './operations.js';
 import { parseRequest, type ParsedRequest } from './requests.js';
 import type { CredentialRecord } from '../auth/credentials.js';
@@ -82,27 +83,41 @@ async function handle(
   }
 }
 
-/** An assumed role's request: its permission policy must allow sqs:<Operation> on the queue's ARN. */
+/**
+ * An assumed role's request: its permission policy must allow the action on the queue's ARN. As in IAM,
+ * a batch action is authorized as its single action (there is no sqs:DeleteMessageBatch), and a move
+ * task's queue is its source (SourceArn, or the one in the task handle).
+ */
 function authorizeSession(
   credential: CredentialRecord,
   request: ParsedRequest,
   options: QueueHandlerOptions,
 ): void {
   const input = request.input;
-  const name =
+  const arn =
     'QueueUrl' in input
-      ? options.store.queueNameFromUrl(input.QueueUrl)
+      ? options.store.queueArn(options.store.queueNameFromUrl(input.QueueUrl))
       : 'QueueName' in input
-        ? input.QueueName
-        : '*';
-  const action = `sqs:${request.operation}` as const;
-  if (options.authorizeSession?.(credential, action, options.store.queueArn(name)) !== true) {
+        ? options.store.queueArn(input.QueueName)
+        : 'SourceArn' in input
+          ? input.SourceArn
+          : 'TaskHandle' in input
+            ? (taskHandleSource(input.TaskHandle) ?? options.store.queueArn('*'))
+            : options.store.queueArn('*');
+  const action = `sqs:${BATCH_ACTIONS[request.operation] ?? request.operation}` as const;
+  if (options.authorizeSession?.(credential, action, arn) !== true) {
     throw new SqsError(
       'AccessDenied',
-      `${credential.session?.roleArn ?? 'this role'} is not authorized to perform ${action} on ${options.store.queueArn(name)}`,
+      `${credential.session?.roleArn ?? 'this role'} is not authorized to perform ${action} on ${arn}`,
     );
   }
 }
+
+const BATCH_ACTIONS: Partial<Record<ParsedRequest['operation'], string>> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
 
 function tooLarge(limit: number): SqsError {
   return new SqsError(

@@ -107,6 +107,22 @@ export async function runOperation(request: ParsedRequest, ctx: OperationContext
       return {};
     case 'ListQueues':
       return listQueues(ctx, request.input);
+    case 'StartMessageMoveTask': {
+      const { SourceArn, DestinationArn, MaxNumberOfMessagesPerSecond } = request.input;
+      return {
+        TaskHandle: store.moveTasks.start({
+          sourceArn: SourceArn,
+          ...(DestinationArn === undefined ? {} : { destinationArn: DestinationArn }),
+          ...(MaxNumberOfMessagesPerSecond === undefined
+            ? {}
+            : { maxPerSecond: MaxNumberOfMessagesPerSecond }),
+        }),
+      };
+    }
+    case 'ListMessageMoveTasks':
+      return { Results: store.moveTasks.list(request.input.SourceArn, request.input.MaxResults ?? 1) };
+    case 'CancelMessageMoveTask':
+      return { ApproximateNumberOfMessagesMoved: store.moveTasks.cancel(request.input.TaskHandle) };
   }
 }
 

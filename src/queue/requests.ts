@@ -80,6 +80,13 @@ export const requestSchemas = {
     NextToken: z.string().max(1024).optional(),
     MaxResults: int.optional(),
   }),
+  StartMessageMoveTask: z.strictObject({
+    SourceArn: z.string().max(2048),
+    DestinationArn: z.string().max(2048).optional(),
+    MaxNumberOfMessagesPerSecond: int.optional(),
+  }),
+  ListMessageMoveTasks: z.strictObject({ SourceArn: z.string().max(2048), MaxResults: int.optional() }),
+  CancelMessageMoveTask: z.strictObject({ TaskHandle: z.string().max(4096) }),
 } as const;
 
 export type Operation = keyof typeof requestSchemas;

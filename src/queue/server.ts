@@ -57,6 +57,18 @@ export async function startQueueServer(options: QueueServerOptions): Promise<Run
     ...(options.partition ? { partition: options.partition } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
+  // A dead-lettered message is worth a line: nothing else reads the dead-letter queue by itself.
+  store.events.on('dead-lettered', (m) =>
+    options.logger?.warn(
+      {
+        queue: m.queue,
+        deadLetterQueue: m.deadLetterQueue,
+        messageId: m.messageId,
+        receiveCount: m.receiveCount,
+      },
+      'message moved to the dead-letter queue',
+    ),
+  );
   let url = '';
   const handler = createQueueHandler({
     store,

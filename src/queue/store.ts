@@ -12,6 +12,7 @@ import { openQueueDb, type Db } from './db.js';
 import { SqsError, invalidParameter } from './errors.js';
 import { md5Hex, md5OfMessageAttributes as attributesMd5 } from './md5.js';
 import { checkDelay, checkMessage } from './message-rules.js';
+import { MoveTasks } from './move-tasks.js';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receipt.js';
 import { attributesFromJson, attributesToJson, uuidFrom } from './rows.js';
 import { QueueWaiters } from './waiters.js';
@@ -26,6 +27,15 @@ import type {
 } from './store-types.js';
 
 export type { QueueCounts, QueueInfo, ReceivedMessage, SendInput, SentMessage } from './store-types.js';
+
+/** A message the queue moved to its dead-letter queue (the receive that would exceed maxReceiveCount). */
+export interface DeadLettered {
+  readonly queue: string;
+  readonly deadLetterQueue: string;
+  readonly messageId: string;
+  /** Receives the message had (its maxReceiveCount). */
+  readonly receiveCount: number;
+}
 
 export interface QueueStoreOptions {
   /** SQLite file (created with its directory when missing). */
@@ -65,8 +75,13 @@ export class QueueStore implements QueueSink {
   readonly #random: RandomBytes;
   readonly #maxQueues: number;
   readonly #waiters = new QueueWaiters();
-  /** Emits 'parked' (queue name) when a long poll starts waiting: lets tests send at the right moment. */
-  readonly events = new EventEmitter<{ parked: [string] }>();
+  /**
+   * Emits 'parked' (queue name) when a long poll starts waiting (lets tests send at the right moment),
+   * and 'dead-lettered' for each message moved to a dead-letter queue (the server logs it).
+   */
+  readonly events = new EventEmitter<{ parked: [string]; 'dead-lettered': [DeadLettered] }>();
+  /** StartMessageMoveTask and friends (move-tasks.ts). */
+  readonly moveTasks: MoveTasks;
   #closed = false;
   /** Rule-engine sends waiting for the next group commit, by queue name. */
   readonly #pendingSends = new Map<string, PendingSend[]>();
@@ -80,11 +95,30 @@ export class QueueStore implements QueueSink {
     this.#random = options.random ?? systemRandom;
     this.#maxQueues = options.maxQueues;
     this.#db = openQueueDb(options.path);
+    this.moveTasks = new MoveTasks({
+      db: this.#db,
+      now: () => this.#now(),
+      newMessageId: () => uuidFrom(this.#random(16)),
+      queueArn: (name) => this.queueArn(name),
+      nameFromArn: (arn) => {
+        const prefix = `arn:${this.partition}:sqs:${this.region}:${this.accountId}:`;
+        return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
+      },
+      findQueue: (name) => this.#findQueue(name),
+      queueById: (id) => {
+        const row = this.#db.prepare<[number], QueueRow>('SELECT * FROM queues WHERE id = ?').get(id);
+        return row === undefined ? undefined : toQueueInfo(row);
+      },
+      allQueues: () => this.#db.prepare<[], QueueRow>('SELECT * FROM queues').all().map(toQueueInfo),
+      notify: (queueId) => this.#waiters.notify(queueId),
+    });
+    this.moveTasks.resume();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#commitPendingSends();
+    this.moveTasks.stop();
     this.#closed = true;
     this.#waiters.wakeAll();
     this.#db.close();
@@ -130,6 +164,22 @@ export class QueueStore implements QueueSink {
         .run(name, JSON.stringify(settings), now, now);
       return { id: Number(info.lastInsertRowid), name, settings, createdAt: now, modifiedAt: now };
     })();
+  }
+
+  /**
+   * SetQueueAttributes' effect on the store: the given attributes over the queue's own (not on the wire
+   * yet; the platform uses it to bring its own queues to their current settings).
+   */
+  setQueueAttributes(name: string, attributes: Readonly<Record<string, string>>): QueueInfo {
+    const queue = this.getQueue(name);
+    const settings = parseQueueAttributes(attributes, queue.settings);
+    if (settings.RedrivePolicy) this.#checkDeadLetterTarget(name, settings.RedrivePolicy.deadLetterTargetArn);
+    if (sameSettings(settings, queue.settings)) return queue;
+    const now = this.#now();
+    this.#db
+      .prepare('UPDATE queues SET settings = ?, modified_at = ? WHERE id = ?')
+      .run(JSON.stringify(settings), now, queue.id);
+    return { ...queue, settings, modifiedAt: now };
   }
 
   #checkDeadLetterTarget(name: string, arn: string): void {
@@ -330,7 +380,7 @@ export class QueueStore implements QueueSink {
     const select = this.#db.prepare<[number, number, number], MessageRow>(
       'SELECT * FROM messages WHERE queue_id = ? AND visible_at <= ? ORDER BY visible_at, id LIMIT ?',
     );
-    const moved = { count: 0 };
+    const moved: DeadLettered[] = [];
     const out = this.#db.transaction((): ReceivedMessage[] => {
       this.#sweep(queue);
       const now = this.#now();
@@ -341,8 +391,13 @@ export class QueueStore implements QueueSink {
         for (const row of rows) {
           const count = row.receive_count + 1;
           if (redrive !== undefined && dlq !== undefined && count > redrive.maxReceiveCount) {
-            this.#moveTo(dlq.id, row, now);
-            moved.count += 1;
+            this.#moveTo(dlq.id, row, now, queue.name);
+            moved.push({
+              queue: queue.name,
+              deadLetterQueue: dlq.name,
+              messageId: row.message_id,
+              receiveCount: row.receive_count,
+            });
             continue;
           }
           const token = Buffer.from(this.#random(16)).toString('hex');
@@ -367,16 +422,22 @@ export class QueueStore implements QueueSink {
       }
       return received;
     })();
-    if (moved.count > 0 && dlq !== undefined) this.#waiters.notify(dlq.id);
+    if (moved.length > 0 && dlq !== undefined) {
+      this.#waiters.notify(dlq.id);
+      for (const m of moved) this.events.emit('dead-lettered', m);
+    }
     return out;
   }
 
-  /** Redrive keeps the message id, body, attributes and SentTimestamp; the receive count starts over. */
-  #moveTo(queueId: number, row: MessageRow, now: number): void {
+  /**
+   * Redrive keeps the message id, body, attributes and SentTimestamp; the receive count starts over.
+   * The source queue is recorded: a move task without a destination sends the message back there.
+   */
+  #moveTo(queueId: number, row: MessageRow, now: number, source: string): void {
     this.#db
       .prepare(
-        `INSERT INTO messages (queue_id, message_id, body, md5_body, attributes, md5_attributes, sent_at, visible_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (queue_id, message_id, body, md5_body, attributes, md5_attributes, sent_at, visible_at, dead_letter_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         queueId,
@@ -387,6 +448,7 @@ export class QueueStore implements QueueSink {
         row.md5_attributes,
         row.sent_at,
         now,
+        source,
       );
     this.#db.prepare('DELETE FROM messages WHERE id = ?').run(row.id);
   }

@@ -27,6 +27,7 @@ import {
   MISSING_OBJECT_GRACE_MS,
   reconcile,
   type ReconcileDeps,
+  type ReconcileOutcome,
 } from '../../src/backend/uploads/reconcile.js';
 import type { ObjectHead } from '../../src/backend/cloud/types.js';
 import { CamlinkError } from '../../src/errors/camlink-error.js';
@@ -418,6 +419,8 @@ backendTest(
   },
 );
 
+const pick = (o: ReconcileOutcome) => ({ kind: o.kind, cause: o.kind === 'retry' ? o.cause : undefined });
+
 test('upstream failures are retried and leave the row as it was; a failed delete still rejects', async (t) => {
   const store = await openTestStore(t, 'sqlite');
   const clock = new FixedClock();
@@ -489,11 +492,35 @@ test('upstream failures are retried and leave the row as it was; a failed delete
   assert.equal(retried.kind, 'retry');
   assert.ok(retried.kind === 'retry');
   assert.equal(retried.error, failing);
+  // Unreachable or 5xx: the backend's own failure, not the message's (the consumer pauses, breaker.ts).
+  assert.equal(retried.cause, 'objects');
   assert.equal((await store.findUpload('up-1'))?.status, 'pending');
 
-  // HEAD answers, but no checksum and GET fails: still a retry.
+  // A refusal (4xx) is about the request: it counts against the message, as before.
+  const refusal = new CamlinkError('UPSTREAM_FAILED', 'S3 HeadObject failed: AccessDenied', {
+    cause: Object.assign(new Error('Access Denied'), { $metadata: { httpStatusCode: 403 } }),
+  });
+  head = () => Promise.reject(refusal);
+  assert.deepEqual(pick(await reconcile(deps, message)), { kind: 'retry', cause: 'message' });
+  // The object not there yet: the message's own state.
+  head = () => Promise.resolve(undefined);
+  assert.deepEqual(pick(await reconcile(deps, message)), { kind: 'retry', cause: 'message' });
+  // The store failing: the backend's own.
+  const broken: ReconcileDeps = {
+    ...deps,
+    store: new Proxy(store, {
+      get: (target, property) =>
+        property === 'findUpload'
+          ? () => Promise.reject(new Error('SQLITE_FULL: database or disk is full'))
+          : (Reflect.get(target, property) as unknown),
+    }),
+  };
+  assert.deepEqual(pick(await reconcile(broken, message)), { kind: 'retry', cause: 'store' });
+  head = () => Promise.reject(failing);
+
+  // HEAD answers, but no checksum and GET fails: still a retry (the object store's).
   head = () => Promise.resolve({ size: 10, contentType: 'image/jpeg', sha256: undefined, etag: undefined });
-  assert.equal((await reconcile(deps, message)).kind, 'retry');
+  assert.deepEqual(pick(await reconcile(deps, message)), { kind: 'retry', cause: 'objects' });
 
   // A size mismatch rejects the upload even when deleting its object fails (logged, not retried).
   head = () => Promise.resolve({ size: 11, contentType: 'image/jpeg', sha256: undefined, etag: undefined });

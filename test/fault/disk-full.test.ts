@@ -6,15 +6,12 @@
  * intact, and once space is freed the same PUT succeeds.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { watch } from 'node:fs';
-import { mkdtemp, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { readdir, unlink, writeFile } from 'node:fs/promises';
 import { request, type Agent } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
+import { test } from 'node:test';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -24,34 +21,9 @@ import {
 import { createS3Presigner } from '../../src/presign/s3.js';
 import { s3Code } from '../helpers/https.js';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY, startTestStore } from '../helpers/storage.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
-const run = promisify(execFile);
 const KIB = 1024;
-
-/** A fresh tmpfs of `size` mounted for this test, unmounted (after the store closed) in cleanup. */
-async function mountTmpfs(
-  t: TestContext,
-  size: string,
-): Promise<{ dir: string; unmount: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'camlink-tmpfs-'));
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
-  } catch (err) {
-    await rmdir(dir).catch(() => undefined);
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `the disk-full test needs to mount a tmpfs (root, or CAP_SYS_ADMIN); mount refused: ${detail}`,
-    );
-  }
-  let mounted = true;
-  const unmount = async () => {
-    if (!mounted) return;
-    mounted = false;
-    await run('umount', [dir]);
-    await rmdir(dir);
-  };
-  return { dir, unmount };
-}
 
 /** A PUT with a pre-signed URL whose body is sent only when `send` says so (or never). */
 function signedPut(
@@ -91,7 +63,7 @@ function signedPut(
 const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 test('disk full: a clean 507 InsufficientStorage, no partial object, earlier objects intact, PUT works once space is freed', async (t) => {
-  const tmpfs = await mountTmpfs(t, '1m');
+  const tmpfs = await mountTmpfs('1m');
   const storeDir = join(tmpfs.dir, 'store');
   const { server, client, agent } = await startTestStore(t, { storeDir });
   t.after(() => tmpfs.unmount());

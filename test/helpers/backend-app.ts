@@ -24,6 +24,8 @@ import { createBackendServices } from '../../src/backend/cloud/services.js';
 import type { BackendServices } from '../../src/backend/cloud/types.js';
 import type { ServiceEndpoints } from '../../src/contracts/endpoints.js';
 import { EventHub } from '../../src/backend/events/hub.js';
+import { DeadLetterWatcher } from '../../src/backend/uploads/dead-letters.js';
+import { Registry } from 'prom-client';
 import type { BackendHealth } from '../../src/backend/health.js';
 import { tempDir } from './tmp.js';
 import { join } from 'node:path';
@@ -60,6 +62,8 @@ export interface TestBackend {
   ): Promise<LightMyRequestResponse>;
   /** Creates a user through the API; returns its id and token. */
   user(name: string): Promise<{ id: string; token: string }>;
+  /** With `watchDeadLetters`: the app's dead-letter watcher (GET /v1/dead-letters, /metrics). */
+  deadLetters: DeadLetterWatcher | undefined;
 }
 
 export interface BackendTestOptions {
@@ -74,6 +78,10 @@ export interface BackendTestOptions {
   storage?: ConfigInput['storage'];
   /** Receives every log line (the logger runs at trace level when given). */
   logLines?: string[];
+  /** Receives every info-level log line of the platform (queue, broker...), parsed. */
+  onPlatformLog?: (line: Record<string, unknown>) => void;
+  /** Watch the upload queue's dead-letter queue (checked only when the test calls check()). */
+  watchDeadLetters?: boolean;
   /** Failed checks /healthz reports (the backend's start-up integrity check). */
   health?: BackendHealth;
 }
@@ -102,6 +110,7 @@ export async function startTestBackend(
   const platformClock = new SkewClock();
   const started = await startTestPlatform(t, dataDir, {
     clock: platformClock,
+    ...(options.onPlatformLog ? { onLog: options.onPlatformLog } : {}),
     extra: extra(late === undefined ? (options.backend as ConfigInput['backend']) : {}),
   });
   const { platform } = started;
@@ -117,18 +126,35 @@ export async function startTestBackend(
     systemRandom,
   );
   const events = new EventHub(clock, config.backend.events.replayBuffer);
-  const app = await buildBackendApp({
-    store,
-    clock,
-    events,
-    logger:
-      options.logLines === undefined
-        ? createLogger({ level: 'silent' })
-        : createLogger({ level: 'trace' }, lineSink(options.logLines)),
-    config: { backend: config.backend, pki: config.pki },
-    services,
-    ...(options.health === undefined ? {} : { health: options.health }),
-  });
+  const logger =
+    options.logLines === undefined
+      ? createLogger({ level: 'silent' })
+      : createLogger({ level: 'trace' }, lineSink(options.logLines));
+  const metricsRegistry = new Registry();
+  const deadLetters =
+    options.watchDeadLetters === true
+      ? new DeadLetterWatcher({
+          sqs: services.sqs,
+          queueUrl: services.uploadQueueUrl,
+          logger,
+          clock,
+          registry: metricsRegistry,
+          intervalMs: 0,
+        })
+      : undefined;
+  const app = await buildBackendApp(
+    {
+      store,
+      clock,
+      events,
+      logger,
+      config: { backend: config.backend, pki: config.pki },
+      services,
+      ...(deadLetters === undefined ? {} : { deadLetters }),
+      ...(options.health === undefined ? {} : { health: options.health }),
+    },
+    { metricsRegistry },
+  );
   t.after(() => app.close());
   const call: TestBackend['call'] = (method, url, o = {}) => {
     const request: InjectOptions = {
@@ -157,6 +183,7 @@ export async function startTestBackend(
     events,
     operatorToken,
     call,
+    deadLetters,
     async user(name) {
       const res = await call('POST', '/v1/users', { token: operatorToken, body: { name } });
       if (res.statusCode !== 201) throw new Error(`creating ${name}: ${res.statusCode} ${res.body}`);

@@ -6,12 +6,17 @@ import type { TestContext } from 'node:test';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { InMemoryCredentialStore } from '../../src/auth/credentials.js';
+import { InMemoryCredentialStore, type CredentialRecord } from '../../src/auth/credentials.js';
 import { loadConfig } from '../../src/config/load.js';
 import { initCa } from '../../src/pki/ca.js';
 import { pkiContext } from '../../src/pki/context.js';
 import { issueServerCert } from '../../src/pki/server-cert.js';
-import { startQueueServer, type RunningQueueServer } from '../../src/queue/server.js';
+import {
+  startQueueServer,
+  type QueueServerOptions,
+  type RunningQueueServer,
+} from '../../src/queue/server.js';
+import type { Logger } from '../../src/log/logger.js';
 import type { Clock } from '../../src/util/clock.js';
 import { tempDir } from './tmp.js';
 
@@ -25,7 +30,7 @@ export interface TestQueueServer {
   server: RunningQueueServer;
   dataDir: string;
   ca: Buffer;
-  client: (keys?: { accessKeyId: string; secretAccessKey: string }) => SQSClient;
+  client: (keys?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => SQSClient;
 }
 
 /** Creates the PKI a queue server needs in `dataDir`; returns the CA certificate. */
@@ -40,7 +45,7 @@ export async function queuePki(dataDir: string): Promise<Buffer> {
 export function sqsClient(
   url: string,
   ca: Buffer,
-  keys: { accessKeyId: string; secretAccessKey: string } = EXAMPLE_KEYS,
+  keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = EXAMPLE_KEYS,
 ): SQSClient {
   return new SQSClient({
     endpoint: url,
@@ -53,7 +58,15 @@ export function sqsClient(
 
 export async function startTestQueue(
   t: TestContext,
-  options: { clock?: Clock; maxQueues?: number; maxRequestBytes?: number } = {},
+  options: {
+    clock?: Clock;
+    maxQueues?: number;
+    maxRequestBytes?: number;
+    /** More credentials besides EXAMPLE_KEYS (e.g. an assumed role's session). */
+    credentials?: readonly CredentialRecord[];
+    authorizeSession?: QueueServerOptions['authorizeSession'];
+    logger?: Logger;
+  } = {},
 ): Promise<TestQueueServer> {
   const dataDir = await tempDir(t);
   const ca = await queuePki(dataDir);
@@ -75,8 +88,10 @@ export async function startTestQueue(
     dataDir,
     region: config.iot.region,
     accountId: config.iot.accountId,
-    credentials: new InMemoryCredentialStore([EXAMPLE_KEYS]),
+    credentials: new InMemoryCredentialStore([EXAMPLE_KEYS, ...(options.credentials ?? [])]),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.authorizeSession ? { authorizeSession: options.authorizeSession } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const clients: SQSClient[] = [];
   t.after(async () => {

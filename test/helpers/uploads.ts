@@ -11,6 +11,7 @@ import type { TestContext } from 'node:test';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Registry } from 'prom-client';
+import { dependencyProbe } from '../../src/backend/uploads/breaker.js';
 import { UploadConsumer, type HandledNotification } from '../../src/backend/uploads/consumer.js';
 import { reconcile } from '../../src/backend/uploads/reconcile.js';
 import { UploadSweeper, type SweepSummary, type SweepTimers } from '../../src/backend/uploads/sweeper.js';
@@ -189,11 +190,29 @@ export interface TestReconciler {
 export function startReconciler(
   t: TestContext,
   b: TestBackend,
-  options: { retryDelaySeconds?: (receiveCount: number) => number; start?: boolean } = {},
+  options: {
+    retryDelaySeconds?: (receiveCount: number) => number;
+    start?: boolean;
+    /** The store the reconciler (and its probe) uses; default the test backend's. */
+    store?: BackendStore;
+    probeDelayMs?: (attempt: number) => number;
+    maxRequeues?: number;
+    /** Every log line also goes here, parsed (as it is written). */
+    onLog?: (line: Record<string, unknown>) => void;
+  } = {},
 ): TestReconciler {
   const registry = new Registry();
   const logLines: string[] = [];
-  const logger = createLogger({ level: 'debug' }, { write: (line) => void logLines.push(line.trimEnd()) });
+  const logger = createLogger(
+    { level: 'debug' },
+    {
+      write: (line) => {
+        logLines.push(line.trimEnd());
+        options.onLog?.(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
+  const store = options.store ?? b.store;
   const consumer = new UploadConsumer({
     sqs: b.services.sqs,
     queueUrl: b.services.uploadQueueUrl,
@@ -203,8 +222,16 @@ export function startReconciler(
     logger,
     registry,
     ...(options.retryDelaySeconds ? { retryDelaySeconds: options.retryDelaySeconds } : {}),
+    ...(options.probeDelayMs ? { probeDelayMs: options.probeDelayMs } : {}),
+    ...(options.maxRequeues === undefined ? {} : { maxRequeues: options.maxRequeues }),
+    probe: dependencyProbe({
+      store,
+      objects: b.services.objects,
+      bucket: b.config.backend.uploads.bucket,
+      clock: b.clock,
+    }),
     reconcile: (body) =>
-      reconcile({ store: b.store, clock: b.clock, logger, services: b.services, events: b.events }, body),
+      reconcile({ store, clock: b.clock, logger, services: b.services, events: b.events }, body),
   });
   const handled: HandledNotification[] = [];
   const waiters = new Set<() => void>();

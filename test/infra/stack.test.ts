@@ -294,8 +294,17 @@ for (const scope of partitions) {
         assert.doesNotMatch(action ?? '', /^[a-z0-9-]+:\*$/, `${action} is a whole service`);
         assert.doesNotMatch(action ?? '', /^s3:(GetBucket|PutBucket|.*Legal|.*Retention|ListAllMy)/, g);
       }
-      const sqs = grants.filter((g) => g.startsWith('sqs:')).map((g) => g.split(' ')[0]);
-      assert.deepEqual(sqs, ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage']);
+      // Consume the upload queue, re-send what its own failures brought to the last receive, read the
+      // redrive policy; count the dead-letter queue. Nothing else (no PurgeQueue, no move tasks).
+      const queueArn = (name: string) => `arn:${scope.partition}:sqs:${scope.region}:${ACCOUNT}:${name}`;
+      const sqs = grants.filter((g) => g.startsWith('sqs:'));
+      assert.deepEqual(sqs, [
+        `sqs:ChangeMessageVisibility ${queueArn('camlink-uploads')}`,
+        `sqs:DeleteMessage ${queueArn('camlink-uploads')}`,
+        `sqs:GetQueueAttributes ${queueArn('camlink-uploads*')}`,
+        `sqs:ReceiveMessage ${queueArn('camlink-uploads')}`,
+        `sqs:SendMessage ${queueArn('camlink-uploads')}`,
+      ]);
       // '*' resources only for the one IoT action IAM cannot scope.
       assert.deepEqual(
         grants.filter((g) => g.endsWith(' *')),

@@ -5,7 +5,8 @@
  * and the page's <video> plays it (hls.js on the LIVE session URL of the video service). In a second
  * tab the operator watches another camera's presence badge flip online and offline as it connects and
  * disconnects, issues an upload URL in the UI whose PUT (by the test) makes the picture appear, and
- * pages the upload timeline past 50 with "Load more". Both tabs pass basic accessibility checks (every
+ * pages the upload timeline past 50 with "Load more"; the operator's fleet page shows the dead-letter
+ * count (empty, then one forced there) with the redrive command. Both tabs pass basic accessibility checks (every
  * form field labelled, every button named).
  *
  * TLS: the browser trusts exactly the platform's server keys (--ignore-certificate-errors-spki-list with
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -27,6 +29,7 @@ import { CameraLink } from '../../src/app/camera-link.js';
 import { uploadThroughCamera } from '../../src/app/upload-flow.js';
 import { streamToKvs } from '../../src/device/video/stream.js';
 import { appWorld } from '../helpers/app-world.js';
+import { sdkOptions } from '../helpers/aws.js';
 import { announceUpload } from '../helpers/backend-devices.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
@@ -254,6 +257,21 @@ test('the dashboard: sign in, a new photo appears live, live video plays; operat
   await op.getByLabel('Access token').fill(operatorToken);
   await op.getByRole('button', { name: 'Sign in' }).click();
   await op.getByRole('heading', { name: 'All cameras' }).waitFor();
+  // The dead-letter panel: empty; a notification forced into the dead-letter queue shows, with the
+  // command that moves it back.
+  const deadLetters = op.getByRole('region', { name: 'Dead-letter queue' });
+  await deadLetters.getByText(/^No dead letters/).waitFor();
+  const sqs = new SQSClient(sdkOptions(e.sqs, world.ca, e.credentials));
+  t.after(() => sqs.destroy());
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: e.uploadQueueUrl.replace(/camlink-uploads$/, 'camlink-uploads-dlq'),
+      MessageBody: '{"forced":"into the dead-letter queue"}',
+    }),
+  );
+  await op.reload();
+  await deadLetters.getByText(/^1 upload notification in camlink-uploads-dlq/).waitFor();
+  await deadLetters.locator('code', { hasText: 'camlink queue redrive' }).waitFor();
   const cardB = op
     .getByRole('listitem')
     .filter({ has: op.getByRole('link', { name: 'cam-b', exact: true }) });

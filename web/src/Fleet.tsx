@@ -9,6 +9,7 @@ import {
   type Presence,
   type Upload,
 } from './api';
+import { DeadLetters } from './DeadLetters';
 import { CertificateStatus, PresenceBadge } from './DeviceStatus';
 import { followEvents } from './events';
 import { Link } from './Link';
@@ -102,6 +103,7 @@ export function Fleet({ token, me }: { token: string; me: Me | null }) {
   return (
     <section aria-labelledby="fleet-heading">
       <h1 id="fleet-heading">{me?.kind === 'operator' ? 'All cameras' : 'Your cameras'}</h1>
+      {me?.kind === 'operator' && <DeadLetters token={token} />}
       {state.kind === 'loading' && <p role="status">Loading cameras…</p>}
       {state.kind === 'error' && (
         <p role="alert" className="error">

@@ -54,6 +54,17 @@ export interface Upload {
   thumbnail?: { url: string; expiresAt: string };
 }
 
+/** GET /v1/dead-letters (operator): the upload queue's dead-letter count as the backend last read it. */
+export interface DeadLetters {
+  queue: string | null;
+  /** null until a check succeeded. */
+  count: number | null;
+  checkedAt: string | null;
+  error: string | null;
+  /** The command that moves them back. */
+  redrive: string;
+}
+
 export interface Me {
   kind: 'operator' | 'user';
   tokenId: string;

@@ -17,6 +17,7 @@ import { dashboardRoutes } from './dashboard.js';
 import type { BackendDeps } from './deps.js';
 import { installErrorHandling, sendFrameworkError } from './errors.js';
 import { installMetrics } from './metrics.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
@@ -96,6 +97,7 @@ export async function buildBackendApp(
       uploadRoutes(v1, deps);
       videoRoutes(v1, deps);
       eventRoutes(v1, deps);
+      deadLetterRoutes(v1, deps);
       done();
     },
     { prefix: '/v1' },

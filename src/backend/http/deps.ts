@@ -4,6 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Clock, RandomBytes } from '../../util/clock.js';
 import type { BackendServices } from '../cloud/types.js';
 import type { EventHub } from '../events/hub.js';
+import type { DeadLetterSnapshot } from '../uploads/dead-letters.js';
 import type { BackendHealth } from '../health.js';
 import type { BackendStore } from '../store/types.js';
 
@@ -21,6 +22,8 @@ export interface BackendDeps {
   /** User events (GET /v1/events); the reconciler publishes into the same hub. */
   readonly events: EventHub;
   readonly random?: RandomBytes;
+  /** The upload queue's dead-letter count (GET /v1/dead-letters); absent when not watched. */
+  readonly deadLetters?: { snapshot(): DeadLetterSnapshot; check(): Promise<DeadLetterSnapshot> };
   /** Checks that failed since start; /healthz answers `degraded` while there are any. */
   readonly health?: BackendHealth;
 }

@@ -72,6 +72,12 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE uploads ADD COLUMN declared_sha256 TEXT;
    CREATE INDEX uploads_pending_by_expiry ON uploads (expires_at, upload_id)
      WHERE status = 'pending' AND deleted_at IS NULL;`,
+  // 5: one row per prober that BackendStore.probeWrite rewrites: a real write (a read succeeds on a
+  // full disk; an unchanged row is not even written), so the reconciler knows the store takes writes again.
+  `CREATE TABLE store_probes (
+     prober TEXT PRIMARY KEY,
+     writes BIGINT NOT NULL,
+     at BIGINT NOT NULL);`,
 ];
 
 /** Applies the migrations the database has not seen; returns the resulting schema version. */

@@ -37,6 +37,15 @@ export class SqlBackendStore implements BackendStore {
     await this.db.query('SELECT 1 AS ok');
   }
 
+  async probeWrite(prober: string, at: number): Promise<void> {
+    // The counter changes the row every time: SQLite skips writing a row rewritten unchanged.
+    await this.db.run(
+      `INSERT INTO store_probes (prober, writes, at) VALUES ($1, 1, $2)
+       ON CONFLICT (prober) DO UPDATE SET writes = store_probes.writes + 1, at = excluded.at`,
+      [prober, at],
+    );
+  }
+
   checkIntegrity(mode: 'quick' | 'full'): Promise<string[]> {
     return this.db.checkIntegrity(mode);
   }

@@ -476,3 +476,11 @@ test("the sweeper's selection walks the partial index on both databases", async 
     if (page.after !== undefined) assert.match(plan.join('\n'), /Index Cond: .*expires_at >= /);
   }
 });
+
+storeTest('probeWrite commits a write each time and changes nothing else', async (_t, store) => {
+  const before = await store.countRows();
+  await store.probeWrite('reconciler', 1_000);
+  await store.probeWrite('reconciler', 1_000);
+  await store.probeWrite('other', 2_000);
+  assert.deepEqual(await store.countRows(), before);
+});

@@ -130,6 +130,11 @@ export interface BackendStore {
   /** Cheap round trip for /healthz; throws when the database is unreachable. */
   ping(): Promise<void>;
   /**
+   * A cheap real write (one small row of `prober`'s, changed every time, committed): throws when the
+   * database takes no writes (unreachable, disk full, read-only) although it may still answer reads.
+   */
+  probeWrite(prober: string, at: number): Promise<void>;
+  /**
    * The database's own consistency check, run at start (SQLite: quick_check, or integrity_check for
    * `full`; PostgreSQL: a round trip). The problems it lists; [] when the database is intact.
    */

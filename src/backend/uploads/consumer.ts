@@ -4,6 +4,15 @@
  * is deleted; one to retry is left on the queue with a growing visibility timeout, and the queue's
  * redrive policy (5 receives) moves it to the dead-letter queue.
  *
+ * Only a message's own trouble may spend its receives. A retry caused by the backend's own dependency
+ * (reconcile.ts: its store, the object store) opens the circuit breaker (breaker.ts): no receives until
+ * a probe finds the dependency working again, and the message goes back with the shortest retry delay.
+ * A message that its receive count brought to the queue's maxReceiveCount - 1 (the RedrivePolicy, read
+ * at start) and that failed for the backend's own reason is re-sent as a fresh message (SendMessage of
+ * the same body, then DeleteMessage), so it never dead-letters for the backend's fault; after
+ * `maxRequeues` such re-sends it is let go (a message the dependency keeps failing on while the probes
+ * pass is a bad message after all), and the dead-letter queue is watched (dead-letters.ts).
+ *
  * Decided messages are deleted in batches (DeleteMessageBatch, up to 10): the deletions that come due
  * while one batch call is under way go together in the next, so under load one request (and one
  * commit on the queue) settles many notifications, and when idle a deletion goes out at once.
@@ -20,7 +29,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../log/logger.js';
-import type { ReconcileOutcome } from './reconcile.js';
+import { DependencyBreaker } from './breaker.js';
+import { readRedrivePolicy } from './dead-letters.js';
+import type { Dependency, ReconcileOutcome } from './reconcile.js';
+import { requeuesOf, resend } from './requeue.js';
 
 export type OutcomeKind = ReconcileOutcome['kind'];
 
@@ -30,6 +42,8 @@ export interface HandledNotification {
   readonly outcome: ReconcileOutcome;
   /** False when the message was left on the queue (retry) or its DeleteMessage failed. */
   readonly deleted: boolean;
+  /** True when it was re-sent as a fresh message (an own failure at its last receives). */
+  readonly requeued: boolean;
 }
 
 export interface UploadConsumerOptions {
@@ -48,7 +62,17 @@ export interface UploadConsumerOptions {
   readonly retryDelaySeconds?: (receiveCount: number) => number;
   /** Where camlink_backend_notifications_total is registered (the app's /metrics registry). */
   readonly registry?: Registry;
+  /** Checks one of the backend's own dependencies while the breaker is open (breaker.ts). */
+  readonly probe: (dependency: Dependency) => Promise<void>;
+  /** Pause before each probe (default 1 s doubling up to 60 s). */
+  readonly probeDelayMs?: (attempt: number) => number;
+  /** Re-sends of one notification for own failures before it is let go to the dead-letter queue. */
+  readonly maxRequeues?: number;
 }
+
+export const DEFAULT_MAX_REQUEUES = 10;
+/** maxReceiveCount when the queue's RedrivePolicy cannot be read (the upload queue's own). */
+const FALLBACK_MAX_RECEIVE_COUNT = 5;
 
 export const defaultRetryDelaySeconds = (receiveCount: number): number =>
   Math.min(5 * 2 ** Math.max(0, receiveCount - 1), 300);
@@ -61,6 +85,10 @@ export class UploadConsumer {
   readonly counts: Record<OutcomeKind, number> = { completed: 0, duplicate: 0, rejected: 0, retry: 0 };
   private readonly notifications: Counter<'outcome'>;
   private readonly rejections: Counter<'reason'>;
+  private readonly requeues: Counter;
+  readonly breaker: DependencyBreaker;
+  /** The upload queue's maxReceiveCount (read at start); undefined: no dead-letter queue. */
+  private maxReceiveCount: number | undefined = FALLBACK_MAX_RECEIVE_COUNT;
   private readonly listeners = new Set<(handled: HandledNotification) => void>();
   private readonly inFlight = new Set<Promise<void>>();
   private slotFreed: (() => void) | undefined;
@@ -83,6 +111,17 @@ export class UploadConsumer {
       labelNames: ['reason'],
       registers,
     });
+    this.requeues = new Counter({
+      name: 'camlink_backend_notifications_requeued_total',
+      help: "Upload notifications re-sent as fresh messages: the backend's own failures brought them to their last receives.",
+      registers,
+    });
+    this.breaker = new DependencyBreaker({
+      probe: options.probe,
+      logger: options.logger,
+      ...(options.registry ? { registry: options.registry } : {}),
+      ...(options.probeDelayMs ? { probeDelayMs: options.probeDelayMs } : {}),
+    });
   }
 
   /** Called after each notification was handled (and deleted, unless it is to be retried). */
@@ -95,6 +134,7 @@ export class UploadConsumer {
     if (this.loop !== undefined) return;
     const abort = new AbortController();
     this.abort = abort;
+    this.breaker.start();
     this.loop = this.run(abort.signal);
   }
 
@@ -104,17 +144,35 @@ export class UploadConsumer {
     this.slotFreed?.();
     await this.loop;
     await Promise.all(this.inFlight);
+    this.breaker.stop();
     this.loop = undefined;
     this.abort = undefined;
   }
 
+  /** Reads the queue's maxReceiveCount (RedrivePolicy); 5 when it cannot be read. */
+  private async readMaxReceiveCount(signal: AbortSignal): Promise<void> {
+    const { sqs, queueUrl, logger } = this.options;
+    try {
+      this.maxReceiveCount = (await readRedrivePolicy(sqs, queueUrl, signal))?.maxReceiveCount;
+    } catch (err) {
+      if (signal.aborted) return;
+      logger.warn(
+        { queueUrl, error: String(err), maxReceiveCount: FALLBACK_MAX_RECEIVE_COUNT },
+        "the upload queue's RedrivePolicy could not be read (sqs:GetQueueAttributes); assuming maxReceiveCount 5",
+      );
+    }
+  }
+
   private async run(signal: AbortSignal): Promise<void> {
     const { sqs, queueUrl, batchSize, waitTimeSeconds, concurrency, logger } = this.options;
+    await this.readMaxReceiveCount(signal);
     let failures = 0;
     while (!signal.aborted) {
       while (this.inFlight.size >= concurrency && !signal.aborted) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
       }
+      // The backend's own dependency fails: receive nothing until a probe finds it working.
+      await this.breaker.whenClosed(signal);
       if (signal.aborted) break;
       let messages: Message[];
       try {
@@ -124,6 +182,8 @@ export class UploadConsumer {
             MaxNumberOfMessages: Math.min(batchSize, concurrency - this.inFlight.size),
             WaitTimeSeconds: waitTimeSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            // All of them: a re-sent notification keeps its attributes.
+            MessageAttributeNames: ['All'],
           }),
           { abortSignal: signal },
         );
@@ -148,51 +208,45 @@ export class UploadConsumer {
   }
 
   private async handle(message: Message): Promise<void> {
-    const { sqs, queueUrl, logger } = this.options;
+    const { logger } = this.options;
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
     let outcome: ReconcileOutcome;
+    const paused = this.breaker.openFor;
     try {
-      outcome = await this.options.reconcile(message.Body ?? '');
+      // Received by a long poll that was under way when the breaker opened: held, not tried.
+      outcome =
+        paused === undefined
+          ? await this.options.reconcile(message.Body ?? '')
+          : {
+              kind: 'retry',
+              uploadId: undefined,
+              error: new Error(`the reconciler is paused: the backend's ${paused} fails`),
+              cause: paused,
+            };
     } catch (err) {
+      // reconcile() does not throw; if it did, the message is not known to be innocent.
       outcome = {
         kind: 'retry',
         uploadId: undefined,
         error: err instanceof Error ? err : new Error(String(err)),
+        cause: 'message',
       };
     }
-    let deleted = false;
-    try {
-      if (outcome.kind === 'retry') {
-        const delay = (this.options.retryDelaySeconds ?? defaultRetryDelaySeconds)(receiveCount);
-        await sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: queueUrl,
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: delay,
-          }),
-        );
-      } else {
-        await this.deleteMessage(message.ReceiptHandle ?? '');
-        deleted = true;
-      }
-    } catch (err) {
-      // Not fatal: the message comes back after its visibility timeout and is decided again.
-      logger.error(
-        { messageId: message.MessageId, outcome: outcome.kind, error: String(err) },
-        'settling an upload notification on the queue failed',
-      );
-    }
+    if (outcome.kind === 'retry' && outcome.cause !== 'message')
+      this.breaker.trip(outcome.cause, outcome.error);
+    if (outcome.kind !== 'retry') this.breaker.succeeded();
+    const { deleted, requeued } = await this.settle(message, outcome, receiveCount);
     this.counts[outcome.kind]++;
     this.notifications.inc({ outcome: outcome.kind });
     if (outcome.kind === 'rejected') this.rejections.inc({ reason: outcome.reason });
-    const handled = { messageId: message.MessageId, receiveCount, outcome, deleted };
+    const handled = { messageId: message.MessageId, receiveCount, outcome, deleted, requeued };
     const uploadId = outcome.uploadId;
     if (outcome.kind === 'duplicate') {
       // Only faults make duplicates (a lost PUBACK or DeleteMessage, a crash mid-reconcile): worth a line.
       logger.info({ messageId: message.MessageId, uploadId, receiveCount }, 'duplicate upload notification');
     } else {
       logger.debug(
-        { messageId: message.MessageId, uploadId, receiveCount, outcome: outcome.kind, deleted },
+        { messageId: message.MessageId, uploadId, receiveCount, outcome: outcome.kind, deleted, requeued },
         'upload notification handled',
       );
     }
@@ -203,6 +257,85 @@ export class UploadConsumer {
         logger.error({ error: String(err) }, 'an upload-notification listener failed');
       }
     }
+  }
+
+  /**
+   * Deletes a decided message; leaves one to retry with a visibility timeout, or re-sends it fresh when
+   * the backend's own failure met its last receives. Failures here are not fatal: the message comes
+   * back after its visibility timeout and is decided again.
+   */
+  private async settle(
+    message: Message,
+    outcome: ReconcileOutcome,
+    receiveCount: number,
+  ): Promise<{ deleted: boolean; requeued: boolean }> {
+    const { sqs, queueUrl, logger } = this.options;
+    const delayOf = this.options.retryDelaySeconds ?? defaultRetryDelaySeconds;
+    try {
+      if (outcome.kind !== 'retry') {
+        await this.deleteMessage(message.ReceiptHandle ?? '');
+        return { deleted: true, requeued: false };
+      }
+      const own = outcome.cause !== 'message';
+      if (own && this.atLastReceives(receiveCount) && (await this.requeue(message, outcome))) {
+        return { deleted: false, requeued: true };
+      }
+      // Not the message's fault: back soon, for when the breaker closes.
+      const delay = own ? delayOf(1) : delayOf(receiveCount);
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: delay,
+        }),
+      );
+    } catch (err) {
+      logger.error(
+        { messageId: message.MessageId, outcome: outcome.kind, error: String(err) },
+        'settling an upload notification on the queue failed',
+      );
+    }
+    return { deleted: false, requeued: false };
+  }
+
+  /** Whether the next receive (or the one after, the count being approximate) would dead-letter it. */
+  private atLastReceives(receiveCount: number): boolean {
+    return this.maxReceiveCount !== undefined && receiveCount >= this.maxReceiveCount - 1;
+  }
+
+  /** SendMessage of the same body and attributes (re-sends counted), then DeleteMessage of the old one. */
+  private async requeue(message: Message, outcome: ReconcileOutcome): Promise<boolean> {
+    const { sqs, queueUrl, logger } = this.options;
+    const requeues = requeuesOf(message);
+    const log = { messageId: message.MessageId, uploadId: outcome.uploadId };
+    if (requeues >= (this.options.maxRequeues ?? DEFAULT_MAX_REQUEUES)) {
+      logger.warn(
+        { ...log, requeues },
+        `an upload notification failed for the backend's own reasons through ${requeues} re-sends while the probes passed; it is let go to the dead-letter queue`,
+      );
+      return false;
+    }
+    try {
+      const newMessageId = await resend(sqs, queueUrl, message);
+      logger.warn(
+        { ...log, newMessageId, requeues: requeues + 1 },
+        "upload notification re-sent as a fresh message: the backend's own failures brought it to its last receives",
+      );
+    } catch (err) {
+      logger.error(
+        { ...log, error: String(err) },
+        're-sending an upload notification failed; it stays on the queue',
+      );
+      return false;
+    }
+    this.requeues.inc();
+    try {
+      await this.deleteMessage(message.ReceiptHandle ?? '');
+    } catch (err) {
+      // Both copies are reconciled then; the second is a duplicate.
+      logger.error({ ...log, error: String(err) }, 'deleting a re-sent upload notification failed');
+    }
+    return true;
   }
 
   /** Resolves once the message is deleted; rejects with the queue's reason when it is not. */

@@ -5,9 +5,11 @@
  * (store.completeUpload is atomic and idempotent), and only then is upload.completed published.
  *
  * Outcomes: completed | duplicate (done already with the same object: nothing changes, no event) |
- * rejected (will never succeed: the message is dropped, the reason logged) | retry (may succeed later:
- * the message stays on the queue and the dead-letter queue ends the attempts). docs/events.md has the
- * full rule table.
+ * rejected (will never succeed: the message is dropped, the reason logged) | retry (may succeed later).
+ * A retry says whose it is: the message's (its object is not there yet: the message stays on the queue
+ * and the dead-letter queue ends the attempts) or the backend's own (its store failed, or the object
+ * store is unreachable or answered 5xx: the message is not to blame, and the consumer pauses instead,
+ * see breaker.ts). docs/events.md has the full rule table.
  *
  * The checks of the object (examineObject), the completion (completeVerified) and the rejection
  * (rejectPending) are shared with the sweeper (sweeper.ts), which decides pending uploads whose
@@ -65,7 +67,28 @@ export type ReconcileOutcome =
       /** True when this notification moved the upload to `rejected` (and its object was deleted). */
       readonly uploadRejected: boolean;
     }
-  | { readonly kind: 'retry'; readonly uploadId: string | undefined; readonly error: Error };
+  | {
+      readonly kind: 'retry';
+      readonly uploadId: string | undefined;
+      readonly error: Error;
+      /** 'message': the notification's own state (its object not there yet); else the failed dependency. */
+      readonly cause: RetryCause;
+    };
+
+/** The backend's own dependencies a reconciliation can fail on. */
+export type Dependency = 'store' | 'objects';
+export type RetryCause = 'message' | Dependency;
+
+/** A failure of one of the backend's own dependencies (not of the message): see `guard`. */
+export class DependencyFailure extends Error {
+  constructor(
+    readonly dependency: Dependency,
+    readonly failure: Error,
+  ) {
+    super(failure.message, { cause: failure });
+    this.name = 'DependencyFailure';
+  }
+}
 
 export interface ReconcileDeps {
   readonly store: BackendStore;
@@ -92,11 +115,17 @@ export async function reconcile(deps: ReconcileDeps, messageBody: string): Promi
       uploadRejected: false,
     };
   }
+  const guarded: ReconcileDeps = {
+    ...deps,
+    store: guard('store', deps.store),
+    services: { ...deps.services, objects: guard('objects', deps.services.objects) },
+  };
   try {
-    return await decide(deps, parsed);
+    return await decide(guarded, parsed);
   } catch (err) {
     // Upstream errors carry neither credentials nor signatures (cloud/upstream.ts).
-    return retryLater(deps, parsed, err instanceof Error ? err : new Error(String(err)));
+    if (err instanceof DependencyFailure) return retryLater(deps, parsed, err.failure, err.dependency);
+    return retryLater(deps, parsed, err instanceof Error ? err : new Error(String(err)), 'message');
   }
 }
 
@@ -104,13 +133,59 @@ function retryLater(
   deps: ReconcileDeps,
   n: QueuedUploadNotification,
   problem: Error | string,
+  cause: RetryCause,
 ): ReconcileOutcome {
   const error = typeof problem === 'string' ? new Error(problem) : problem;
   deps.logger.warn(
-    { uploadId: n.uploadId, deviceId: n.deviceId, error: error.message },
-    'upload notification not reconciled; it will be retried',
+    { uploadId: n.uploadId, deviceId: n.deviceId, cause, error: error.message },
+    cause === 'message'
+      ? 'upload notification not reconciled; it will be retried'
+      : `upload notification not reconciled: the backend's ${cause === 'store' ? 'store' : 'object store'} failed; it will be retried`,
   );
-  return { kind: 'retry', uploadId: n.uploadId, error };
+  return { kind: 'retry', uploadId: n.uploadId, error, cause };
+}
+
+/**
+ * The dependency with every failed call marked as the backend's own failure, except an object store
+ * refusal (4xx other than 429): that is about the request, as the 404 of a missing object is.
+ */
+function guard<T extends object>(dependency: Dependency, target: T): T {
+  return new Proxy(target, {
+    get(object, property) {
+      // The target itself as `this` (getters and methods may use private fields).
+      const value: unknown = Reflect.get(object, property);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        const result: unknown = Reflect.apply(value, object, args);
+        if (!(result instanceof Promise)) return result;
+        return result.catch((err: unknown) => {
+          const error = err instanceof Error ? err : new Error(String(err));
+          throw dependency === 'objects' && isRefusal(error)
+            ? error
+            : new DependencyFailure(dependency, error);
+        });
+      };
+    },
+  });
+}
+
+/** An AWS-compatible service answered 4xx (not 429 throttling): a refusal, not an outage. */
+export function isRefusal(err: Error): boolean {
+  const cause: unknown = err.cause ?? err;
+  const meta =
+    typeof cause === 'object' && cause !== null && '$metadata' in cause ? cause.$metadata : undefined;
+  const status =
+    typeof meta === 'object' && meta !== null && 'httpStatusCode' in meta ? meta.httpStatusCode : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}
+
+/** Reads the object's body: a connection that breaks mid-body is the object store's failure. */
+async function ownRead<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    throw new DependencyFailure('objects', err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 /** The notification, or what is wrong with it (never echoes the body: it is device input). */
@@ -164,11 +239,11 @@ async function decide(deps: ReconcileDeps, n: QueuedUploadNotification): Promise
   switch (verdict.kind) {
     case 'missing':
       if (now <= upload.expiresAt + MISSING_OBJECT_GRACE_MS) {
-        return retryLater(deps, n, 'the announced object is not in the store (yet)');
+        return retryLater(deps, n, 'the announced object is not in the store (yet)', 'message');
       }
       return refuseUpload(deps, n, upload, 'object-missing');
     case 'vanished':
-      return retryLater(deps, n, 'the object vanished between HEAD and GET');
+      return retryLater(deps, n, 'the object vanished between HEAD and GET', 'message');
     case 'mismatch':
       return refuseUpload(deps, n, upload, verdict.reason);
     case 'verified':
@@ -246,8 +321,10 @@ export async function examineObject(
     const fetched = await objects.fetch(upload.bucket, upload.key);
     head = fetched?.head;
     if (fetched !== undefined) {
-      if (sizeFits(fetched.head.size)) bytes = await readBounded(fetched.body, thumbnails.maxSourceBytes);
-      else fetched.body.destroy();
+      if (sizeFits(fetched.head.size)) {
+        const body = fetched.body;
+        bytes = await ownRead(() => readBounded(body, thumbnails.maxSourceBytes));
+      } else fetched.body.destroy();
     }
   } else {
     head = await objects.head(upload.bucket, upload.key);
@@ -270,7 +347,7 @@ export async function examineObject(
     // The PUT carried no x-amz-checksum-sha256: hash the bytes ourselves, never more than allowed.
     const body = await objects.get(upload.bucket, upload.key);
     if (body === undefined) return { kind: 'vanished' };
-    const hashed = await hashBounded(body, upload.maxSize);
+    const hashed = await ownRead(() => hashBounded(body, upload.maxSize));
     if (hashed === 'too-large') return mismatch('too-large');
     if (hashed.size !== head.size) return mismatch('size-mismatch');
     sha256 = hashed.sha256;

@@ -7,6 +7,7 @@ import { upCommand } from './up.js';
 import { demoCommand } from './demo.js';
 import { cameraCommand } from './camera.js';
 import { storageCommand } from './storage.js';
+import { queueCommand } from './queue.js';
 import { appCommand } from './app.js';
 import { awsCommand } from './aws.js';
 import { simCommand } from './sim.js';
@@ -21,6 +22,7 @@ export const rootCommand = defineGroup(
     caCommand,
     deviceCommand,
     storageCommand,
+    queueCommand,
     backendCommand,
     cameraCommand,
     appCommand,
