@@ -176,11 +176,16 @@ const sim = spawn(
 let simOut = '';
 let simErr = '';
 sim.stdout.setEncoding('utf8').on('data', (d: string) => (simOut += d));
+let partial = '';
 const uploadPhase = new Promise<number>((resolve) => {
   sim.stderr.setEncoding('utf8').on('data', (d: string) => {
     simErr += d;
-    process.stderr.write(d.replace(/^/gm, '  sim: '));
-    if (/^uploads /m.test(d)) resolve(performance.now());
+    const lines = (partial + d).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      process.stderr.write(`  sim: ${line}\n`);
+      if (line.startsWith('uploads ')) resolve(performance.now());
+    }
   });
 });
 const simExit = once(sim, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;

@@ -41,7 +41,7 @@ import {
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { fsyncDir, PUBLIC_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
+import { fileExists, fsyncDir, PUBLIC_FILE_MODE, writeFileAtomic } from '../util/atomic-file.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ownStartTicks, pidExists, processAlive } from '../util/process-liveness.js';
@@ -226,7 +226,7 @@ export class DiskStore {
         const meta = read.meta;
         index.objects.set(meta.key, meta);
         referenced.add(meta.dataFile);
-        if (!listed.has(meta.dataFile) && !(await exists(join(dir, 'data', meta.dataFile)))) {
+        if (!listed.has(meta.dataFile) && !(await fileExists(join(dir, 'data', meta.dataFile)))) {
           report.missingData++;
           this.#logger.error(
             {
@@ -612,16 +612,6 @@ function safeJson(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if (systemErrorCode(err) === 'ENOENT') return false;
-    throw err;
   }
 }
 

@@ -15,13 +15,10 @@
  *   507 over REST and in the MQTT rejection (retryable), and succeeds once space is freed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, open, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { isCamlinkError } from '../../src/errors/camlink-error.js';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -33,8 +30,8 @@ import { cli } from '../helpers/cli.js';
 import { rawRequest } from '../helpers/https.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
+import { mountTmpfs } from '../helpers/tmpfs.js';
 
-const run = promisify(execFile);
 type LogLine = Record<string, unknown>;
 
 /** No thumbnails: every object under devices/ is then an upload (the counts below are exact). */
@@ -258,28 +255,6 @@ test('a file that is not a database (backend.db, iot.db, queue.db): the start fa
   // With every file back, the platform starts.
   await (await startPlatform(t, dataDir)).close();
 });
-
-/** A fresh tmpfs of `size`, unmounted in cleanup (registered after the platform's: it closes first). */
-async function mountTmpfs(size: string): Promise<{ dir: string; unmount: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'camlink-tmpfs-'));
-  try {
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir]);
-  } catch (err) {
-    await rmdir(dir).catch(() => undefined);
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new Error(`this test needs to mount a tmpfs (root, or CAP_SYS_ADMIN); mount refused: ${detail}`);
-  }
-  let mounted = true;
-  return {
-    dir,
-    async unmount() {
-      if (!mounted) return;
-      mounted = false;
-      await run('umount', [dir]);
-      await rmdir(dir);
-    },
-  };
-}
 
 test('the backend database on a full disk: upload-URL requests answer STORAGE_FULL (retryable), over REST and MQTT, and work once space is freed', async (t) => {
   const dir = await tempDir(t, 'camlink-full-');
