@@ -127,6 +127,12 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(spec: 
         const message = err instanceof Error ? (err.message.split('. ')[0] ?? err.message) : String(err);
         throw new CamlinkError('CLI_USAGE', `${message} (see camlink ${path.join(' ')} --help)`);
       }
+      // A command with subcommands and no positionals of its own: a first positional is a command name,
+      // so an unknown one is a usage error even with --help (not the parent's help and exit 0).
+      const unknown = parsed.positionals[0];
+      if (subcommands.length > 0 && positionals.length === 0 && unknown !== undefined) {
+        throw unknownCommandError(unknown, path, subcommands);
+      }
       if (parsed.values.help === true) {
         io.stdout(commandHelp(this, path));
         return 0;
@@ -166,6 +172,19 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(spec: 
       return (await spec.run(ctx)) ?? 0;
     },
   };
+}
+
+/** CLI_USAGE naming the unknown command and listing the valid ones. */
+export function unknownCommandError(
+  name: string,
+  path: readonly string[],
+  valid: readonly { readonly name: string }[],
+): CamlinkError {
+  const where = path.length === 0 ? 'camlink' : `camlink ${path.join(' ')}`;
+  return new CamlinkError(
+    'CLI_USAGE',
+    `unknown command "${name}" for ${where}; valid commands: ${valid.map((c) => c.name).join(', ')} (see ${where} --help)`,
+  );
 }
 
 export function defineGroup(

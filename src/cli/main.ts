@@ -3,7 +3,7 @@
  * line on stderr ("camlink: <message> [CODE]") and a non-zero exit (2 for usage errors, 1 otherwise).
  */
 import { CamlinkError } from '../errors/camlink-error.js';
-import { groupHelp, type CliIo, type Command, type CommandGroup } from './command.js';
+import { groupHelp, unknownCommandError, type CliIo, type Command, type CommandGroup } from './command.js';
 import { rootCommand } from './commands/index.js';
 
 export const EXIT_FAILURE = 1;
@@ -45,10 +45,7 @@ async function dispatch(
     return 0;
   }
   const child = node.children.find((c) => c.name === first);
-  if (child === undefined) {
-    const where = path.length === 0 ? 'camlink' : `camlink ${path.join(' ')}`;
-    throw new CamlinkError('CLI_USAGE', `unknown command "${first}" (see ${where} --help)`);
-  }
+  if (child === undefined) throw unknownCommandError(first, path, node.children);
   return dispatch(child, rest, io, [...path, child.name]);
 }
 

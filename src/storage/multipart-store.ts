@@ -206,11 +206,14 @@ export class MultipartStore {
             ).then(() => cb(), cb);
           },
         });
-        for (const part of chosen) {
-          await pipeline(createReadStream(join(dir, part.dataFile), { highWaterMark: 1024 * 1024 }), sink, {
-            end: false,
-          });
+        // One pipeline for all the parts: a pipeline per part into this one sink (end: false) left its
+        // error/close/finish/end listeners on the sink, a MaxListenersExceededWarning past 10 parts.
+        async function* partsInOrder(): AsyncGenerator<Buffer> {
+          for (const part of chosen) {
+            yield* createReadStream(join(dir, part.dataFile), { highWaterMark: 1024 * 1024 });
+          }
         }
+        await pipeline(partsInOrder, sink);
         await temp.handle.sync();
       } finally {
         await temp.handle.close();

@@ -31,8 +31,11 @@ test('camlink camera --help lists stream; camlink camera stream --help shows its
 
 test('camlink camera stream: usage errors are one coded line, exit 2', async () => {
   const cases: [string[], RegExp][] = [
-    [['camera', 'stream'], /needs --device-id, --cert and --key/],
-    [['camera', 'stream', '--device-id', 'cam-1'], /needs --device-id, --cert and --key/],
+    [['camera', 'stream'], /needs --device-id/],
+    [
+      ['camera', 'stream', '--device-id', 'cam-1', '--data-dir', '/nonexistent'],
+      /no device credentials for cam-1: \/nonexistent\/devices\/cam-1\.cert\.pem and .*cam-1\.key\.pem not found/,
+    ],
     [[...BASE, '--duration', '0'], /--duration 0 is not a number of seconds \(1-86400\)/],
     [[...BASE, '--duration', '86401'], /--duration 86401/],
     [[...BASE, '--duration', '1.5'], /--duration 1.5/],

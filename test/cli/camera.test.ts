@@ -18,15 +18,19 @@ import { CAMLINK_BIN, cli, errorCodeOf } from '../helpers/cli.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { tempDir } from '../helpers/tmp.js';
 
-test('camlink camera: a separate process the app pairs with and uploads through', async (t) => {
+test('camlink camera: a separate process the app pairs with and uploads through (keys from DATA_DIR/devices)', async (t) => {
   const dir = await tempDir(t);
   const { platform } = await startTestPlatform(t, join(dir, 'platform'), {
     extra: { backend: { reconciler: { waitTimeSeconds: 1 } } },
   });
   const world = await appWorld(t, platform);
   const cam = await world.provision('cam-cli');
-  await writeFile(join(dir, 'cam.cert.pem'), cam.certificatePem);
-  await writeFile(join(dir, 'cam.key.pem'), cam.keyPem, { mode: 0o600 });
+  // Where `camlink device create cam-cli --data-dir DATA` puts them: camlink camera finds them without
+  // --cert/--key (the flags are exercised by camera-trust and camera-device-endpoints).
+  const dataDir = join(dir, 'data');
+  await mkdir(join(dataDir, 'devices'), { recursive: true });
+  await writeFile(join(dataDir, 'devices', 'cam-cli.cert.pem'), cam.certificatePem);
+  await writeFile(join(dataDir, 'devices', 'cam-cli.key.pem'), cam.keyPem, { mode: 0o600 });
   const images = join(dir, 'images');
   await mkdir(images);
   const picture = sampleJpeg('from the camera process');
@@ -39,10 +43,8 @@ test('camlink camera: a separate process the app pairs with and uploads through'
       'camera',
       '--device-id',
       'cam-cli',
-      '--cert',
-      join(dir, 'cam.cert.pem'),
-      '--key',
-      join(dir, 'cam.key.pem'),
+      '--data-dir',
+      dataDir,
       '--endpoints',
       platform.endpointsPath,
       '--ptpip-port',
@@ -122,4 +124,27 @@ test('camlink camera refuses missing flags and bad ports with coded errors', asy
   const help = await cli(['camera', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--ptpip-port/);
+});
+
+test('camlink camera without --cert/--key names the DATA_DIR/devices files it looked for', async (t) => {
+  const dataDir = await tempDir(t);
+  const devices = join(dataDir, 'devices');
+  for (const argv of [['camera'], ['camera', 'stream']]) {
+    const none = await cli([...argv, '--device-id', 'cam-x', '--data-dir', dataDir]);
+    assert.equal(none.code, 2, argv.join(' '));
+    assert.equal(errorCodeOf(none), 'CLI_USAGE');
+    assert.ok(none.stderr.includes(join(devices, 'cam-x.cert.pem')), none.stderr);
+    assert.ok(none.stderr.includes(join(devices, 'cam-x.key.pem')), none.stderr);
+    assert.match(none.stderr, /camlink device create cam-x/);
+  }
+  await mkdir(devices);
+  await writeFile(join(devices, 'cam-x.cert.pem'), 'not read before the key is found');
+  const noKey = await cli(['camera', '--device-id', 'cam-x', '--data-dir', dataDir]);
+  assert.equal(errorCodeOf(noKey), 'CLI_USAGE');
+  assert.ok(noKey.stderr.includes(join(devices, 'cam-x.key.pem')), noKey.stderr);
+  assert.ok(!noKey.stderr.includes('cam-x.cert.pem'), 'only the missing file is named');
+  // A --key given by hand is not looked for in DATA_DIR/devices: the command goes on to its endpoints.
+  const withKey = await cli(['camera', '--device-id', 'cam-x', '--key', 'k', '--data-dir', dataDir]);
+  assert.notEqual(errorCodeOf(withKey), 'CLI_USAGE', withKey.stderr);
+  assert.match(withKey.stderr, /endpoints\.json/);
 });

@@ -91,3 +91,29 @@ test('--json output is one parseable object and the device list shows status', a
     ['revoked'],
   );
 });
+
+test('an unknown subcommand is a usage error naming it and the valid ones, with or without --help', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['camera', 'nosuchthing', '--help'],
+      /unknown command "nosuchthing" for camlink camera; valid commands: stream\b/,
+    ],
+    [['camera', 'nosuchthing'], /unknown command "nosuchthing" for camlink camera; valid commands: stream\b/],
+    [['camera', '--help', 'nosuchthing'], /unknown command "nosuchthing" for camlink camera/],
+    [
+      ['device', 'nosuch', '--help'],
+      /unknown command "nosuch" for camlink device; valid commands: create, sign-csr, revoke, list\b/,
+    ],
+    [['nosuch', '--help'], /unknown command "nosuch" for camlink; valid commands: up, ca, /],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await cli(argv);
+    assert.equal(run.code, 2, argv.join(' '));
+    assert.equal(errorCodeOf(run), 'CLI_USAGE');
+    assert.match(run.stderr, message);
+    assert.equal(run.stdout, '', `${argv.join(' ')}: no help on stdout`);
+  }
+  const stream = await cli(['camera', 'stream', '--help']);
+  assert.equal(stream.code, 0, 'a known subcommand still answers --help');
+  assert.match(stream.stdout, /^Usage: camlink camera stream /);
+});

@@ -11,6 +11,7 @@ import { readDeviceConnection, readDeviceTrust } from '../../device/endpoints-fi
 import { streamToKvs, type StreamProgress } from '../../device/video/stream.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { defineCommand } from '../command.js';
+import { certOption, deviceCredentialFiles, keyOption } from './device-files.js';
 
 export const MAX_STREAM_SECONDS = 86_400;
 
@@ -30,15 +31,16 @@ export const cameraStreamCommand = defineCommand({
   summary: "Stream the camera's video (MKV/H.264) to its Kinesis video stream with PutMedia.",
   description:
     'Gets temporary credentials from the IoT credentials provider of --endpoints (a device endpoints\n' +
-    'file, or the endpoints.json of `camlink up`; default DATA_DIR/endpoints.json) with --cert/--key as\n' +
-    'the thing --device-id and the role alias of that file, finds the PUT_MEDIA endpoint of the stream\n' +
+    'file, or the endpoints.json of `camlink up`; default DATA_DIR/endpoints.json) with --cert/--key\n' +
+    '(default DATA_DIR/devices/ID.cert.pem and ID.key.pem, from `camlink device create ID`) as the\n' +
+    'thing --device-id and the role alias of that file, finds the PUT_MEDIA endpoint of the stream\n' +
     "named after the thing (the file's KVS endpoint, or AWS in its video region), and sends ffmpeg's\n" +
     'test pattern (or --source FILE) as live MKV, one fragment per second. Stops after --duration\n' +
     'seconds, or on SIGINT/SIGTERM. Needs ffmpeg on the PATH.',
   options: {
     'device-id': { type: 'string', valueName: 'ID', description: 'the thing name (= the stream name)' },
-    cert: { type: 'string', valueName: 'F', description: 'device certificate (PEM)' },
-    key: { type: 'string', valueName: 'F', description: 'device private key (PEM)' },
+    cert: certOption,
+    key: keyOption,
     endpoints: {
       type: 'string',
       valueName: 'F',
@@ -58,15 +60,17 @@ export const cameraStreamCommand = defineCommand({
   },
   async run(ctx) {
     const deviceId = ctx.options['device-id'];
-    const certFile = ctx.options.cert;
-    const keyFile = ctx.options.key;
-    if (deviceId === undefined || certFile === undefined || keyFile === undefined) {
-      throw new CamlinkError('CLI_USAGE', 'camlink camera stream needs --device-id, --cert and --key');
+    if (deviceId === undefined) {
+      throw new CamlinkError(
+        'CLI_USAGE',
+        'camlink camera stream needs --device-id (and --cert/--key unless in DATA_DIR/devices)',
+      );
     }
     const duration =
       ctx.options.duration === undefined ? undefined : parseDurationOption(ctx.options.duration);
     assertDeviceId(deviceId);
     const config = ctx.config();
+    const { certFile, keyFile } = await deviceCredentialFiles(deviceId, ctx.options, config.dataDir);
     const endpointsPath = resolve(ctx.options.endpoints ?? join(config.dataDir, 'endpoints.json'));
     const connection = await readDeviceConnection(endpointsPath);
     const credentialsUrl = connection.credentialsProvider;

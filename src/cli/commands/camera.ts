@@ -10,6 +10,7 @@ import { CamlinkError } from '../../errors/camlink-error.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
 import { parsePortOption } from '../ports.js';
+import { certOption, deviceCredentialFiles, keyOption } from './device-files.js';
 import { cameraStreamCommand } from './camera-stream.js';
 
 export const cameraCommand = defineCommand({
@@ -18,7 +19,8 @@ export const cameraCommand = defineCommand({
   description:
     'Connects to the IoT endpoint of --endpoints (a device endpoints file of `camlink aws\n' +
     'device-endpoints`, or the endpoints.json of `camlink up`; default DATA_DIR/endpoints.json) as the\n' +
-    'thing named by --device-id with --cert/--key, trusting the IoT CA of that file only; storage is\n' +
+    'thing named by --device-id with --cert/--key (default: DATA_DIR/devices/ID.cert.pem and ID.key.pem,\n' +
+    'as `camlink device create ID` writes them), trusting the IoT CA of that file only; storage is\n' +
     'trusted with the system roots plus its extra storage CA. Serves PTP/IP on 127.0.0.1:--ptpip-port\n' +
     '(default 15740; gphoto2: `gphoto2 --port ptpip:127.0.0.1:P:P --camera "PTP/IP Camera" --summary`),\n' +
     'with the JPEGs of --images (default DATA_DIR/cameras/ID/pictures). Uploads the app hands over are PUT\n' +
@@ -26,8 +28,8 @@ export const cameraCommand = defineCommand({
     'stdout; stops on SIGINT/SIGTERM.',
   options: {
     'device-id': { type: 'string', valueName: 'ID', description: 'the thing name (certificate CN)' },
-    cert: { type: 'string', valueName: 'F', description: 'device certificate (PEM)' },
-    key: { type: 'string', valueName: 'F', description: 'device private key (PEM)' },
+    cert: certOption,
+    key: keyOption,
     endpoints: {
       type: 'string',
       valueName: 'F',
@@ -44,13 +46,15 @@ export const cameraCommand = defineCommand({
   async run(ctx) {
     const config = ctx.config();
     const deviceId = ctx.options['device-id'];
-    const certFile = ctx.options.cert;
-    const keyFile = ctx.options.key;
-    if (deviceId === undefined || certFile === undefined || keyFile === undefined) {
-      throw new CamlinkError('CLI_USAGE', 'camlink camera needs --device-id, --cert and --key');
+    if (deviceId === undefined) {
+      throw new CamlinkError(
+        'CLI_USAGE',
+        'camlink camera needs --device-id (and --cert/--key unless in DATA_DIR/devices)',
+      );
     }
     assertDeviceId(deviceId);
     const port = parsePortOption('ptpip-port', ctx.options['ptpip-port'] ?? '15740');
+    const { certFile, keyFile } = await deviceCredentialFiles(deviceId, ctx.options, config.dataDir);
     const endpointsPath = resolve(ctx.options.endpoints ?? join(config.dataDir, 'endpoints.json'));
     const connection = await readDeviceConnection(endpointsPath);
     const read = async (path: string) => {
