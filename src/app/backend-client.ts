@@ -106,6 +106,13 @@ export class BackendClient {
     return this.call('GET', '/v1/devices');
   }
 
+  /** Operator: create the camera's Kinesis video stream unless it exists (`created` says which). */
+  createVideoStream(
+    deviceId: string,
+  ): Promise<{ stream: { streamName: string; streamArn: string; created: boolean } }> {
+    return this.call('POST', `/v1/devices/${encodeURIComponent(deviceId)}/video/stream`);
+  }
+
   /** An HLS session URL for a camera's video (LIVE, or ON_DEMAND for a time range). */
   videoHls(
     deviceId: string,

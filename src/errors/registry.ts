@@ -434,7 +434,7 @@ export const errorRegistry = {
     status: 404,
     retryable: false,
     summary:
-      "The camera's Kinesis video stream (named after the thing) does not exist; the backend creates it.",
+      "The camera's Kinesis video stream (named after the thing) does not exist; the backend creates it at provisioning, or `camlink device stream create ID`.",
   },
   DEVICE_KVS_REFUSED: {
     status: 403,

@@ -11,7 +11,7 @@ import { uploadThroughCamera } from '../../app/upload-flow.js';
 import { readEndpoints } from '../../backend/cloud/services.js';
 import { inDataDir } from '../../config/paths.js';
 import type { CamlinkConfig } from '../../config/schema.js';
-import { CamlinkError } from '../../errors/camlink-error.js';
+import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
 import { readInputFile, SECRET_FILE_MODE, writeFileAtomic } from '../../util/atomic-file.js';
 import { defineCommand, defineGroup, type OptionValues } from '../command.js';
 import { jsonOption, printResult } from '../output.js';
@@ -20,7 +20,7 @@ import { progressReporter } from '../progress.js';
 const TOKEN_MAX_BYTES = 4096;
 const CA_MAX_BYTES = 1024 * 1024;
 
-const backendOptions = {
+export const backendOptions = {
   endpoints: {
     type: 'string',
     valueName: 'F',
@@ -43,10 +43,10 @@ const cameraOption = {
   },
 } as const;
 
-type BackendOptionValues = OptionValues<typeof backendOptions>;
+export type BackendOptionValues = OptionValues<typeof backendOptions>;
 
 /** Where the API is and which CA to trust: --api/--ca, else endpoints.json. */
-async function apiOf(
+export async function apiOf(
   config: Readonly<CamlinkConfig>,
   options: BackendOptionValues,
 ): Promise<{ baseUrl: string; ca?: Buffer }> {
@@ -67,10 +67,31 @@ function defaultTokenFile(config: Readonly<CamlinkConfig>): string {
   return join(config.dataDir, 'app', 'token');
 }
 
-async function readToken(path: string, what: string): Promise<string> {
+export async function readToken(path: string, what: string): Promise<string> {
   const token = (await readInputFile(path, TOKEN_MAX_BYTES, what)).toString('utf8').trim();
   if (token === '') throw new CamlinkError('CLI_USAGE', `${what} ${path} is empty`);
   return token;
+}
+
+export const operatorTokenOption = {
+  'operator-token-file': {
+    type: 'string',
+    valueName: 'F',
+    description: 'the operator token file (default: backend.operatorTokenFile in the data dir)',
+  },
+} as const;
+
+/** A client holding the operator token (--operator-token-file, else the data dir's). */
+export async function operatorClient(
+  config: Readonly<CamlinkConfig>,
+  options: BackendOptionValues & OptionValues<typeof operatorTokenOption>,
+): Promise<BackendClient> {
+  const operatorToken = await readToken(
+    options['operator-token-file'] ?? inDataDir(config.dataDir, config.backend.operatorTokenFile),
+    'operator token file',
+  );
+  const { baseUrl, ca } = await apiOf(config, options);
+  return new BackendClient({ baseUrl, token: operatorToken, ca });
 }
 
 async function userClient(
@@ -92,6 +113,20 @@ async function userClient(
           );
         });
   return new BackendClient({ baseUrl, token, ca });
+}
+
+/**
+ * The backend's "no device ID" as the app sees it: the operator has not registered the camera (a JITP
+ * camera is not known to the backend until then), or it is another user's. Says what to run.
+ */
+function withRegisterHint(err: unknown, deviceId: string): unknown {
+  if (!(isCamlinkError(err) && err.code === 'NOT_FOUND' && err.message.startsWith('no device '))) return err;
+  return new CamlinkError(
+    'NOT_FOUND',
+    `${err.message}: the backend does not know this camera (or it is paired to another user); ` +
+      `the operator registers it with \`camlink device register ${deviceId}\``,
+    { cause: err },
+  );
 }
 
 function connectCamera(address: { host: string; port: number }): Promise<CameraLink> {
@@ -116,7 +151,7 @@ const createUser = defineCommand({
     name: { type: 'string', valueName: 'NAME', description: "the user's display name" },
     out: { type: 'string', valueName: 'F', description: 'token file to write (default DATA_DIR/app/token)' },
     force: { type: 'boolean', description: 'replace an existing token file' },
-    'operator-token-file': { type: 'string', valueName: 'F', description: 'the operator token file' },
+    ...operatorTokenOption,
     ...backendOptions,
     json: jsonOption,
   },
@@ -125,12 +160,7 @@ const createUser = defineCommand({
     const name = ctx.options.name;
     if (name === undefined || name.trim() === '')
       throw new CamlinkError('CLI_USAGE', 'camlink app create-user needs --name');
-    const operatorToken = await readToken(
-      ctx.options['operator-token-file'] ?? inDataDir(config.dataDir, config.backend.operatorTokenFile),
-      'operator token file',
-    );
-    const { baseUrl, ca } = await apiOf(config, ctx.options);
-    const operator = new BackendClient({ baseUrl, token: operatorToken, ca });
+    const operator = await operatorClient(config, ctx.options);
     try {
       const out = resolve(ctx.options.out ?? defaultTokenFile(config));
       const { user, token } = await operator.createUser(name.trim());
@@ -161,7 +191,9 @@ const pair = defineCommand({
     try {
       const camera = await connectCamera(address);
       try {
-        const paired = await camera.pair(app);
+        const paired = await camera.pair(app).catch((err: unknown) => {
+          throw withRegisterHint(err, camera.deviceId);
+        });
         printResult(ctx.io, ctx.options.json, { paired: paired.deviceId, at: paired.pairedAt });
         return 0;
       } finally {

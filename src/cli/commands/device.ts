@@ -1,5 +1,10 @@
-/** `camlink device ...`: device identities issued by the operator CA, and their revocation. */
-import { CamlinkError } from '../../errors/camlink-error.js';
+/**
+ * `camlink device ...`: device identities issued by the operator CA, and their revocation; and the
+ * operator's backend side of a device (`register`, `stream create`), through the backend API with the
+ * operator token.
+ */
+import { assertDeviceId } from '../../contracts/device-id.js';
+import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
 import { readInputFile, writeFileAtomic, PUBLIC_FILE_MODE } from '../../util/atomic-file.js';
 import { createDevice, defaultDeviceOutDir, signDeviceCsr } from '../../pki/device.js';
 import { CSR_MAX_BYTES } from '../../pki/csr.js';
@@ -7,6 +12,7 @@ import { revokeDevice } from '../../pki/crl.js';
 import { revocationReasons, type RevocationReason } from '../../pki/store.js';
 import { defineCommand, defineGroup } from '../command.js';
 import { jsonOption, printResult } from '../output.js';
+import { backendOptions, operatorClient, operatorTokenOption } from './app.js';
 import { contextOf, keyAlgorithmOption, parseKeyAlgorithm } from './pki-options.js';
 
 const create = defineCommand({
@@ -124,6 +130,97 @@ const list = defineCommand({
   },
 });
 
+const register = defineCommand({
+  name: 'register',
+  summary:
+    'Operator: register the device id with the backend (POST /v1/devices); already registered is fine.',
+  description:
+    'A camera provisioned by JITP (`camlink device create`, then its first connection) is unknown to the\n' +
+    'backend until this; `camlink app pair` answers NOT_FOUND for it. Uses the operator token.',
+  positionals: [{ name: 'ID', required: true, description: 'device id (the thing name)' }],
+  options: {
+    'certificate-id': {
+      type: 'string',
+      valueName: 'HEX',
+      description: 'the AWS IoT certificate id (64 hex digits) the device authenticates with',
+    },
+    ...operatorTokenOption,
+    ...backendOptions,
+    json: jsonOption,
+  },
+  async run(ctx) {
+    const [id = ''] = ctx.args;
+    assertDeviceId(id);
+    const certificateId = ctx.options['certificate-id'];
+    if (certificateId !== undefined && !/^[0-9a-f]{64}$/.test(certificateId)) {
+      throw new CamlinkError(
+        'CLI_USAGE',
+        `--certificate-id must be 64 lowercase hex digits, got "${certificateId}"`,
+      );
+    }
+    const operator = await operatorClient(ctx.config(), ctx.options);
+    try {
+      const registered = await operator.registerDevice(id, certificateId).then(
+        () => true,
+        (err: unknown) => {
+          if (isCamlinkError(err, 'CONFLICT')) return false;
+          throw err;
+        },
+      );
+      printResult(ctx.io, ctx.options.json, {
+        'device id': id,
+        registered: registered ? 'now' : 'already (nothing changed)',
+      });
+      return 0;
+    } finally {
+      operator.close();
+    }
+  },
+});
+
+const streamCreate = defineCommand({
+  name: 'create',
+  summary: "Operator: create the device's Kinesis video stream through the backend; an existing one is fine.",
+  description:
+    'POST /v1/devices/ID/video/stream with the operator token: the stream `camlink camera stream` sends to\n' +
+    '(named after the thing). The device must be registered (`camlink device register ID`); cameras\n' +
+    'provisioned through the backend (POST /v1/devices/provision) have it already.',
+  positionals: [{ name: 'ID', required: true, description: 'device id (the thing name)' }],
+  options: { ...operatorTokenOption, ...backendOptions, json: jsonOption },
+  async run(ctx) {
+    const [id = ''] = ctx.args;
+    assertDeviceId(id);
+    const operator = await operatorClient(ctx.config(), ctx.options);
+    try {
+      const { stream } = await operator.createVideoStream(id).catch((err: unknown) => {
+        if (isCamlinkError(err, 'NOT_FOUND')) {
+          throw new CamlinkError(
+            'NOT_FOUND',
+            `${err.message}: register it first with \`camlink device register ${id}\``,
+            { cause: err },
+          );
+        }
+        throw err;
+      });
+      printResult(ctx.io, ctx.options.json, {
+        'device id': id,
+        stream: stream.streamName,
+        arn: stream.streamArn,
+        created: stream.created ? 'now' : 'already existed (nothing changed)',
+      });
+      return 0;
+    } finally {
+      operator.close();
+    }
+  },
+});
+
+const streamGroup = defineGroup(
+  'stream',
+  "The device's video stream on the backend's Kinesis Video Streams.",
+  [streamCreate],
+);
+
 function parseReason(value: string | undefined): RevocationReason {
   if (value === undefined) return 'unspecified';
   const found = revocationReasons.find((r) => r === value);
@@ -136,9 +233,8 @@ function parseReason(value: string | undefined): RevocationReason {
   return found;
 }
 
-export const deviceCommand = defineGroup('device', 'Device identities: issue, certify CSRs, revoke, list.', [
-  create,
-  signCsr,
-  revoke,
-  list,
-]);
+export const deviceCommand = defineGroup(
+  'device',
+  'Device identities: issue, certify CSRs, revoke, list; register with the backend, create its video stream.',
+  [create, signCsr, revoke, list, register, streamGroup],
+);

@@ -95,7 +95,8 @@ function kvsError(err: unknown, what: string, streamName: string): CamlinkError 
   if (name === 'ResourceNotFoundException') {
     return new CamlinkError(
       'DEVICE_STREAM_NOT_FOUND',
-      `${what}: no stream named ${streamName} (the backend creates it when the camera is registered)`,
+      `${what}: no stream named ${streamName}; the operator creates it with ` +
+        `\`camlink device stream create ${streamName}\` (cameras provisioned through the backend have one)`,
       { cause: err },
     );
   }
