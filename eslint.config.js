@@ -34,4 +34,13 @@ export default tseslint.config(
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Build scripts are plain JavaScript: they run before anything is compiled (npm install's prepare).
+    files: ['scripts/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { process: 'readonly', performance: 'readonly', URL: 'readonly' },
+    },
+  },
 );

@@ -4,7 +4,6 @@
  */
 import { parseArgs } from 'node:util';
 import { CamlinkError } from '../errors/camlink-error.js';
-import { loadConfig } from '../config/load.js';
 import type { CamlinkConfig } from '../config/schema.js';
 
 export interface OptionSpec {
@@ -64,7 +63,38 @@ export interface CommandGroup {
   readonly kind: 'group';
   readonly name: string;
   readonly summary: string;
-  readonly children: readonly (Command | CommandGroup)[];
+  readonly children: readonly CommandNode[];
+}
+
+/**
+ * A command or group named and summarised up front, its module imported only when it is chosen: the
+ * root's `--help` and one command's run load that command's code, not the whole CLI's (start-up time).
+ */
+export interface LazyCommand {
+  readonly kind: 'lazy';
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command | CommandGroup>;
+}
+
+export type CommandNode = Command | CommandGroup | LazyCommand;
+
+export function defineLazy(
+  name: string,
+  summary: string,
+  load: () => Promise<Command | CommandGroup>,
+): LazyCommand {
+  return { kind: 'lazy', name, summary, load };
+}
+
+/** The command or group behind a node, imported if it is lazy. */
+export async function resolveNode(node: CommandNode): Promise<Command | CommandGroup> {
+  if (node.kind !== 'lazy') return node;
+  const loaded = await node.load();
+  if (loaded.name !== node.name) {
+    throw new Error(`lazy command "${node.name}" loaded "${loaded.name}"`);
+  }
+  return loaded;
 }
 
 /** Options every command accepts. */
@@ -152,6 +182,8 @@ export function defineCommand<const O extends Record<string, OptionSpec>>(spec: 
         );
       }
       const values = parsed.values as OptionValues<O>;
+      // Imported here, not at the top: `--help` needs no configuration (nor zod).
+      const { loadConfig } = await import('../config/load.js');
       let config: Readonly<CamlinkConfig> | undefined;
       const ctx: CommandContext<O> = {
         args: parsed.positionals,
@@ -187,11 +219,7 @@ export function unknownCommandError(
   );
 }
 
-export function defineGroup(
-  name: string,
-  summary: string,
-  children: (Command | CommandGroup)[],
-): CommandGroup {
+export function defineGroup(name: string, summary: string, children: CommandNode[]): CommandGroup {
   return { kind: 'group', name, summary, children };
 }
 

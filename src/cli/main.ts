@@ -3,7 +3,14 @@
  * line on stderr ("camlink: <message> [CODE]") and a non-zero exit (2 for usage errors, 1 otherwise).
  */
 import { CamlinkError } from '../errors/camlink-error.js';
-import { groupHelp, unknownCommandError, type CliIo, type Command, type CommandGroup } from './command.js';
+import {
+  groupHelp,
+  resolveNode,
+  unknownCommandError,
+  type CliIo,
+  type CommandGroup,
+  type CommandNode,
+} from './command.js';
 import { rootCommand } from './commands/index.js';
 
 export const EXIT_FAILURE = 1;
@@ -29,11 +36,12 @@ export async function runCli(
 }
 
 async function dispatch(
-  node: Command | CommandGroup,
+  chosen: CommandNode,
   argv: readonly string[],
   io: CliIo,
   path: readonly string[],
 ): Promise<number> {
+  const node = await resolveNode(chosen);
   if (node.kind === 'command') return node.execute(argv, io, path);
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {

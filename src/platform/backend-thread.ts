@@ -5,8 +5,9 @@
  * sockets either way (the AWS SDK, MQTT), so nothing else changes: same endpoints.json, same process,
  * one Ctrl-C. Its logs go to stderr like the rest (pino writes the file descriptor from either thread).
  *
- * The thread runs the TypeScript sources through tsx, registered inside it (worker threads do not
- * inherit the loader); see backend-thread-main.ts for its side of the messages.
+ * The thread runs what this module runs: the compiled JavaScript of dist/, or the TypeScript sources
+ * through tsx, registered inside it (worker threads do not inherit the loader); see
+ * backend-thread-main.ts for its side of the messages.
  */
 import { Worker } from 'node:worker_threads';
 import { CamlinkError } from '../errors/camlink-error.js';
@@ -34,20 +35,22 @@ export interface BackendThreadData {
   readonly config: CamlinkConfig;
   readonly endpoints: ServiceEndpoints;
   readonly platformChecks: readonly FailedCheck[];
-  readonly tsx: string;
+  /** tsx's registration module when the thread runs TypeScript sources, else null. */
+  readonly tsx: string | null;
   readonly main: string;
 }
+
+/** This module is a TypeScript source (run through tsx), not dist/'s compiled JavaScript. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /** How long a stopped backend's thread may take to end by itself. */
 const THREAD_EXIT_MS = 10_000;
 
-/** Evaluated as the worker's script: registers tsx, then loads the TypeScript entry. */
+/** Evaluated as the worker's script: registers tsx for TypeScript sources, then loads the entry. */
 const BOOT = `
 const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then((tsx) => {
-  tsx.register();
-  return import(workerData.main);
-});
+const loader = workerData.tsx === null ? Promise.resolve() : import(workerData.tsx).then((tsx) => tsx.register());
+loader.then(() => import(workerData.main));
 `;
 
 export async function startBackendThread(options: {
@@ -65,8 +68,8 @@ export async function startBackendThread(options: {
     config: options.config,
     endpoints: options.endpoints,
     platformChecks: options.platformChecks ?? [],
-    tsx: import.meta.resolve('tsx/esm/api'),
-    main: new URL('./backend-thread-main.ts', import.meta.url).href,
+    tsx: FROM_SOURCE ? import.meta.resolve('tsx/esm/api') : null,
+    main: new URL(`./backend-thread-main.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url).href,
   };
   const worker = new Worker(BOOT, { eval: true, execArgv: threadExecArgv(), workerData: data });
   let closing = false;

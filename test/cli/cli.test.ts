@@ -2,17 +2,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rootCommand } from '../../src/cli/commands/index.js';
-import type { Command, CommandGroup } from '../../src/cli/command.js';
+import { resolveNode, type CommandNode } from '../../src/cli/command.js';
 import { cli, cliProcess, errorCodeOf } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-function walk(node: Command | CommandGroup, path: string[] = []): string[][] {
+async function walk(chosen: CommandNode, path: string[] = []): Promise<string[][]> {
+  const node = await resolveNode(chosen);
   if (node.kind === 'command') return [path];
-  return [path, ...node.children.flatMap((child) => walk(child, [...path, child.name]))];
+  const below = await Promise.all(node.children.map((child) => walk(child, [...path, child.name])));
+  return [path, ...below.flat()];
 }
 
 test('every command and group answers --help with usage and exit 0', async () => {
-  const paths = walk(rootCommand);
+  const paths = await walk(rootCommand);
   assert.ok(paths.length >= 11);
   for (const path of paths) {
     const run = await cli([...path, '--help']);

@@ -16,24 +16,11 @@ import { readInputFile, SECRET_FILE_MODE, writeFileAtomic } from '../../util/ato
 import { defineCommand, defineGroup, type OptionValues } from '../command.js';
 import { jsonOption, printResult } from '../output.js';
 import { progressReporter } from '../progress.js';
+import { summaries } from './summaries.js';
+import { backendOptions, operatorTokenOption, type BackendOptionValues } from './backend-options.js';
 
 const TOKEN_MAX_BYTES = 4096;
 const CA_MAX_BYTES = 1024 * 1024;
-
-export const backendOptions = {
-  endpoints: {
-    type: 'string',
-    valueName: 'F',
-    description: 'endpoints.json of `camlink up` (default DATA_DIR/endpoints.json): the API and its CA',
-  },
-  api: { type: 'string', valueName: 'URL', description: 'backend API base URL (overrides --endpoints)' },
-  ca: { type: 'string', valueName: 'F', description: 'extra CA for --api (default: the system trust)' },
-  'token-file': {
-    type: 'string',
-    valueName: 'F',
-    description: "the user's token (default DATA_DIR/app/token, or env CAMLINK_APP_TOKEN)",
-  },
-} as const;
 
 const cameraOption = {
   camera: {
@@ -42,8 +29,6 @@ const cameraOption = {
     description: 'the camera over PTP/IP (default 127.0.0.1:15740)',
   },
 } as const;
-
-export type BackendOptionValues = OptionValues<typeof backendOptions>;
 
 /** Where the API is and which CA to trust: --api/--ca, else endpoints.json. */
 export async function apiOf(
@@ -72,14 +57,6 @@ export async function readToken(path: string, what: string): Promise<string> {
   if (token === '') throw new CamlinkError('CLI_USAGE', `${what} ${path} is empty`);
   return token;
 }
-
-export const operatorTokenOption = {
-  'operator-token-file': {
-    type: 'string',
-    valueName: 'F',
-    description: 'the operator token file (default: backend.operatorTokenFile in the data dir)',
-  },
-} as const;
 
 /** A client holding the operator token (--operator-token-file, else the data dir's). */
 export async function operatorClient(
@@ -316,9 +293,4 @@ const watch = defineCommand({
   },
 });
 
-export const appCommand = defineGroup('app', 'The phone-app simulator: pair with a camera, upload, watch.', [
-  createUser,
-  pair,
-  upload,
-  watch,
-]);
+export const appCommand = defineGroup('app', summaries.app, [createUser, pair, upload, watch]);

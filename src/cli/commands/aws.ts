@@ -18,6 +18,7 @@ import { awsTargetOptions, resolveAwsTarget } from './aws-target.js';
 import { deviceEndpointsCommand } from './aws-device-endpoints.js';
 import { teardownCommand } from './aws-teardown.js';
 import { backendIdentityCommand } from './aws-backend-identity.js';
+import { summaries } from './summaries.js';
 
 const ROLE_ARN = /^arn:aws(-cn)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
@@ -195,8 +196,10 @@ function printChecks(io: CliIo, json: boolean | undefined, where: string, result
   for (const r of results) io.stdout(`${r.status.padEnd(9)} ${r.check.padEnd(width)}  ${r.detail}\n`);
 }
 
-export const awsCommand = defineGroup(
-  'aws',
-  "The AWS side: register the operator CA, check a deployment (doctor), write cameras' endpoints, tear down.",
-  [registerCaCommand, backendIdentityCommand, doctorCommand, deviceEndpointsCommand, teardownCommand],
-);
+export const awsCommand = defineGroup('aws', summaries.aws, [
+  registerCaCommand,
+  backendIdentityCommand,
+  doctorCommand,
+  deviceEndpointsCommand,
+  teardownCommand,
+]);

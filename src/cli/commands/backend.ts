@@ -4,10 +4,11 @@ import { startBackend } from '../../backend/server.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
 import { parsePortOption } from '../ports.js';
+import { summaries } from './summaries.js';
 
 export const backendCommand = defineCommand({
   name: 'backend',
-  summary: 'Run the control-plane backend (REST API under /v1) standalone.',
+  summary: summaries.backend,
   description:
     'Serves HTTPS with DATA_DIR/pki/server/endpoint.cert.pem (issued by `camlink up`); without it, only\n' +
     '--dev-http (plain HTTP on loopback) starts. The store is SQLite in the data dir unless\n' +

@@ -7,6 +7,7 @@ import { createVerificationCert } from '../../pki/verification.js';
 import { defineCommand, defineGroup } from '../command.js';
 import { contextOf, keyAlgorithmOption, parseKeyAlgorithm } from './pki-options.js';
 import { jsonOption, printResult } from '../output.js';
+import { summaries } from './summaries.js';
 
 const init = defineCommand({
   name: 'init',
@@ -122,8 +123,4 @@ const crl = defineCommand({
   },
 });
 
-export const caCommand = defineGroup(
-  'ca',
-  'The operator CA: create it, sign CRLs and AWS verification certificates.',
-  [init, verificationCert, serverCert, crl],
-);
+export const caCommand = defineGroup('ca', summaries.ca, [init, verificationCert, serverCert, crl]);

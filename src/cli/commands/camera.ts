@@ -12,10 +12,11 @@ import { defineCommand } from '../command.js';
 import { parsePortOption } from '../ports.js';
 import { certOption, deviceCredentialFiles, keyOption } from './device-files.js';
 import { cameraStreamCommand } from './camera-stream.js';
+import { summaries } from './summaries.js';
 
 export const cameraCommand = defineCommand({
   name: 'camera',
-  summary: 'Run a simulated camera: MQTT (mutual TLS) to the endpoint, PTP/IP for the app and gphoto2.',
+  summary: summaries.camera,
   description:
     'Connects to the IoT endpoint of --endpoints (a device endpoints file of `camlink aws\n' +
     'device-endpoints`, or the endpoints.json of `camlink up`; default DATA_DIR/endpoints.json) as the\n' +

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { runDemo } from '../../app/demo.js';
 import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
+import { summaries } from './summaries.js';
 
 export const demoCommand = defineCommand({
   name: 'demo',
-  summary: 'Run the whole flow (provision, pair over PTP/IP, upload, reconcile) on a temporary platform.',
+  summary: summaries.demo,
   description:
     'Starts a fresh embedded platform on free ports in a temporary data dir, provisions a camera, pairs\n' +
     'a user with it over PTP/IP, captures, uploads with a pre-signed URL, and waits until the backend has\n' +

@@ -6,14 +6,17 @@
 import { assertDeviceId } from '../../contracts/device-id.js';
 import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';
 import { readInputFile, writeFileAtomic, PUBLIC_FILE_MODE } from '../../util/atomic-file.js';
-import { createDevice, defaultDeviceOutDir, signDeviceCsr } from '../../pki/device.js';
-import { CSR_MAX_BYTES } from '../../pki/csr.js';
-import { revokeDevice } from '../../pki/crl.js';
 import { revocationReasons, type RevocationReason } from '../../pki/store.js';
 import { defineCommand, defineGroup } from '../command.js';
 import { jsonOption, printResult } from '../output.js';
-import { backendOptions, operatorClient, operatorTokenOption } from './app.js';
+import { backendOptions, operatorTokenOption } from './backend-options.js';
 import { contextOf, keyAlgorithmOption, parseKeyAlgorithm } from './pki-options.js';
+import { summaries } from './summaries.js';
+
+// The PKI's signing code (x509, asn1) and the API client load inside the commands that use them:
+// `camlink device list` starts without them.
+const pkiDevice = () => import('../../pki/device.js');
+const apiClient = () => import('./app.js');
 
 const create = defineCommand({
   name: 'create',
@@ -33,6 +36,7 @@ const create = defineCommand({
     const [id = ''] = ctx.args;
     const { config, pki } = contextOf(ctx);
     const keyAlgorithm = parseKeyAlgorithm(ctx.options['key-algorithm']);
+    const { createDevice, defaultDeviceOutDir } = await pkiDevice();
     const result = await createDevice(pki, id, {
       outDir: ctx.options.out ?? defaultDeviceOutDir(config.dataDir),
       force: ctx.options.force === true,
@@ -62,6 +66,10 @@ const signCsr = defineCommand({
     const csrPath = ctx.options.csr;
     if (csrPath === undefined) throw new CamlinkError('CLI_USAGE', '--csr FILE is required');
     const { pki } = contextOf(ctx);
+    const [{ signDeviceCsr }, { CSR_MAX_BYTES }] = await Promise.all([
+      pkiDevice(),
+      import('../../pki/csr.js'),
+    ]);
     const pem = (await readInputFile(csrPath, CSR_MAX_BYTES, 'CSR')).toString('utf8');
     const issued = await signDeviceCsr(pki, pem);
     if (ctx.options.out === undefined) {
@@ -95,6 +103,7 @@ const revoke = defineCommand({
     const [id = ''] = ctx.args;
     const reason = parseReason(ctx.options.reason);
     const { pki } = contextOf(ctx);
+    const { revokeDevice } = await import('../../pki/crl.js');
     const result = await revokeDevice(pki, id, {
       reason,
       ...(ctx.options.serial === undefined ? {} : { serial: ctx.options.serial }),
@@ -158,6 +167,7 @@ const register = defineCommand({
         `--certificate-id must be 64 lowercase hex digits, got "${certificateId}"`,
       );
     }
+    const { operatorClient } = await apiClient();
     const operator = await operatorClient(ctx.config(), ctx.options);
     try {
       const registered = await operator.registerDevice(id, certificateId).then(
@@ -190,6 +200,7 @@ const streamCreate = defineCommand({
   async run(ctx) {
     const [id = ''] = ctx.args;
     assertDeviceId(id);
+    const { operatorClient } = await apiClient();
     const operator = await operatorClient(ctx.config(), ctx.options);
     try {
       const { stream } = await operator.createVideoStream(id).catch((err: unknown) => {
@@ -233,8 +244,11 @@ function parseReason(value: string | undefined): RevocationReason {
   return found;
 }
 
-export const deviceCommand = defineGroup(
-  'device',
-  'Device identities: issue, certify CSRs, revoke, list; register with the backend, create its video stream.',
-  [create, signCsr, revoke, list, register, streamGroup],
-);
+export const deviceCommand = defineGroup('device', summaries.device, [
+  create,
+  signCsr,
+  revoke,
+  list,
+  register,
+  streamGroup,
+]);

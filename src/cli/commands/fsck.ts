@@ -18,12 +18,13 @@ import { diskCatalog } from '../../fsck/sources.js';
 import { createLogger } from '../../log/logger.js';
 import { lockDataDir } from '../../platform/data-dir-lock.js';
 import { defineCommand } from '../command.js';
+import { summaries } from './summaries.js';
 
 export const EXIT_FSCK_FAILED = 3;
 
 export const fsckCommand = defineCommand({
   name: 'fsck',
-  summary: 'Check a data dir: databases, upload records against stored objects, dead letters.',
+  summary: summaries.fsck,
   description:
     'Checks every SQLite database (integrity_check), the object store files of the uploads bucket (sizes and\n' +
     'SHA-256), `done` uploads whose object is missing or differs, objects under devices/ without an upload row,\n' +

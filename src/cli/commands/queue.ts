@@ -20,6 +20,7 @@ import { CamlinkError } from '../../errors/camlink-error.js';
 import { defineCommand, defineGroup, type CliIo, type CommandContext, type OptionSpec } from '../command.js';
 import { jsonOption, printResult } from '../output.js';
 import { awsTargetOptions, resolveAwsTarget } from './aws-target.js';
+import { summaries } from './summaries.js';
 
 const queueOptions = {
   ...awsTargetOptions,
@@ -272,8 +273,4 @@ async function follow(q: DeadLetterQueue, io: CliIo): Promise<ListMessageMoveTas
   }
 }
 
-export const queueCommand = defineGroup(
-  'queue',
-  "The upload queue's dead-letter queue: count it, move it back (embedded platform or Amazon SQS).",
-  [deadLetters, redrive],
-);
+export const queueCommand = defineGroup('queue', summaries.queue, [deadLetters, redrive]);

@@ -11,6 +11,7 @@ import { regionClients } from '../../rehearsal/stack/ports.js';
 import { readState } from '../../rehearsal/stack/state.js';
 import { loadTemplate, type LoadedTemplate } from '../../rehearsal/stack/template.js';
 import { defineCommand, defineGroup, type CommandGroup, type Command } from '../command.js';
+import { summaries } from './summaries.js';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ACCOUNT = /^\d{12}$/;
@@ -132,8 +133,4 @@ const stackGroup = defineGroup('stack', 'Play cdk deploy / cdk destroy of the sy
 /** The subcommands of `camlink rehearsal`; add siblings here. */
 export const rehearsalChildren: (Command | CommandGroup)[] = [stackGroup];
 
-export const rehearsalCommand = defineGroup(
-  'rehearsal',
-  'Rehearse the deployment manual against the embedded services made to look like the cloud.',
-  rehearsalChildren,
-);
+export const rehearsalCommand = defineGroup('rehearsal', summaries.rehearsal, rehearsalChildren);

@@ -9,6 +9,7 @@ import { runSim } from '../../sim/run.js';
 import { summaryLine } from '../../sim/stats.js';
 import { defineCommand } from '../command.js';
 import { phaseProgress } from '../progress.js';
+import { summaries } from './summaries.js';
 
 /** Flag limits: [min, max, default]. */
 export const SIM_LIMITS = {
@@ -41,7 +42,7 @@ export function parseSimNumber(flag: NumericFlag, value: string | undefined, int
 
 export const simCommand = defineCommand({
   name: 'sim',
-  summary: 'Simulate a fleet of cameras (mutual-TLS MQTT, paced direct uploads); the last line has lost=N.',
+  summary: summaries.sim,
   description:
     'Issues (and caches in DATA_DIR/sim) one device certificate per camera, starts the embedded platform\n' +
     'as a child process (`camlink up` on free ports; --attach uses one already running in the data dir),\n' +

@@ -10,6 +10,7 @@ import { startStorageServer } from '../../storage/server.js';
 import { fileExists } from '../../util/atomic-file.js';
 import { defineCommand, defineGroup } from '../command.js';
 import { contextOf } from './pki-options.js';
+import { summaries } from './summaries.js';
 
 const serve = defineCommand({
   name: 'serve',
@@ -83,4 +84,4 @@ const serve = defineCommand({
   },
 });
 
-export const storageCommand = defineGroup('storage', 'The embedded S3-compatible object store.', [serve]);
+export const storageCommand = defineGroup('storage', summaries.storage, [serve]);

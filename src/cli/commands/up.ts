@@ -4,10 +4,11 @@ import { once } from 'node:events';
 import { createLogger } from '../../log/logger.js';
 import { startCloudAccount, startPlatform } from '../../platform/platform.js';
 import { defineCommand } from '../command.js';
+import { summaries } from './summaries.js';
 
 export const upCommand = defineCommand({
   name: 'up',
-  summary: 'Start the embedded platform (IoT endpoint + control plane); writes DATA_DIR/endpoints.json.',
+  summary: summaries.up,
   description:
     'Creates the operator CA and the endpoint server certificate on first start. Stops cleanly on\n' +
     'SIGINT/SIGTERM, and when the node process that started it with an IPC channel ends (camlink sim).\n' +
