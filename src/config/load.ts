@@ -13,8 +13,11 @@ import { configSchema, type CamlinkConfig } from './schema.js';
 
 const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 const ENV_PREFIX = 'CAMLINK_';
-/** CAMLINK_* variables that are not configuration keys: the config file, the rehearsal's host map. */
-const RESERVED_ENV = new Set(['CAMLINK_CONFIG', 'CAMLINK_REHEARSAL_HOSTS']);
+/**
+ * CAMLINK_* variables that are not configuration keys: the config file, the rehearsal's host map, the
+ * native cache of SQLite bindings (src/util/sqlite-binding.ts).
+ */
+const RESERVED_ENV = new Set(['CAMLINK_CONFIG', 'CAMLINK_REHEARSAL_HOSTS', 'CAMLINK_NATIVE_DIR']);
 
 export interface LoadConfigInput {
   /** Path of a JSON config file (a --config flag); falls back to env CAMLINK_CONFIG. */
