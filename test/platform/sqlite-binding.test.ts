@@ -1,7 +1,8 @@
 /**
- * The choice of better-sqlite3's native binding (src/util/sqlite-binding.ts), on whatever Node runs the
- * tests: the cached file for the running ABI when it exists, else better-sqlite3's default; and, in a
- * child process, that openSqliteFile really loads the file chosen.
+ * The choice of better-sqlite3's native binding (src/util/sqlite-binding.ts): the cached file for the
+ * running ABI when it exists, else better-sqlite3's default; and, in a child process, that openSqliteFile
+ * really loads the file chosen. Runs on the Node that installed node_modules (the last test loads
+ * better-sqlite3's own binding); .ci/node24-smoke runs it after Node 24 to show Node 20 unaffected.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
