@@ -52,6 +52,8 @@ test('unknown keys are rejected at every level, naming the key and its source', 
   );
   // The rehearsal's host map (the redirect preload reads it) is no configuration key and no error.
   assert.equal(loadConfig({ env: { CAMLINK_REHEARSAL_HOSTS: '/tmp/hosts.json' } }).dataDir, '.camlink');
+  // Nor is the native cache of SQLite bindings (src/util/sqlite-binding.ts, .ci/node24-smoke).
+  assert.equal(loadConfig({ env: { CAMLINK_NATIVE_DIR: '/tmp/native' } }).dataDir, '.camlink');
 });
 
 test('out-of-range values are errors, never clamped', () => {

@@ -13,11 +13,14 @@ import { configSchema, type CamlinkConfig } from './schema.js';
 
 const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 const ENV_PREFIX = 'CAMLINK_';
-/** CAMLINK_* variables that are not configuration keys: the config file, the rehearsal's host map. */
-/** CAMLINK_* variables that are not configuration keys (bin/camlink's and the CLI's own switches). */
+/**
+ * CAMLINK_* variables that are not configuration keys: the config file, the rehearsal's host map, the
+ * native cache of SQLite bindings (src/util/sqlite-binding.ts), bin/camlink's and the CLI's own switches.
+ */
 const RESERVED_ENV = new Set([
   'CAMLINK_CONFIG',
   'CAMLINK_REHEARSAL_HOSTS',
+  'CAMLINK_NATIVE_DIR',
   'CAMLINK_FROM_SOURCE',
   'CAMLINK_DEBUG_STACK',
 ]);

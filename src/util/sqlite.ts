@@ -6,12 +6,16 @@
  * Every SQLite file camlink opens goes through openSqliteFile: a file that is not a database or is
  * damaged is DATABASE_CORRUPT, a full disk STORAGE_FULL, both naming the file (sqliteFailure maps the
  * same errors at run time).
+ *
+ * The native binding is better-sqlite3's own, or one built for the running Node.js's ABI when the native
+ * cache has it (src/util/sqlite-binding.ts: one checkout, run by Node 20 and by Node 24).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
 import type { ErrorCode } from '../errors/registry.js';
+import { sqliteNativeBinding } from './sqlite-binding.js';
 
 export type Db = Database.Database;
 
@@ -96,12 +100,13 @@ export function openSqliteFile(
 ): Db {
   let db: Db | undefined;
   try {
+    const nativeBinding = sqliteNativeBinding();
     if (options.readonly === true) {
-      db = new Database(path, { readonly: true, fileMustExist: true });
+      db = new Database(path, { readonly: true, fileMustExist: true, nativeBinding });
       db.pragma('schema_version');
     } else {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-      db = new Database(path);
+      db = new Database(path, { nativeBinding });
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
