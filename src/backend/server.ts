@@ -167,7 +167,13 @@ export async function startBackend(options: StartBackendOptions): Promise<Runnin
     );
     closers.unshift(() => app.close());
     try {
-      await app.listen({ host: config.backend.host, port: config.backend.port });
+      await app.listen({
+        host: config.backend.host,
+        port: config.backend.port,
+        // fastify names the scheme from its own `https` option, which the TLS server factory bypasses:
+        // its line would say http:// while the API serves HTTPS.
+        listenTextResolver: (address) => `backend API listening at ${tls ? toHttps(address) : address}`,
+      });
     } catch (err) {
       throw listenFailure(err, {
         service: 'the backend API',
@@ -320,4 +326,9 @@ async function loadServerTls(dataDir: string): Promise<{ key: Buffer; cert: Buff
       `no server certificate at ${certPath}: run \`camlink up\` once in this data dir to issue it, or pass --dev-http (loopback, development only)`,
     );
   }
+}
+
+/** fastify's listening address (always http://) as the HTTPS URL it is. */
+function toHttps(address: string): string {
+  return address.replace(/^http:\/\//, 'https://');
 }

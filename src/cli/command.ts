@@ -37,6 +37,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   readonly env: NodeJS.ProcessEnv;
+  /** stdout is a terminal (a person reads it): `camlink up` then shows logs for people (log.format auto). */
+  readonly stdoutIsTTY?: boolean;
 }
 
 export interface CommandContext<O extends Record<string, OptionSpec>> {

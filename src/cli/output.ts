@@ -36,6 +36,7 @@ export function processIo(env: NodeJS.ProcessEnv = process.env): CliIo {
     stdout: quietWhenClosed(process.stdout),
     stderr: quietWhenClosed(process.stderr),
     env,
+    stdoutIsTTY: process.stdout.isTTY === true,
   };
 }
 

@@ -547,6 +547,12 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /**
+       * `camlink up` / `camlink demo`: `pretty` shows a summary and warnings as lines for people (up's
+       * full JSON logs go to DATA_DIR/logs/camlink.log), `json` the JSON lines on stderr, `auto` pretty
+       * when stdout is a terminal. The --log-format flag overrides it.
+       */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
     })
     .prefault({}),
   pki: pkiConfigSchema.prefault({}),

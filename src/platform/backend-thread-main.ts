@@ -11,9 +11,13 @@ import type { BackendThreadData, BackendThreadReply } from './backend-thread.js'
 
 const port = parentPort;
 if (port === null) throw new Error('backend-thread-main.ts runs as a worker thread only');
-const { config, endpoints, platformChecks } = workerData as BackendThreadData;
+const { config, endpoints, platformChecks, forwardLogs } = workerData as BackendThreadData;
 const reply = (message: BackendThreadReply) => port.postMessage(message);
-const logger = createLogger({ level: config.log.level, name: 'camlink' }).child({ component: 'backend' });
+// pretty `camlink up`: its main thread writes every line (to its log file, warnings to the terminal).
+const destination = forwardLogs ? { write: (line: string) => reply({ type: 'log', line }) } : undefined;
+const logger = createLogger({ level: config.log.level, name: 'camlink' }, destination).child({
+  component: 'backend',
+});
 
 let backend: RunningBackend | undefined;
 port.on('message', (message: { type: string }) => {

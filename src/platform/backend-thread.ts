@@ -3,7 +3,8 @@
  * queue and the IoT API on its main thread and the backend (API, reconciler, MQTT pool, its store) on a
  * worker thread, so the platform uses a second core. The backend talks to the services over their
  * sockets either way (the AWS SDK, MQTT), so nothing else changes: same endpoints.json, same process,
- * one Ctrl-C. Its logs go to stderr like the rest (pino writes the file descriptor from either thread).
+ * one Ctrl-C. Its logs go to stderr like the rest (pino writes the file descriptor from either thread),
+ * or, when `camlink up` logs for a person (pretty, to its log file), to the main thread as messages.
  *
  * The thread runs what this module runs: the compiled JavaScript of dist/, or the TypeScript sources
  * through tsx, registered inside it (worker threads do not inherit the loader); see
@@ -28,6 +29,8 @@ export type BackendThreadReply =
     }
   /** The backend's MQTT subscriptions are acknowledged (StartBackendOptions.onMqttReady). */
   | { readonly type: 'mqtt-ready' }
+  /** One JSON log line, when the main thread writes the logs (BackendThreadData.forwardLogs). */
+  | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'failed'; readonly message: string; readonly code: string | undefined }
   | { readonly type: 'closed' };
 
@@ -35,6 +38,8 @@ export interface BackendThreadData {
   readonly config: CamlinkConfig;
   readonly endpoints: ServiceEndpoints;
   readonly platformChecks: readonly FailedCheck[];
+  /** Send the log lines to the main thread instead of writing them to stderr. */
+  readonly forwardLogs: boolean;
   /** tsx's registration module when the thread runs TypeScript sources, else null. */
   readonly tsx: string | null;
   readonly main: string;
@@ -63,15 +68,24 @@ export async function startBackendThread(options: {
   readonly onCrash: (err: Error) => void;
   /** The thread's backend has its MQTT subscriptions (StartBackendOptions.onMqttReady). */
   readonly onMqttReady?: () => void;
+  /** Where the thread's JSON log lines go; without it the thread writes them to stderr itself. */
+  readonly logLines?: ((line: string) => void) | undefined;
 }): Promise<RunningBackend> {
+  const { logLines } = options;
   const data: BackendThreadData = {
     config: options.config,
     endpoints: options.endpoints,
     platformChecks: options.platformChecks ?? [],
+    forwardLogs: logLines !== undefined,
     tsx: FROM_SOURCE ? import.meta.resolve('tsx/esm/api') : null,
     main: new URL(`./backend-thread-main.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url).href,
   };
   const worker = new Worker(BOOT, { eval: true, execArgv: threadExecArgv(), workerData: data });
+  if (logLines !== undefined) {
+    worker.on('message', (reply: BackendThreadReply) => {
+      if (reply.type === 'log') logLines(reply.line);
+    });
+  }
   let closing = false;
   const ready = await new Promise<Extract<BackendThreadReply, { type: 'ready' }>>((resolve, reject) => {
     const onMessage = (reply: BackendThreadReply) => {

@@ -83,6 +83,11 @@ export interface RunningPlatform {
 export interface PlatformOptions {
   /** Time for the endpoint, registry and PKI (tests move it past AWS's 1 CONNECT/s per client id). */
   clock?: Clock;
+  /**
+   * Where the backend's thread (backend.thread) sends its JSON log lines, to end up with the logger's
+   * (`camlink up` logging to a file); without it the thread writes them to stderr.
+   */
+  threadLogs?: ((line: string) => void) | undefined;
 }
 
 /** `camlink up` with cloudAccount.enabled: the services of a fresh account, no backend among them. */
@@ -529,6 +534,7 @@ async function startLocked(
             logger,
             onCrash: crash,
             onMqttReady,
+            logLines: options.threadLogs,
           })
         : await startBackend({
             config,

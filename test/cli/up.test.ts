@@ -30,6 +30,8 @@ test('camlink up serves the IoT API and mutual-TLS MQTT, follows revocations and
   );
   t.after(() => child.kill('SIGKILL'));
   let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -81,4 +83,77 @@ test('camlink up serves the IoT API and mutual-TLS MQTT, follows revocations and
   assert.equal(code, 0);
   assert.match(stdout, /stopping \(SIGTERM\)/);
   await assert.rejects(access(join(dataDir, 'endpoints.json')), 'endpoints.json is removed on stop');
+  // Not a terminal: the logs stay JSON lines on stderr, no log file, no lines for people.
+  for (const line of stderr.split('\n').filter((l) => l !== ''))
+    assert.doesNotThrow(() => JSON.parse(line), line);
+  assert.doesNotMatch(stdout, /starting camlink|Stop with|^ {2}logs /m);
+  await assert.rejects(access(join(dataDir, 'logs')), 'JSON mode writes no log file');
+});
+
+test('camlink up --log-format pretty: a summary for people, no JSON on the terminal, the JSON logs in DATA_DIR/logs', async (t) => {
+  const dataDir = await tempDir(t);
+  const child = spawn(
+    process.execPath,
+    [
+      CAMLINK_BIN,
+      'up',
+      '--data-dir',
+      dataDir,
+      '--ephemeral-ports',
+      '--log-format',
+      'pretty',
+      '--dev-plaintext',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('Stop with Ctrl-C')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`camlink up exited ${code}: ${stdout}${stderr}`)));
+  });
+  const endpoints = endpointsSchema.parse(
+    JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')),
+  );
+  const logFile = join(dataDir, 'logs', 'camlink.log');
+  assert.match(stdout, new RegExp(`^starting camlink \\(data dir ${dataDir}; logs in ${logFile}\\)$`, 'm'));
+  for (const url of [
+    endpoints.mqtt,
+    endpoints.iot,
+    endpoints.s3,
+    endpoints.sqs,
+    endpoints.kvs,
+    endpoints.api,
+  ]) {
+    assert.ok(url !== undefined && stdout.includes(` ${url}`), `${url} in the summary:\n${stdout}`);
+  }
+  assert.match(stdout, /^camlink is up \(data dir /m);
+  assert.match(stdout, new RegExp(`^ {2}logs {15}${logFile} \\(JSON, info and up`, 'm'));
+  // --dev-plaintext logs a warning: one line for people on stderr, not JSON.
+  assert.match(stderr, /^\d\d:\d\d:\d\d WARN {2}broker: DEV ONLY: plaintext MQTT/m);
+  for (const line of `${stdout}${stderr}`.split('\n'))
+    assert.doesNotMatch(line, /^\s*\{/, 'a JSON line on the terminal');
+
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 0);
+  const logged = (await readFile(logFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { msg: string });
+  assert.ok(logged.some((l) => l.msg === 'created the operator CA (first start)'));
+  assert.ok(
+    logged.some((l) => l.msg === `backend API listening at ${endpoints.api}`),
+    'the listening line says https',
+  );
+  assert.equal((await stat(logFile)).mode & 0o777, 0o600);
+
+  const help = await cli(['up', '--help']);
+  assert.match(help.stdout, /--log-format FORMAT/);
+  assert.match(help.stdout, /DATA_DIR\/logs\/camlink\.log/);
 });

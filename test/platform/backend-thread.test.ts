@@ -7,8 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createLogger } from '../../src/log/logger.js';
+import { startPlatform } from '../../src/platform/platform.js';
 import { deviceKeyAndCsr } from '../helpers/backend-devices.js';
 import { rawRequest } from '../helpers/https.js';
+import { platformConfig } from '../helpers/platform.js';
 import { startPlatformProcess, writePlatformConfig } from '../helpers/platform-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -39,4 +42,21 @@ test('the backend on its own thread serves the API, provisions through the IoT A
   assert.equal(await platform.stop(), 0);
   assert.ok(!platform.logs.some((l) => String(l.msg).includes('did not end')), 'the thread ended by itself');
   assert.ok(!platform.logs.some((l) => l.level === 60), 'no fatal line');
+});
+
+test('with threadLogs (camlink up logging for people) the thread sends its JSON lines to the main thread', async (t) => {
+  const dataDir = await tempDir(t);
+  const lines: string[] = [];
+  const config = platformConfig(dataDir, { log: { level: 'info' }, backend: { thread: true } });
+  const platform = await startPlatform(config, createLogger({ level: 'silent' }), {
+    threadLogs: (line) => lines.push(line),
+  });
+  t.after(() => platform.close());
+  const logged = lines.map((line) => JSON.parse(line) as { msg: string; component?: string });
+  assert.ok(
+    logged.some(
+      (l) => l.component === 'backend' && l.msg === `backend API listening at ${platform.endpoints.api}`,
+    ),
+    lines.join(''),
+  );
 });

@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { runDemo } from '../../app/demo.js';
-import { createLogger } from '../../log/logger.js';
 import { defineCommand } from '../command.js';
 import { summaries } from './summaries.js';
+import { commandLogging, logFormatOption } from '../logging.js';
 
 export const demoCommand = defineCommand({
   name: 'demo',
@@ -15,9 +15,12 @@ export const demoCommand = defineCommand({
     'Starts a fresh embedded platform on free ports in a temporary data dir, provisions a camera, pairs\n' +
     'a user with it over PTP/IP, captures, uploads with a pre-signed URL, and waits until the backend has\n' +
     'recorded the upload and notified the app. Prints each step and the object URL; exit code 0 only if\n' +
-    'the object is stored, notified and recorded. --keep leaves the data dir for inspection.',
+    'the object is stored, notified and recorded. --keep leaves the data dir for inspection.\n' +
+    'Logs: warnings and errors (or what --log-level asks), as JSON lines on stderr, or as one line each\n' +
+    'for people when stdout is a terminal (--log-format pretty|json forces either).',
   options: {
     keep: { type: 'boolean', description: 'keep the temporary data dir' },
+    'log-format': logFormatOption,
   },
   async run(ctx) {
     const base = ctx.config();
@@ -28,8 +31,7 @@ export const demoCommand = defineCommand({
       backend: { ...free.backend, reconciler: { ...free.backend.reconciler, waitTimeSeconds: 1 } },
       broker: { ...free.broker, devPlaintext: { ...free.broker.devPlaintext, enabled: false } },
     };
-    const level = ctx.options['log-level'] === undefined ? 'warn' : config.log.level;
-    const logger = createLogger({ level, name: 'camlink-demo' });
+    const { logger } = commandLogging(ctx, config, { name: 'camlink-demo', level: 'warn' });
     try {
       const result = await runDemo(config, logger, (line) => ctx.io.stdout(`${line}\n`));
       ctx.io.stdout(`object URL: ${result.objectUrl}\n`);

@@ -1,10 +1,12 @@
 /** `camlink up`: start the embedded platform and keep it running until SIGINT/SIGTERM. */
 import { withEphemeralPorts } from '../../config/ephemeral-ports.js';
 import { once } from 'node:events';
-import { createLogger } from '../../log/logger.js';
+import { logFileOf } from '../../log/cli-logging.js';
 import { startCloudAccount, startPlatform } from '../../platform/platform.js';
+import { startingLine, upSummary } from '../../platform/summary.js';
 import { defineCommand } from '../command.js';
 import { summaries } from './summaries.js';
+import { commandLogging, logFormatOption } from '../logging.js';
 
 export const upCommand = defineCommand({
   name: 'up',
@@ -12,7 +14,10 @@ export const upCommand = defineCommand({
   description:
     'Creates the operator CA and the endpoint server certificate on first start. Stops cleanly on\n' +
     'SIGINT/SIGTERM, and when the node process that started it with an IPC channel ends (camlink sim).\n' +
-    'Logs are JSON on stderr; the endpoints are printed on stdout when ready.\n' +
+    'The endpoints are printed on stdout when ready. Logs are JSON lines on stderr, except when stdout is\n' +
+    'a terminal (or --log-format pretty): then the JSON lines go to DATA_DIR/logs/camlink.log (10 MiB,\n' +
+    'then it moves to camlink.log.1) and warnings and errors show as one line each (every line at the\n' +
+    'level --log-level names, when given). --log-format json keeps JSON on stderr in a terminal too.\n' +
     'With config cloudAccount.enabled it plays a fresh cloud account: the services run (and IAM with\n' +
     'iam.enabled) but no operator CA is registered, no device policy, role alias, backend identity,\n' +
     'media bucket, upload queue or rule exists and no backend runs, until the CDK stack (its stand-in)\n' +
@@ -23,6 +28,7 @@ export const upCommand = defineCommand({
       type: 'boolean',
       description: 'DEV ONLY: also listen for plaintext MQTT without authentication (loopback)',
     },
+    'log-format': logFormatOption,
   },
   async run(ctx) {
     // Watched from the start: a parent that dies while the platform starts is noticed too.
@@ -39,36 +45,14 @@ export const upCommand = defineCommand({
         },
       },
     };
-    const logger = createLogger({ level: config.log.level, name: 'camlink' });
+    const logging = commandLogging(ctx, config, { name: 'camlink', file: logFileOf(config.dataDir) });
+    const { logger } = logging;
+    ctx.io.stdout(startingLine(config.dataDir, logging));
+    const options = { threadLogs: logging.lines };
     const platform = config.cloudAccount.enabled
-      ? await startCloudAccount(config, logger)
-      : await startPlatform(config, logger);
-    ctx.io.stdout(`camlink is up (data dir ${config.dataDir})\n`);
-    ctx.io.stdout(`  mqtt (mutual TLS)  ${platform.endpoints.mqtt}\n`);
-    if (platform.endpoints.mqttPlaintext) {
-      ctx.io.stdout(`  mqtt (DEV, no auth) ${platform.endpoints.mqttPlaintext}\n`);
-    }
-    ctx.io.stdout(`  IoT API (SigV4)    ${platform.endpoints.iot}\n`);
-    ctx.io.stdout(`  IoT credentials    ${platform.endpoints.iotCredentials ?? '-'}  (mutual TLS)\n`);
-    ctx.io.stdout(`  S3 (SigV4, COS)    ${platform.endpoints.s3}\n`);
-    ctx.io.stdout(`  KVS (SigV4, HLS)   ${platform.endpoints.kvs ?? '-'}\n`);
-    ctx.io.stdout(
-      `  SQS                ${platform.endpoints.sqs}  upload queue ${platform.endpoints.uploadQueueUrl}\n`,
-    );
-    ctx.io.stdout(
-      `  AWS credentials    ${platform.endpoints.credentials.sharedCredentialsFile} (profile ${platform.endpoints.credentials.profile})\n`,
-    );
-    if (platform.endpoints.sts !== undefined)
-      ctx.io.stdout(`  STS (SigV4)        ${platform.endpoints.sts}\n`);
-    if (platform.endpoints.iam !== undefined)
-      ctx.io.stdout(`  IAM (SigV4)        ${platform.endpoints.iam}\n`);
-    ctx.io.stdout(
-      platform.endpoints.api === undefined
-        ? '  backend API        - (fresh cloud account: run `camlink backend`)\n'
-        : `  backend API        ${platform.endpoints.api}  (operator token in ${platform.operatorTokenFile})\n`,
-    );
-    ctx.io.stdout(`  CA certificate     ${platform.endpoints.caPath}\n`);
-    ctx.io.stdout(`  endpoints          ${platform.endpointsPath}\n`);
+      ? await startCloudAccount(config, logger, options)
+      : await startPlatform(config, logger, options);
+    ctx.io.stdout(upSummary(platform, config.dataDir, logging));
     const ended = await Promise.race([
       once(process, 'SIGINT').then(() => 'SIGINT'),
       once(process, 'SIGTERM').then(() => 'SIGTERM'),
@@ -78,6 +62,7 @@ export const upCommand = defineCommand({
     if (ended instanceof Error) {
       ctx.io.stderr(`camlink up: ${ended.message}; stopping\n`);
       await platform.close();
+      logging.close();
       return 1;
     }
     if (ended === 'parent gone') {
@@ -87,6 +72,7 @@ export const upCommand = defineCommand({
       ctx.io.stdout(`stopping (${ended})\n`);
     }
     await platform.close();
+    logging.close();
     return 0;
   },
 });
