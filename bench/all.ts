@@ -38,6 +38,7 @@ const BENCHES: BenchSpec[] = [
   { id: 'upload', title: 'Direct upload end to end', script: 'bench/direct-upload.ts' },
   { id: 'video', title: 'Video: PutMedia ingest and live HLS latency', script: 'bench/video.ts' },
   { id: 'sim', title: 'Fleet simulation (camlink sim)', script: 'bench/sim.ts' },
+  { id: 'cli', title: 'CLI start-up: camlink vs bare node', script: 'bench/cli.ts' },
 ];
 
 interface BenchSpec {
