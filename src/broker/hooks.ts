@@ -2,8 +2,11 @@
  * The aedes hooks that make the endpoint behave like AWS IoT Core's message broker:
  *   preConnect        identity (client id = certificate CN = thing name), iot:Connect, connect rate,
  *                     keep-alive range; refusals close the connection without CONNACK (AWS) or, in
- *                     "connack" mode, answer CONNACK 2/5 from authenticate; a device before admission
- *                     opens (admission.ts) gets CONNACK 3 "Server unavailable" in every mode;
+ *                     "connack" mode, answer CONNACK 2/5 from authenticate, each logged with its
+ *                     reason ("connection refused": info for the by-design ones, a just-provisioned
+ *                     certificate's first connection and the connect quota; warn otherwise); a device
+ *                     before admission opens (admission.ts) gets CONNACK 3 "Server unavailable" in
+ *                     every mode;
  *   authorizePublish  topic limits, reserved topics, QoS, publish rate, in-flight QoS 1, iot:Publish
  *                     (+ iot:RetainPublish), then the topic rules, awaited before aedes sends PUBACK;
  *   authorizeSubscribe  filter limits, subscription count, iot:Subscribe (SUBACK 0x80 when denied),
@@ -94,7 +97,8 @@ export class EndpointHooks {
           this.refusals.set(client, refusal);
           return callback(null, true);
         }
-        this.deps.logger.warn(fields, 'connection refused');
+        if (refusal.transient === true) this.deps.logger.info(fields, 'connection refused');
+        else this.deps.logger.warn(fields, 'connection refused');
         if (this.deps.config.authFailure === 'connack') {
           this.refusals.set(client, refusal);
           return callback(null, true);
@@ -143,6 +147,7 @@ export class EndpointHooks {
       return {
         reason: `more than ${limits.connectsPerSecondPerClientId} CONNECT per second for this client id`,
         returnCode: 5,
+        transient: true,
       };
     }
     let verdict: IdentityVerdict;
@@ -154,7 +159,7 @@ export class EndpointHooks {
     } else {
       verdict = await this.deps.identity.resolveUnauthenticated(clientId);
     }
-    if (!verdict.ok) return { reason: verdict.reason, returnCode: 5 };
+    if (!verdict.ok) return { reason: verdict.reason, returnCode: 5, transient: verdict.transient === true };
     const { identity } = verdict;
     // The client id names the connection's thing: the certificate's CN, or another thing the
     // certificate is attached to (one certificate, several connections, as the backend's pool does).

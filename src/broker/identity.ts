@@ -30,7 +30,12 @@ export interface DeviceIdentity {
   readonly policies: readonly PolicyDocument[];
 }
 
-export type IdentityVerdict = { ok: true; identity: DeviceIdentity } | { ok: false; reason: string };
+/**
+ * A refusal is `transient` when the same connection is expected to succeed if simply made again (the first
+ * connection of a certificate provisioned just in time): the endpoint logs it at info, not as a fault.
+ */
+export type IdentityVerdict =
+  { ok: true; identity: DeviceIdentity } | { ok: false; reason: string; transient?: boolean };
 
 export interface IdentityResolver {
   resolveCertificate(peer: PeerCertificate): Promise<IdentityVerdict>;

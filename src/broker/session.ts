@@ -42,4 +42,9 @@ export interface Session {
 export interface Refusal {
   readonly reason: string;
   readonly returnCode: 2 | 3 | 5;
+  /**
+   * By design and over once the client connects again (a just-provisioned certificate's first connection,
+   * the per-client-id connect quota): logged at info, the others at warn.
+   */
+  readonly transient?: boolean;
 }

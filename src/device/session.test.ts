@@ -31,6 +31,7 @@ test('connect options: MQTT 3.1.1, thing name as client id, persistent session, 
   assert.equal(o.clientId, 'cam-1');
   assert.equal(o.clean, false);
   assert.equal(o.reconnectPeriod, 0, 'the session owns reconnection');
+  assert.equal(o.manualConnect, true, 'connects once its listeners are on');
   assert.equal(o.servername, 'localhost');
   assert.equal(o.rejectUnauthorized, true);
   assert.equal('ALPNProtocols' in o, false);

@@ -10,6 +10,9 @@
  * unavailable" (AWS IoT when it cannot take the client; camlink's endpoint while its backend is not
  * subscribed yet, src/broker/admission.ts) is not a fault of ours: the next try comes soon, on a short
  * backoff of its own (at most 4 x base), instead of the long one a run of failures has built up.
+ * Each attempt that ends without a session says why (connect-refusal.ts): a close before CONNACK is
+ * DEVICE_CONNECT_CLOSED naming the provisioning close and the connect quota, a refusing CONNACK is named;
+ * it is logged, carried by the `retrying` event and by DEVICE_OFFLINE errors until the session is up.
  *
  * MQTT.js keeps its in-flight QoS 1 packets across our reconnects (client.connect() after a close keeps
  * its stores), but a publish still rejects as soon as the connection drops: callers with durable state
@@ -18,6 +21,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { CamlinkError } from '../errors/camlink-error.js';
+import { closedBeforeConnack, connackRefused } from './connect-refusal.js';
 import type { Logger } from '../log/logger.js';
 import { systemRandom, type RandomBytes } from '../util/clock.js';
 
@@ -46,6 +50,16 @@ export const UNAVAILABLE_CAP_BASES = 4;
 
 /** MQTT 3.1.1 CONNACK return code 3: "Server unavailable". */
 const SERVER_UNAVAILABLE = 3;
+
+/** What one connection attempt got from the endpoint, reset for each attempt. */
+interface AttemptOutcome {
+  /** MQTT.js wrote the CONNECT. */
+  connectSent: boolean;
+  /** A refusing CONNACK's return code. */
+  connackCode: number | undefined;
+  /** A socket, TLS or timeout error (logged as it came): not the endpoint closing on purpose. */
+  failed: boolean;
+}
 
 /** Full jitter: uniform in [base, min(cap, base * 2^attempt)]. */
 export function backoffMs(
@@ -91,9 +105,12 @@ export interface SessionEvents {
   offline: [info: { reason: string }];
   /**
    * A reconnect is scheduled after `delayMs`; `serverUnavailable` when the endpoint answered CONNACK 3
-   * (the short backoff).
+   * (the short backoff); `refusal` when the attempt reached the endpoint and it gave no session: closed
+   * before CONNACK (DEVICE_CONNECT_CLOSED) or a refusing CONNACK (DEVICE_CONNECT_REFUSED, DEVICE_OFFLINE for 3).
    */
-  retrying: [info: { attempt: number; delayMs: number; serverUnavailable: boolean }];
+  retrying: [
+    info: { attempt: number; delayMs: number; serverUnavailable: boolean; refusal: CamlinkError | undefined },
+  ];
   message: [topic: string, payload: Buffer];
   /** stop() was called. */
   stopped: [];
@@ -108,6 +125,8 @@ export function mqttConnectOptions(options: DeviceSessionOptions): IClientOption
     clean: false,
     keepalive: options.keepaliveSeconds ?? 60,
     reconnectPeriod: 0,
+    // The session connects once its listeners are on (the first CONNECT is seen like the later ones).
+    manualConnect: true,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     resubscribe: false,
     cert: options.cert,
@@ -130,6 +149,10 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   private unavailable = 0;
   private refusedUnavailable = false;
   private wasConnected = false;
+  private attempt: AttemptOutcome = newAttempt();
+  /** Closes before CONNACK in a row, and why the last attempt got no session (until one does). */
+  private closedInARow = 0;
+  private lastRefusal: CamlinkError | undefined;
   private retryTimer: unknown;
   private stopped = false;
 
@@ -141,15 +164,22 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.client = mqtt.connect(options.mqttUrl, mqttConnectOptions(options));
     this.client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     this.client.on('close', () => this.onClose());
+    this.client.on('packetsend', (packet) => {
+      if (packet.cmd === 'connect') this.attempt.connectSent = true;
+    });
     this.client.on('error', (err) => {
-      if ((err as { code?: unknown }).code === SERVER_UNAVAILABLE) {
-        this.refusedUnavailable = true;
-        options.logger.info({ deviceId: options.deviceId }, 'the endpoint is not taking devices yet');
+      const code = (err as { code?: unknown }).code;
+      // A CONNACK return code: reported with the close that follows (onClose).
+      if (typeof code === 'number' && !this.client.connected && code > 0 && code < 6) {
+        this.attempt.connackCode = code;
+        if (code === SERVER_UNAVAILABLE) this.refusedUnavailable = true;
         return;
       }
+      this.attempt.failed = true;
       options.logger.warn({ err: err.message }, 'device MQTT error');
     });
     this.client.on('message', (topic, payload) => this.emit('message', topic, payload));
+    this.client.connect();
   }
 
   /** Starts connecting (and retrying) at once. */
@@ -181,7 +211,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
 
   /** Publishes and resolves on the PUBACK (QoS 1); rejects with DEVICE_OFFLINE if the connection drops first. */
   publish(topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
-    if (!this.client.connected) return Promise.reject(offline('not connected'));
+    if (!this.client.connected) return Promise.reject(this.notConnected());
     return new Promise((resolve, reject) => {
       const onOffline = ({ reason }: { reason: string }) => reject(offline(reason));
       this.once('offline', onOffline);
@@ -212,12 +242,26 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     await this.client.endAsync(true);
   }
 
+  /** Why the last attempt got no session, when known (the refusal is the cause). */
+  get lastConnectRefusal(): CamlinkError | undefined {
+    return this.lastRefusal;
+  }
+
+  private notConnected(): CamlinkError {
+    const refusal = this.lastRefusal;
+    return refusal === undefined
+      ? offline('not connected')
+      : offline(`not connected: ${refusal.message}`, refusal);
+  }
+
   private onConnect(sessionPresent: boolean): void {
     const attempts = this.attempts;
     this.attempts = 0;
     this.failures = 0;
     this.unavailable = 0;
     this.refusedUnavailable = false;
+    this.closedInARow = 0;
+    this.lastRefusal = undefined;
     this.wasConnected = true;
     this.options.logger.info(
       { deviceId: this.options.deviceId, sessionPresent, attempts },
@@ -232,6 +276,9 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   }
 
   private onClose(): void {
+    const attempt = this.attempt;
+    this.attempt = newAttempt();
+    const hadSession = this.wasConnected;
     if (this.wasConnected) {
       this.wasConnected = false;
       this.emit('offline', { reason: this.stopped ? 'stopped' : 'connection closed' });
@@ -249,17 +296,46 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
         })
       : backoffMs(this.failures++, this.random, policy);
     if (serverUnavailable) this.failures = 0;
+    const refusal = hadSession ? undefined : this.refusalOf(attempt, delayMs);
+    if (!hadSession) this.lastRefusal = refusal;
     this.options.logger.info(
       { deviceId: this.options.deviceId, delayMs, serverUnavailable },
       'device reconnect scheduled',
     );
-    this.emit('retrying', { attempt: this.attempts + 1, delayMs, serverUnavailable });
+    this.emit('retrying', { attempt: this.attempts + 1, delayMs, serverUnavailable, refusal });
     this.retryTimer = this.timers.set(() => {
       if (this.stopped) return;
       this.attempts++;
       // connect() (not reconnect()) after an unexpected close keeps MQTT.js's in-flight QoS 1 store.
       this.client.connect();
     }, delayMs);
+  }
+
+  /**
+   * Why an attempt that never had a session ended, if the endpoint ended it: a refusing CONNACK, or a
+   * close after the CONNECT with no error of the socket's own. Logged with its code: at info for the
+   * expected cases (CONNACK 3; a first close before CONNACK, as JITP makes), at warn otherwise.
+   */
+  private refusalOf(attempt: AttemptOutcome, retryInMs: number): CamlinkError | undefined {
+    const context = { endpoint: this.options.mqttUrl, clientId: this.options.deviceId, retryInMs };
+    let refusal: CamlinkError;
+    let expected: boolean;
+    if (attempt.connackCode !== undefined) {
+      this.closedInARow = 0;
+      refusal = connackRefused(context, attempt.connackCode);
+      expected = attempt.connackCode === SERVER_UNAVAILABLE;
+    } else if (attempt.connectSent && !attempt.failed) {
+      this.closedInARow++;
+      refusal = closedBeforeConnack(context, this.closedInARow);
+      expected = this.closedInARow === 1;
+    } else {
+      this.closedInARow = 0;
+      return undefined;
+    }
+    const fields = { deviceId: this.options.deviceId, code: refusal.code, ...refusal.details };
+    if (expected) this.options.logger.info(fields, refusal.message);
+    else this.options.logger.warn(fields, refusal.message);
+    return refusal;
   }
 
   private async sendSubscribe(filters: string[]): Promise<void> {
@@ -272,6 +348,10 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       );
     }
   }
+}
+
+function newAttempt(): AttemptOutcome {
+  return { connectSent: false, connackCode: undefined, failed: false };
 }
 
 function offline(reason: string, cause?: unknown): CamlinkError {

@@ -413,6 +413,18 @@ export const errorRegistry = {
     summary:
       "The camera's MQTT session is down (not yet connected, dropped, or stopped); it reconnects by itself.",
   },
+  DEVICE_CONNECT_CLOSED: {
+    status: 503,
+    retryable: true,
+    summary:
+      "The endpoint closed the camera's MQTT connection before CONNACK: a new certificate's first connection (just-in-time provisioning) or more than one CONNECT per second; if it goes on, a refused identity (the endpoint's log says why).",
+  },
+  DEVICE_CONNECT_REFUSED: {
+    status: 403,
+    retryable: false,
+    summary:
+      "The endpoint answered the camera's CONNECT with a refusing CONNACK (1, 2, 4 or 5, named in the message; 3 is DEVICE_OFFLINE).",
+  },
   DEVICE_SUBSCRIBE_REFUSED: {
     status: 403,
     retryable: false,

@@ -1,9 +1,12 @@
 /**
  * Authenticates an S3 request with SigV4 (header or pre-signed, service "s3", S3 path rules) or a COS
  * signature (q-sign-algorithm=sha1), both against the same credential store; anonymous requests are
- * refused. A credential's optional scope ("bucket" or "bucket/key-prefix") limits what it can reach.
+ * refused, and SigV2 (header or pre-signed URL) with S3's answer where only SigV4 is accepted (400
+ * InvalidRequest, ../auth/sigv2.ts). A credential's optional scope ("bucket" or "bucket/key-prefix")
+ * limits what it can reach.
  */
 import { AuthError } from '../auth/sigv4/errors.js';
+import { hasSigV2, SIGV2_NOT_SUPPORTED } from '../auth/sigv2.js';
 import { hasSigV4, verifySigV4, type VerifiedSigV4 } from '../auth/sigv4/verify.js';
 import { hasCosSignature, verifyCos, type VerifiedCos } from '../auth/cos/verify.js';
 import type { QueryParam } from '../auth/sigv4/encoding.js';
@@ -51,6 +54,8 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
           },
         ),
       };
+    } else if (hasSigV2(input)) {
+      throw new S3Error('InvalidRequest', SIGV2_NOT_SUPPORTED);
     } else {
       throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request (SigV4 or COS)');
     }

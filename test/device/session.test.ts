@@ -2,14 +2,15 @@
  * The device session against the platform's endpoint as `camlink up` runs it (backend's MQTT session
  * off: nobody answers upload-URL requests). A certificate made by `camlink device create` (JITP) is
  * dropped on its first CONNECT while the endpoint provisions it; the session's backoff retries and
- * connects, never sooner than the endpoint's one CONNECT per second. A request nobody answers ends in
- * UPLOAD_URL_TIMEOUT, on the timers the test drives.
+ * connects, never sooner than the endpoint's one CONNECT per second; that first close is reported as
+ * DEVICE_CONNECT_CLOSED naming the provisioning, and the endpoint logs it at info with its reason. A
+ * request nobody answers ends in UPLOAD_URL_TIMEOUT, on the timers the test drives.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DeviceSession, type Timers } from '../../src/device/session.js';
+import { DeviceSession, type SessionEvents, type Timers } from '../../src/device/session.js';
 import { UploadUrlRequester } from '../../src/device/upload-url-request.js';
 import { createLogger } from '../../src/log/logger.js';
 import { pkiContext } from '../../src/pki/context.js';
@@ -21,9 +22,11 @@ import { tempDir } from '../helpers/tmp.js';
 test('JITP: the first connect is dropped, the backoff retries and connects; an unanswered request times out', async (t) => {
   const dataDir = await tempDir(t);
   const clock = new SkewClock();
+  const platformLogs: Record<string, unknown>[] = [];
   const { platform, config } = await startTestPlatform(t, dataDir, {
     clock,
     extra: { backend: { mqttSession: false } },
+    onLog: (line) => platformLogs.push(line),
   });
   const device = await createDevice(pkiContext(dataDir, config.pki), 'cam-jitp', {
     outDir: join(dataDir, 'devices'),
@@ -50,8 +53,20 @@ test('JITP: the first connect is dropped, the backoff retries and connects; an u
     logger,
   });
   t.after(() => session.stop());
+  const retries: SessionEvents['retrying'][0][] = [];
+  session.on('retrying', (info) => retries.push(info));
   const connected = await new Promise<{ attempts: number }>((resolve) => session.once('connected', resolve));
   assert.ok(connected.attempts >= 2, 'the first CONNECT was dropped (JITP)');
+  const refusal = retries[0]?.refusal;
+  assert.equal(refusal?.code, 'DEVICE_CONNECT_CLOSED');
+  assert.match(
+    refusal.message,
+    /closed the connection before CONNACK: a new certificate's first connection is closed while it is provisioned \(just-in-time provisioning\)/,
+  );
+  assert.equal(session.lastConnectRefusal, undefined, 'forgotten once connected');
+  const closed = platformLogs.find((l) => l.msg === 'connection refused' && l.clientId === 'cam-jitp');
+  assert.match(String(closed?.reason), /certificate registered just in time; .* first connection is closed/);
+  assert.equal(closed?.level, 30, 'the provisioning close is logged at info: it is by design');
   assert.equal(waits.length, connected.attempts - 1);
   assert.ok(
     waits.every((ms) => ms >= 1000 && ms <= 30_000),

@@ -50,6 +50,19 @@ const create = defineCommand({
       'certificate id': result.certificateId,
       'valid until': result.notAfter,
     });
+    if (ctx.options.json !== true) {
+      const { mosquittoSubHint } = await import('./mosquitto-hint.js');
+      ctx.io.stdout(
+        await mosquittoSubHint({
+          deviceId: result.deviceId,
+          dataDir: config.dataDir,
+          caPath: pki.store.caCertPath,
+          certPath: result.certPath,
+          keyPath: result.keyPath,
+          broker: config.broker,
+        }),
+      );
+    }
   },
 });
 

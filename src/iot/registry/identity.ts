@@ -86,6 +86,7 @@ export class RegistryIdentityResolver implements IdentityResolver {
     return {
       ok: false,
       reason: 'certificate registered just in time; as on AWS the first connection is closed: connect again',
+      transient: true,
     };
   }
 
