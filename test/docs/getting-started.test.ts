@@ -1,0 +1,114 @@
+/**
+ * docs/getting-started.md works as written: its ` ```sh ` blocks run in order (the deployment manual's
+ * reader and executor, src/rehearsal/run/) from a temporary directory laid out like the clone's root,
+ * with one platform boot, and the first failing command fails the test naming its line in the guide.
+ * The ways the run differs from a person at a terminal are the guide's own table (test/docs/guide.ts).
+ * README sends newcomers there first.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { linkCheckout } from '../../src/rehearsal/run/environment.js';
+import { ManualExecutor, StepFailed } from '../../src/rehearsal/run/executor.js';
+import { freePorts } from '../helpers/platform-process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { GUIDE_DOCUMENT, GUIDE_LONG_RUNNING, guideBlocks, guideResolver, type GuideTools } from './guide.js';
+
+const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+test('README sends newcomers to docs/getting-started.md before any other document', () => {
+  const readme = readFileSync(join(REPO_DIR, 'README.md'), 'utf8');
+  const firstLink = /\]\((docs\/[^)#\s]+)/.exec(readme)?.[1];
+  assert.equal(firstLink, 'docs/getting-started.md');
+  assert.match(readme, /New here\? Start with \[docs\/getting-started\.md\]/);
+});
+
+test('the guide shows the install step only, and ends by stopping what it started', () => {
+  const blocks = guideBlocks();
+  const run = blocks.flatMap((b) => b.commands.map((c) => c.text));
+  assert.ok(!run.some((text) => /npm (install|ci)\b/.test(text)), 'npm install is a shell (shown) block');
+  assert.ok(
+    run.some((text) => /^\.\/bin\/camlink up\b.*/.test(text)),
+    'the guide starts the platform',
+  );
+  const last = blocks.at(-1)!;
+  assert.ok(last.block.teardown, `the last block (line ${last.block.line}) is the teardown`);
+  for (const { commands } of blocks) {
+    for (const command of commands) {
+      assert.ok(command.step !== undefined, `line ${command.line} is under a numbered "## N." section`);
+    }
+  }
+});
+
+/** The environment of the guide's shell: the caller's PATH, a HOME of its own, no AWS_* or CAMLINK_*. */
+function guideEnv(home: string): NodeJS.ProcessEnv {
+  // The AWS CLI and python3 may be pyenv shims, which look for their versions under the real HOME.
+  const pyenvRoot = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    LANG: 'C',
+    ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }),
+    ...(existsSync(pyenvRoot) ? { PYENV_ROOT: pyenvRoot } : {}),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+function works(env: NodeJS.ProcessEnv, script: string): boolean {
+  return spawnSync('bash', ['-c', script], { env, stdio: 'ignore', timeout: 60_000 }).status === 0;
+}
+
+test('docs/getting-started.md runs from a fresh clone to a picture and a video', async (t) => {
+  const dir = await tempDir(t, 'camlink-guide-');
+  const clone = join(dir, 'clone');
+  const home = join(dir, 'home');
+  await linkCheckout(REPO_DIR, clone);
+  await mkdir(home);
+  const env = guideEnv(home);
+  const tools: GuideTools = {
+    aws: works(env, 'aws --version'),
+    boto3: works(env, 'python3 -c "import boto3"'),
+  };
+  const [ptpipPort] = await freePorts(1);
+  const report: string[] = [];
+  const executor = new ManualExecutor({
+    stateDir: join(dir, 'state'),
+    cwd: clone,
+    env,
+    resolve: guideResolver(ptpipPort!, tools),
+    longRunning: GUIDE_LONG_RUNNING,
+    document: GUIDE_DOCUMENT,
+    substitutedBy: 'test',
+    logFile: join(dir, 'guide.log'),
+    report: (line) => {
+      report.push(line);
+      t.diagnostic(line);
+    },
+    label: GUIDE_DOCUMENT,
+    timeoutMs: 120_000,
+  });
+  t.after(() => executor.stopAll(5_000));
+
+  for (const { block, commands } of guideBlocks()) {
+    if (block.teardown) await executor.stopAll();
+    for (const command of commands) {
+      try {
+        await executor.run(command);
+      } catch (err) {
+        if (!(err instanceof StepFailed)) throw err;
+        assert.fail(
+          `${err.message}\n  (the block at ${GUIDE_DOCUMENT} line ${block.line}, "${block.section}")`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(executor.running(), []);
+  // Skipped: the teardown's kill, and the AWS CLI / boto3 commands only where those are missing.
+  const skipped = report.filter((line) => / {2}skipped {2}/.test(line));
+  if (tools.aws && tools.boto3) assert.equal(skipped.length, 1, skipped.join('\n'));
+});
