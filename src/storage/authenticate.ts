@@ -1,7 +1,7 @@
 /**
  * Authenticates an S3 request with SigV4 (header or pre-signed, service "s3", S3 path rules) or a COS
  * signature (q-sign-algorithm=sha1), both against the same credential store; anonymous requests are
- * refused. A credential's optional scope ("bucket" or "bucket/key-prefix") limits what it can reach.
+ * refused, and SigV2 ones with S3's InvalidRequest. A credential's optional scope ("bucket" or "bucket/key-prefix") limits what it can reach.
  */
 import { AuthError } from '../auth/sigv4/errors.js';
 import { hasSigV4, verifySigV4, type VerifiedSigV4 } from '../auth/sigv4/verify.js';
@@ -51,6 +51,12 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
           },
         ),
       };
+    } else if (hasSigV2(input)) {
+      // What S3 answers in the regions that take SigV4 only (every region opened since 2014, China too).
+      throw new S3Error(
+        'InvalidRequest',
+        'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+      );
     } else {
       throw new S3Error('AccessDenied', 'Anonymous access is not allowed; sign the request (SigV4 or COS)');
     }
@@ -61,6 +67,16 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
     if (err instanceof AuthError) throw new S3Error(err.code, err.message);
     throw err;
   }
+}
+
+/**
+ * Signature Version 2: `Authorization: AWS AKID:signature`, or a pre-signed URL with `AWSAccessKeyId`
+ * and `Signature` (what the AWS CLI v1 and boto3 presign by default). Refused, not taken as anonymous.
+ */
+function hasSigV2(input: AuthInput): boolean {
+  if (/^AWS \S+:\S+/.test(headerValue(input.headers, 'authorization') ?? '')) return true;
+  const names = new Set(input.query.map(([name]) => name));
+  return names.has('AWSAccessKeyId') && names.has('Signature');
 }
 
 const COS_DOMAIN = /^cos\.([a-z0-9-]+)\.myqcloud\.com$/;
