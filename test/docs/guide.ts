@@ -3,7 +3,7 @@
  * block in document order (` ```shell ` blocks are shown only), each command numbered by its section
  * ("## 3. ..." is step 3), and the only ways the test differs from a person at a terminal (the table
  * at the end of the guide): free ports, the background commands it waits for and their ready lines,
- * the teardown's `kill $(jobs -p)`, and the AWS CLI / boto3 commands skipped when those are missing.
+ * the teardown's `kill $(jobs -p)`, and the AWS CLI / boto3 blocks skipped when those are missing.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -62,7 +62,7 @@ const CAMLINK_UP = /^\.\/bin\/camlink up\b/;
 const RUNS_AWS = /(^|[\s;&|(])aws\s/;
 
 /** How the test runs each command of the guide (the guide's table "How this page is tested"). */
-export function guideResolver(ptpipPort: number, tools: GuideTools): (text: string) => Resolved {
+export function guideResolver(ptpipPort: number): (text: string) => Resolved {
   return (text) => {
     if (CAMLINK_UP.test(text)) {
       return {
@@ -77,12 +77,21 @@ export function guideResolver(ptpipPort: number, tools: GuideTools): (text: stri
     if (text.trim() === 'kill $(jobs -p)') {
       return { kind: 'skip', note: 'the test stopped its background processes before this teardown block' };
     }
-    if (!tools.aws && RUNS_AWS.test(text)) {
-      return { kind: 'skip', note: 'the AWS CLI (aws) is not installed here' };
-    }
-    if (!tools.boto3 && /\bimport boto3\b/.test(text)) {
-      return { kind: 'skip', note: "Python's boto3 is not installed here" };
-    }
     return { kind: 'run', text, substitution: undefined };
   };
+}
+
+/**
+ * Why a whole block is skipped on this machine: it runs the AWS CLI, or imports boto3, and that is not
+ * installed (its later commands use what the missing tool would have made). Undefined: it runs.
+ */
+export function skippedBlockNote(block: GuideBlock, tools: GuideTools): string | undefined {
+  const texts = block.commands.map((c) => c.text);
+  if (!tools.aws && texts.some((text) => RUNS_AWS.test(text))) {
+    return `the AWS CLI (aws) is not installed here: the block at line ${block.block.line} is skipped`;
+  }
+  if (!tools.boto3 && texts.some((text) => /\bimport boto3\b/.test(text))) {
+    return `Python's boto3 is not installed here: the block at line ${block.block.line} is skipped`;
+  }
+  return undefined;
 }
