@@ -84,7 +84,7 @@ test('curl PUTs and GETs with pre-signed URLs (signed Content-Type)', async (t) 
   assert.equal(head.ContentType, 'image/jpeg');
 });
 
-test('403 matrix: tampered, expired, swapped method, swapped key, missing signed header, >7 days, unknown key, anonymous', async (t) => {
+test('403 matrix: tampered, expired, swapped method, swapped key, missing signed header, >7 days, unknown key, anonymous, SigV2', async (t) => {
   const { presigner, agent, clock, server } = await storeWithClock(t);
   const put = await presigner.presign({
     method: 'PUT',
@@ -130,6 +130,18 @@ test('403 matrix: tampered, expired, swapped method, swapped key, missing signed
   );
   await expectError(send(put.url.replace(ACCESS_KEY_ID, 'AKIAI44QH8DHBEXAMPLE')), 403, 'InvalidAccessKeyId');
   await expectError(send(`${server.url}/uploads/a.jpg`), 403, 'AccessDenied');
+  // SigV2 (the AWS CLI v1's and boto3's default for presigning) is refused as S3 refuses it, not as anonymous.
+  const expires = Math.floor(clock.current.getTime() / 1000) + 300;
+  const sigV2 = `${server.url}/uploads/a.jpg?AWSAccessKeyId=${ACCESS_KEY_ID}&Signature=c2lnbmF0dXJl&Expires=${expires}`;
+  const mechanism =
+    /The authorization mechanism you have provided is not supported\. Please use AWS4-HMAC-SHA256\./;
+  await expectError(send(sigV2, 'GET', {}), 400, 'InvalidRequest', mechanism);
+  await expectError(
+    send(`${server.url}/uploads/a.jpg`, 'GET', { authorization: `AWS ${ACCESS_KEY_ID}:c2lnbmF0dXJl` }),
+    400,
+    'InvalidRequest',
+    mechanism,
+  );
   assert.equal((await send(put.url)).status, 200);
 
   clock.current = new Date(clock.current.getTime() + 301_000);

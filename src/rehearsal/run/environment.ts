@@ -22,6 +22,15 @@ export interface RehearsalEnvironment {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** What a work directory links to the repository, so `./bin/camlink` runs from it as from a checkout. */
+export const CHECKOUT_LINKS = ['bin', 'src', 'node_modules', 'package.json', 'tsconfig.json'] as const;
+
+/** Makes `workDir` look like the repository's root (CHECKOUT_LINKS as symbolic links). */
+export async function linkCheckout(repoDir: string, workDir: string): Promise<void> {
+  await mkdir(workDir, { recursive: true });
+  for (const name of CHECKOUT_LINKS) await symlink(join(repoDir, name), join(workDir, name));
+}
+
 /** Variables of the caller kept for client processes; everything AWS_* and NODE_* is replaced. */
 const KEPT = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM', 'USER', 'npm_config_cache'];
 
@@ -36,10 +45,7 @@ export async function prepareEnvironment(options: {
   const { repoDir, dir, target, endpoints, pki } = options;
   const base = options.base ?? process.env;
   const workDir = join(dir, 'work');
-  await mkdir(workDir, { recursive: true });
-  for (const name of ['bin', 'src', 'node_modules', 'package.json', 'tsconfig.json']) {
-    await symlink(join(repoDir, name), join(workDir, name));
-  }
+  await linkCheckout(repoDir, workDir);
   // A copy: processes resolve relative paths from the physical directory (a link would lead them into
   // the repository), and cdk writes cdk.out/ and cdk.context.json beside cdk.json.
   await cp(join(repoDir, 'infra'), join(workDir, 'infra'), {

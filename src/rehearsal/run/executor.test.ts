@@ -5,6 +5,7 @@ import test from 'node:test';
 import { tempDir } from '../../../test/helpers/tmp.js';
 import { ManualExecutor, StepFailed } from './executor.js';
 import type { ManualCommand } from './manual.js';
+import { resolveCommand } from './substitutions.js';
 
 function command(text: string, extra: Partial<ManualCommand> = {}): ManualCommand {
   return { text, line: 10, step: 1, background: false, teardown: false, ...extra };
@@ -19,12 +20,13 @@ async function executor(t: test.TestContext, options: { timeoutMs?: number } = {
     stateDir: join(dir, 'state'),
     cwd: work,
     env: { PATH: process.env.PATH },
-    substitutions: {
-      camlink: '/nonexistent/camlink',
-      cdkOut: join(dir, 'cdk.out'),
-      atsRoot: join(dir, 'ats.pem'),
-      cosMakeBucket: '/nonexistent/cos',
-    },
+    resolve: (text: string) =>
+      resolveCommand(text, {
+        camlink: '/nonexistent/camlink',
+        cdkOut: join(dir, 'cdk.out'),
+        atsRoot: join(dir, 'ats.pem'),
+        cosMakeBucket: '/nonexistent/cos',
+      }),
     logFile: join(dir, 'log'),
     report: (line) => lines.push(line),
     label: 'aws',
@@ -103,5 +105,37 @@ test('a background command that exits before it is ready fails its step', async 
   await assert.rejects(
     exec.run(command('./bin/camlink backend --config none.json', { background: true })),
     /backend exited before it was ready/,
+  );
+});
+
+test("another document's runner: its own resolver, background commands and ready lines", async (t) => {
+  const dir = await tempDir(t);
+  const lines: string[] = [];
+  const exec = new ManualExecutor({
+    stateDir: join(dir, 'state'),
+    cwd: dir,
+    env: { PATH: process.env.PATH },
+    resolve: (text) =>
+      text === 'PORT=15740'
+        ? { kind: 'run', text: 'PORT=40001', substitution: 'a free port' }
+        : { kind: 'run', text, substitution: undefined },
+    longRunning: [{ name: 'server', pattern: /serve\.sh/, ready: /^serving on \d+$/m, kind: 'service' }],
+    document: 'docs/getting-started.md',
+    substitutedBy: 'test',
+    logFile: join(dir, 'log'),
+    report: (line) => lines.push(line),
+    label: 'guide',
+    timeoutMs: 10_000,
+  });
+  t.after(() => exec.stopAll(1_000));
+  await writeFile(join(dir, 'serve.sh'), 'echo "serving on $PORT"; exec sleep 60\n', { mode: 0o755 });
+  await exec.run(command('PORT=15740'));
+  await exec.run(command('./serve.sh', { background: true }));
+  assert.deepEqual(exec.running(), ['server']);
+  assert.match(lines[0]!, /PORT=15740 {2}ok .*\(test: a free port\)$/);
+  assert.match(lines[1]!, /\.\/serve\.sh & {2}ok .*\(server ready\)$/);
+  await assert.rejects(
+    exec.run(command('./other.sh', { background: true, line: 42 })),
+    /docs\/getting-started\.md line 42: "\.\/other\.sh" runs in the background but the runner does not know its ready line/,
   );
 });

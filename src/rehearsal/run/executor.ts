@@ -4,17 +4,14 @@
  * substitutions applied, background commands started in their own process group and awaited on their
  * ready line, `wait` awaiting the background jobs. Every command is bounded in time and prints one line:
  * step, command, ok/FAILED/skipped, seconds. Output goes to a log file; a failure shows its last lines.
+ * What a command runs as (`resolve`) and the background commands it knows (`longRunning`) are the
+ * caller's: the rehearsal passes its substitutions, test/docs/getting-started.test.ts its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ManualCommand } from './manual.js';
-import {
-  longRunningFor,
-  resolveCommand,
-  type LongRunning,
-  type SubstitutionContext,
-} from './substitutions.js';
+import { MANUAL_DOCUMENT, type ManualCommand } from './manual.js';
+import { LONG_RUNNING, longRunningFor, type LongRunning, type Resolved } from './substitutions.js';
 
 export interface ExecutorOptions {
   /** Where the shell state (vars.sh, cwd) is kept. */
@@ -22,7 +19,17 @@ export interface ExecutorOptions {
   /** The working directory of the first command. */
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
-  readonly substitutions: SubstitutionContext;
+  /**
+   * What runs for a command of the document: the rehearsal's substitutions
+   * (`(text) => resolveCommand(text, context)`), or another runner's.
+   */
+  readonly resolve: (text: string) => Resolved;
+  /** The background commands it knows, with their ready lines (default the manual's, LONG_RUNNING). */
+  readonly longRunning?: readonly LongRunning[];
+  /** The document the commands come from, for errors (default docs/deploy.md). */
+  readonly document?: string;
+  /** Who substituted a command, in its step line's note (default "rehearsal"). */
+  readonly substitutedBy?: string;
   /** Every command's output is appended here. */
   readonly logFile: string;
   /** Prints one line per step. */
@@ -149,13 +156,14 @@ export class ManualExecutor {
     appendFileSync(this.options.logFile, `\n$ ${command.text}\n`);
     this.tail = '';
     if (command.text.trim() === 'wait') return this.waitJobs(command, started);
-    const resolved = resolveCommand(command.text, this.options.substitutions);
+    const resolved = this.options.resolve(command.text);
     if (resolved.kind === 'skip') {
       this.line(command, command.text, 'skipped', started, resolved.note);
       return;
     }
-    const note = resolved.substitution === undefined ? '' : `rehearsal: ${resolved.substitution}`;
-    if (command.background) return this.startBackground(command, resolved.text, started);
+    const by = this.options.substitutedBy ?? 'rehearsal';
+    const note = resolved.substitution === undefined ? '' : `${by}: ${resolved.substitution}`;
+    if (command.background) return this.startBackground(command, resolved.text, started, note);
     const limit = resolved.substitution === 'cdk deploy' ? this.deployTimeoutMs : this.timeoutMs;
     const { child, exited } = this.spawnShell(`${PRELUDE}${resolved.text}${EPILOGUE}`);
     this.current = child;
@@ -182,8 +190,18 @@ export class ManualExecutor {
     this.line(command, command.text, 'ok', started, note);
   }
 
-  private async startBackground(command: ManualCommand, text: string, started: number): Promise<void> {
-    const entry = longRunningFor(text, command.line);
+  private async startBackground(
+    command: ManualCommand,
+    text: string,
+    started: number,
+    note: string,
+  ): Promise<void> {
+    const entry = longRunningFor(
+      text,
+      command.line,
+      this.options.longRunning ?? LONG_RUNNING,
+      this.options.document ?? MANUAL_DOCUMENT,
+    );
     const { child, exited } = this.spawnShell(`${PRELUDE}exec ${text}\n`);
     let output = '';
     let markReady: () => void = () => undefined;
@@ -207,7 +225,7 @@ export class ManualExecutor {
       this.line(command, command.text, 'FAILED', started, why);
       throw this.failure(command, `${entry.name} ${why}`);
     }
-    this.line(command, `${command.text} &`, 'ok', started, `${entry.name} ready`);
+    this.line(command, `${command.text} &`, 'ok', started, `${entry.name} ready${note ? `; ${note}` : ''}`);
   }
 
   private async waitJobs(command: ManualCommand, started: number): Promise<void> {

@@ -92,3 +92,16 @@ test('malformed fences and here-documents are refused with their line', () => {
   assert.throws(() => splitCommands(open!), /line 2: here-document EOF is not closed/);
   assert.throws(() => planFor(manualBlocks(MANUAL).slice(1), 'aws'), /no vars=aws block/);
 });
+
+test('another document read the same way is named in its errors', () => {
+  assert.throws(
+    () => manualBlocks('text\n```sh colour=red\nx\n```', 'docs/getting-started.md'),
+    /^CamlinkError: docs\/getting-started\.md line 2: unknown fence attribute "colour=red"/,
+  );
+  const [open] = manualBlocks('```sh\ncat > f <<EOF\nno end\n```', 'docs/getting-started.md');
+  assert.throws(
+    () => splitCommands(open!, 'docs/getting-started.md'),
+    /docs\/getting-started\.md line 2: here-document EOF is not closed/,
+  );
+  assert.throws(() => manualBlocks('```sh colour=red\nx\n```'), /docs\/deploy\.md line 1/);
+});

@@ -3,12 +3,16 @@
  * (` ```sh targets=aws,aws-cn step=3 `, ` ```sh vars=aws `, `teardown`), and the plan a rehearsal target
  * runs: its variable blocks in document order, then its command blocks sorted by step (document order
  * within a step), each split into shell commands (continuation lines and here-documents kept whole).
+ * Another document written the same way (docs/getting-started.md) is read with its own name, which
+ * the errors then give.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CamlinkError } from '../../errors/camlink-error.js';
 
 export const MANUAL_PATH = fileURLToPath(new URL('../../../docs/deploy.md', import.meta.url));
+/** How errors name the manual (a path from the repository root). */
+export const MANUAL_DOCUMENT = 'docs/deploy.md';
 
 export const REHEARSAL_TARGETS = ['aws', 'aws-cn', 'cos'] as const;
 export type RehearsalTarget = (typeof REHEARSAL_TARGETS)[number];
@@ -51,18 +55,19 @@ export interface TargetPlan {
   readonly commands: readonly ManualCommand[];
 }
 
-function manualError(line: number, message: string): CamlinkError {
-  return new CamlinkError('CONFIG_INVALID', `docs/deploy.md line ${line}: ${message}`);
+function manualError(line: number, message: string, document = MANUAL_DOCUMENT): CamlinkError {
+  return new CamlinkError('CONFIG_INVALID', `${document} line ${line}: ${message}`);
 }
 
-function targetList(value: string, line: number): RehearsalTarget[] {
+function targetList(value: string, line: number, document: string): RehearsalTarget[] {
   return value.split(',').map((name) => {
-    if (!isRehearsalTarget(name)) throw manualError(line, `unknown rehearsal target "${name}"`);
+    if (!isRehearsalTarget(name)) throw manualError(line, `unknown rehearsal target "${name}"`, document);
     return name;
   });
 }
 
-function parseInfo(info: string, line: number) {
+function parseInfo(info: string, line: number, document: string) {
+  const fail = (message: string) => manualError(line, message, document);
   const [lang = '', ...words] = info.trim().split(/\s+/).filter(Boolean);
   let targets: RehearsalTarget[] = [];
   let vars: RehearsalTarget[] = [];
@@ -70,22 +75,25 @@ function parseInfo(info: string, line: number) {
   let teardown = false;
   for (const word of words) {
     const [key, value] = word.split('=', 2) as [string, string | undefined];
-    if (key === 'targets' && value) targets = targetList(value, line);
-    else if (key === 'vars' && value) vars = targetList(value, line);
+    if (key === 'targets' && value) targets = targetList(value, line, document);
+    else if (key === 'vars' && value) vars = targetList(value, line, document);
     else if (key === 'step' && value && /^\d{1,3}$/.test(value)) step = Number(value);
     else if (key === 'teardown' && value === undefined) teardown = true;
-    else throw manualError(line, `unknown fence attribute "${word}"`);
+    else throw fail(`unknown fence attribute "${word}"`);
   }
-  if (targets.length > 0 && step === undefined) throw manualError(line, 'a targets= block needs step=N');
-  if (targets.length > 0 && vars.length > 0)
-    throw manualError(line, 'a block has targets= or vars=, not both');
+  if (targets.length > 0 && step === undefined) throw fail('a targets= block needs step=N');
+  if (targets.length > 0 && vars.length > 0) throw fail('a block has targets= or vars=, not both');
   if ((targets.length > 0 || vars.length > 0) && lang !== 'sh') {
-    throw manualError(line, `only sh blocks run (got "${lang}")`);
+    throw fail(`only sh blocks run (got "${lang}")`);
   }
   return { lang, targets, vars, step, teardown };
 }
 
-export function manualBlocks(markdown = readFileSync(MANUAL_PATH, 'utf8')): ManualBlock[] {
+/** The fenced blocks of a manual; `document` names it in errors (default docs/deploy.md). */
+export function manualBlocks(
+  markdown = readFileSync(MANUAL_PATH, 'utf8'),
+  document = MANUAL_DOCUMENT,
+): ManualBlock[] {
   const blocks: ManualBlock[] = [];
   let section = '';
   let open: { info: string; line: number; indent: number; lines: string[] } | undefined;
@@ -93,7 +101,7 @@ export function manualBlocks(markdown = readFileSync(MANUAL_PATH, 'utf8')): Manu
     const fence = /^(\s*)```(.*)$/.exec(raw);
     if (open) {
       if (fence && fence[1]!.length <= open.indent + 3 && fence[2]!.trim() === '') {
-        const info = parseInfo(open.info, open.line);
+        const info = parseInfo(open.info, open.line, document);
         blocks.push({ ...info, text: open.lines.join('\n'), section, line: open.line });
         open = undefined;
       } else {
@@ -108,7 +116,7 @@ export function manualBlocks(markdown = readFileSync(MANUAL_PATH, 'utf8')): Manu
     const heading = /^## (.+)$/.exec(raw);
     if (heading) section = heading[1]!.trim();
   });
-  if (open) throw manualError(open.line, 'code block is not closed');
+  if (open) throw manualError(open.line, 'code block is not closed', document);
   return blocks;
 }
 
@@ -118,7 +126,7 @@ function heredocDelimiter(line: string): string | undefined {
 }
 
 /** A block's shell commands: blank and comment lines dropped, `\` continuations and here-documents kept. */
-export function splitCommands(block: ManualBlock): ManualCommand[] {
+export function splitCommands(block: ManualBlock, document = MANUAL_DOCUMENT): ManualCommand[] {
   const lines = block.text.split('\n');
   const commands: ManualCommand[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -131,7 +139,7 @@ export function splitCommands(block: ManualBlock): ManualCommand[] {
     if (delimiter !== undefined) {
       for (;;) {
         if (i + 1 >= lines.length) {
-          throw manualError(block.line + 1 + start, `here-document ${delimiter} is not closed`);
+          throw manualError(block.line + 1 + start, `here-document ${delimiter} is not closed`, document);
         }
         const next = lines[++i]!;
         parts.push(next);
@@ -153,7 +161,7 @@ export function splitCommands(block: ManualBlock): ManualCommand[] {
 }
 
 export function planFor(blocks: readonly ManualBlock[], target: RehearsalTarget): TargetPlan {
-  const vars = blocks.filter((b) => b.vars.includes(target)).flatMap(splitCommands);
+  const vars = blocks.filter((b) => b.vars.includes(target)).flatMap((b) => splitCommands(b));
   const ordered = blocks
     .map((block, index) => ({ block, index }))
     .filter(({ block }) => block.targets.includes(target))

@@ -175,13 +175,21 @@ export const LONG_RUNNING: readonly LongRunning[] = [
   { name: 'app watch', pattern: /camlink app watch\b/, ready: /watching events/, kind: 'job' },
 ];
 
-/** The long-running entry of a background command; a background command not in the table is refused. */
-export function longRunningFor(text: string, line: number): LongRunning {
-  const found = LONG_RUNNING.find((entry) => entry.pattern.test(text));
+/**
+ * The long-running entry of a background command (in `table`, default the manual's); a background
+ * command not in the table is refused, naming `document` and the line.
+ */
+export function longRunningFor(
+  text: string,
+  line: number,
+  table: readonly LongRunning[] = LONG_RUNNING,
+  document = 'docs/deploy.md',
+): LongRunning {
+  const found = table.find((entry) => entry.pattern.test(text));
   if (found === undefined) {
     throw new CamlinkError(
       'CONFIG_INVALID',
-      `docs/deploy.md line ${line}: "${text}" runs in the background but the rehearsal does not know its ready line`,
+      `${document} line ${line}: "${text}" runs in the background but the runner does not know its ready line`,
     );
   }
   return found;

@@ -18,6 +18,7 @@ import { prepareEnvironment } from './environment.js';
 import { ManualExecutor, StepFailed } from './executor.js';
 import { manualBlocks, planFor, type ManualCommand, type RehearsalTarget } from './manual.js';
 import { REHEARSAL_SESSION_SECONDS, rehearsalPlatformConfig } from './platform-config.js';
+import { resolveCommand } from './substitutions.js';
 
 /** Every target's IoT endpoint prefix (DescribeEndpoint answers it under the cloud names). */
 const IOT_ENDPOINT_PREFIX: Record<RehearsalTarget, string> = {
@@ -160,7 +161,7 @@ export async function rehearseTarget(
       stateDir: join(dir, 'vars-state'),
       cwd: dir,
       env: { PATH: process.env.PATH },
-      substitutions: { camlink: '', cdkOut: '', atsRoot: '', cosMakeBucket: '' },
+      resolve: (text) => resolveCommand(text, { camlink: '', cdkOut: '', atsRoot: '', cosMakeBucket: '' }),
       logFile: join(dir, 'rehearse.log'),
       report: () => undefined,
       label: target,
@@ -200,12 +201,13 @@ export async function rehearseTarget(
       stateDir: join(dir, 'state'),
       cwd: environment.workDir,
       env: environment.env,
-      substitutions: {
-        camlink: join(options.repoDir, 'bin', 'camlink'),
-        cdkOut: join(dir, 'cdk.out'),
-        atsRoot: pki.atsRootCert,
-        cosMakeBucket: join(options.repoDir, 'src', 'rehearsal', 'run', 'cos-bucket-main.ts'),
-      },
+      resolve: (text) =>
+        resolveCommand(text, {
+          camlink: join(options.repoDir, 'bin', 'camlink'),
+          cdkOut: join(dir, 'cdk.out'),
+          atsRoot: pki.atsRootCert,
+          cosMakeBucket: join(options.repoDir, 'src', 'rehearsal', 'run', 'cos-bucket-main.ts'),
+        }),
       logFile: join(dir, 'rehearse.log'),
       report,
       label: target,
