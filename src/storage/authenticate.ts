@@ -68,16 +68,6 @@ export function authenticate(storage: StorageContext, input: AuthInput): AuthRes
   }
 }
 
-/**
- * Signature Version 2: `Authorization: AWS AKID:signature`, or a pre-signed URL with `AWSAccessKeyId`
- * and `Signature` (what the AWS CLI v1 and boto3 presign by default). Refused, not taken as anonymous.
- */
-function hasSigV2(input: AuthInput): boolean {
-  if (/^AWS \S+:\S+/.test(headerValue(input.headers, 'authorization') ?? '')) return true;
-  const names = new Set(input.query.map(([name]) => name));
-  return names.has('AWSAccessKeyId') && names.has('Signature');
-}
-
 const COS_DOMAIN = /^cos\.([a-z0-9-]+)\.myqcloud\.com$/;
 
 /**
