@@ -1,7 +1,6 @@
 /** `camlink up` as users run it: a real process, endpoints.json, a device connecting, revocation, SIGTERM. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, access, stat } from 'node:fs/promises';
 import {
@@ -15,30 +14,18 @@ import {
 import { sdkOptions } from '../helpers/aws.js';
 import { join } from 'node:path';
 import { endpointsSchema } from '../../src/contracts/endpoints.js';
-import { CAMLINK_BIN, cli } from '../helpers/cli.js';
+import { cli, spawnCliUntil } from '../helpers/cli.js';
 import { closed, connectMqtt } from '../helpers/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('camlink up serves the IoT API and mutual-TLS MQTT, follows revocations and stops cleanly on SIGTERM', async (t) => {
   const dataDir = await tempDir(t);
-  const child = spawn(
-    process.execPath,
-    [CAMLINK_BIN, 'up', '--data-dir', dataDir, '--ephemeral-ports', '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const up = await spawnCliUntil(
+    t,
+    ['up', '--data-dir', dataDir, '--ephemeral-ports', '--log-level', 'warn'],
+    'endpoints ',
   );
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('endpoints ')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`camlink up exited ${code}: ${stdout}`)));
-  });
+  const { child } = up;
   const endpoints = endpointsSchema.parse(
     JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')),
   );
@@ -81,47 +68,34 @@ test('camlink up serves the IoT API and mutual-TLS MQTT, follows revocations and
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number];
   assert.equal(code, 0);
-  assert.match(stdout, /stopping \(SIGTERM\)/);
+  assert.match(up.stdout(), /stopping \(SIGTERM\)/);
   await assert.rejects(access(join(dataDir, 'endpoints.json')), 'endpoints.json is removed on stop');
   // Not a terminal: the logs stay JSON lines on stderr, no log file, no lines for people.
-  for (const line of stderr.split('\n').filter((l) => l !== ''))
+  for (const line of up
+    .stderr()
+    .split('\n')
+    .filter((l) => l !== ''))
     assert.doesNotThrow(() => JSON.parse(line), line);
-  assert.doesNotMatch(stdout, /starting camlink|Stop with|^ {2}logs /m);
+  assert.doesNotMatch(up.stdout(), /starting camlink|Stop with|^ {2}logs /m);
   await assert.rejects(access(join(dataDir, 'logs')), 'JSON mode writes no log file');
 });
 
 test('camlink up --log-format pretty: a summary for people, no JSON on the terminal, the JSON logs in DATA_DIR/logs', async (t) => {
   const dataDir = await tempDir(t);
-  const child = spawn(
-    process.execPath,
-    [
-      CAMLINK_BIN,
-      'up',
-      '--data-dir',
-      dataDir,
-      '--ephemeral-ports',
-      '--log-format',
-      'pretty',
-      '--dev-plaintext',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  const up = await spawnCliUntil(
+    t,
+    ['up', '--data-dir', dataDir, '--ephemeral-ports', '--log-format', 'pretty', '--dev-plaintext'],
+    'Stop with Ctrl-C',
   );
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('Stop with Ctrl-C')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`camlink up exited ${code}: ${stdout}${stderr}`)));
-  });
+  const { child } = up;
   const endpoints = endpointsSchema.parse(
     JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')),
   );
   const logFile = join(dataDir, 'logs', 'camlink.log');
-  assert.match(stdout, new RegExp(`^starting camlink \\(data dir ${dataDir}; logs in ${logFile}\\)$`, 'm'));
+  assert.match(
+    up.stdout(),
+    new RegExp(`^starting camlink \\(data dir ${dataDir}; logs in ${logFile}\\)$`, 'm'),
+  );
   for (const url of [
     endpoints.mqtt,
     endpoints.iot,
@@ -130,13 +104,13 @@ test('camlink up --log-format pretty: a summary for people, no JSON on the termi
     endpoints.kvs,
     endpoints.api,
   ]) {
-    assert.ok(url !== undefined && stdout.includes(` ${url}`), `${url} in the summary:\n${stdout}`);
+    assert.ok(url !== undefined && up.stdout().includes(` ${url}`), `${url} in the summary:\n${up.stdout()}`);
   }
-  assert.match(stdout, /^camlink is up \(data dir /m);
-  assert.match(stdout, new RegExp(`^ {2}logs {15}${logFile} \\(JSON, info and up`, 'm'));
+  assert.match(up.stdout(), /^camlink is up \(data dir /m);
+  assert.match(up.stdout(), new RegExp(`^ {2}logs {15}${logFile} \\(JSON, info and up`, 'm'));
   // --dev-plaintext logs a warning: one line for people on stderr, not JSON.
-  assert.match(stderr, /^\d\d:\d\d:\d\d WARN {2}broker: DEV ONLY: plaintext MQTT/m);
-  for (const line of `${stdout}${stderr}`.split('\n'))
+  assert.match(up.stderr(), /^\d\d:\d\d:\d\d WARN {2}broker: DEV ONLY: plaintext MQTT/m);
+  for (const line of `${up.stdout()}${up.stderr()}`.split('\n'))
     assert.doesNotMatch(line, /^\s*\{/, 'a JSON line on the terminal');
 
   child.kill('SIGINT');

@@ -1,5 +1,7 @@
 /** Runs camlink in-process (fast) or as the real ./bin/camlink process (what users run). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/main.js';
 
@@ -39,4 +41,35 @@ export function cliProcess(argv: string[], env: NodeJS.ProcessEnv = {}): Promise
 /** The stable code at the end of a camlink error line, e.g. "[PKI_CA_EXISTS]". */
 export function errorCodeOf(run: CliRun): string | undefined {
   return /\[([A-Z_]+)\]\n?$/.exec(run.stderr)?.[1];
+}
+
+/** A ./bin/camlink process that keeps running (up, camera, ...), its output collected as it comes. */
+export interface LongRunningCli {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Spawns ./bin/camlink and resolves once its stdout contains readyText (rejects if it exits first); the
+ * process is SIGKILLed when the test ends, if it is still running.
+ */
+export async function spawnCliUntil(
+  t: TestContext,
+  argv: string[],
+  readyText: string,
+): Promise<LongRunningCli> {
+  const child = spawn(process.execPath, [CAMLINK_BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes(readyText)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`camlink ${argv[0]} exited ${code}: ${stdout}${stderr}`)));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr };
 }
