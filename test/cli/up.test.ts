@@ -114,8 +114,8 @@ test('camlink up --log-format pretty: a summary for people, no JSON on the termi
     assert.doesNotMatch(line, /^\s*\{/, 'a JSON line on the terminal');
 
   child.kill('SIGINT');
-  const [code] = (await once(child, 'exit')) as [number];
-  assert.equal(code, 0);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  assert.equal(code, 0, `camlink up ended with ${code ?? signal} after SIGINT; stderr:\n${up.stderr()}`);
   const logged = (await readFile(logFile, 'utf8'))
     .trim()
     .split('\n')
