@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.camlink/**', 'bin/**', 'infra/cdk.out/**', 'web/dist/**', 'dist/**', '.test-build/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.camlink/**',
+      'bin/**',
+      'infra/cdk.out/**',
+      'web/dist/**',
+      'dist/**',
+      '.test-build/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
