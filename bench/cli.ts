@@ -32,7 +32,7 @@ const WORKLOAD =
   `(initialised data dir, backend on its own thread off) from spawn until "camlink is up" on stdout, ${UP_RUNS} times, ` +
   'each stopped with SIGINT before the next.';
 const PEERS =
-  'Peer: bare `node -e 0` in the same run (Node.js start-up, the floor of any Node CLI). Each camlink figure is ' +
+  'Bare `node -e 0` in the same run (Node.js start-up, the floor of any Node CLI). Each camlink figure is ' +
   'measured twice: the compiled JavaScript in dist/ (what ./bin/camlink runs after npm install) and the ' +
   'TypeScript sources through tsx (CAMLINK_FROM_SOURCE=1: what it ran before dist/ existed).';
 
