@@ -147,7 +147,6 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
   private failures = 0;
   /** CONNACK 3 answers in a row, and whether the last close followed one. */
   private unavailable = 0;
-  private refusedUnavailable = false;
   private wasConnected = false;
   private attempt: AttemptOutcome = newAttempt();
   /** Closes before CONNACK in a row, and why the last attempt got no session (until one does). */
@@ -172,7 +171,6 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
       // A CONNACK return code: reported with the close that follows (onClose).
       if (typeof code === 'number' && !this.client.connected && code > 0 && code < 6) {
         this.attempt.connackCode = code;
-        if (code === SERVER_UNAVAILABLE) this.refusedUnavailable = true;
         return;
       }
       this.attempt.failed = true;
@@ -259,7 +257,6 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     this.attempts = 0;
     this.failures = 0;
     this.unavailable = 0;
-    this.refusedUnavailable = false;
     this.closedInARow = 0;
     this.lastRefusal = undefined;
     this.wasConnected = true;
@@ -285,8 +282,7 @@ export class DeviceSession extends EventEmitter<SessionEvents> {
     }
     if (this.stopped) return;
     const policy = this.options.backoff ?? DEFAULT_BACKOFF;
-    const serverUnavailable = this.refusedUnavailable;
-    this.refusedUnavailable = false;
+    const serverUnavailable = attempt.connackCode === SERVER_UNAVAILABLE;
     // Server unavailable: the endpoint is up and about to take us; the failures before it (the
     // platform down) do not count, and the ceiling stays short.
     const delayMs = serverUnavailable
