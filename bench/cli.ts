@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { distIsFresh } from '../scripts/dist-state.mjs';
 import { describeBench, reportFigure } from './lib/report.js';
+import { ascending, percentile } from './lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? '15');
 const UP_RUNS = Number(process.env.BENCH_UP_RUNS ?? '5');
@@ -45,11 +46,8 @@ function envFor(mode: Mode): NodeJS.ProcessEnv {
   return env;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
+/** The middle run (the counts are odd). */
+const median = (values: readonly number[]): number => percentile(ascending(values), 0.5);
 
 async function timeCommand(
   file: string,
