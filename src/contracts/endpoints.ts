@@ -1,9 +1,11 @@
 /**
  * DATA_DIR/endpoints.json: what `camlink up` is serving, written when it is ready. Cameras, the CLI and
  * tests read it to find the platform. Services add their URL here as they join the platform; readers
- * validate it with this schema.
+ * validate it with this schema (readEndpoints).
  */
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';
 
 export const endpointsSchema = z.strictObject({
   /** Mutual-TLS MQTT (the IoT data endpoint). */
@@ -68,3 +70,29 @@ export type Endpoints = z.infer<typeof endpointsSchema>;
 
 /** The platform's services as the backend sees them before it is listening itself. */
 export type ServiceEndpoints = Omit<Endpoints, 'api'>;
+
+/** Reads and validates DATA_DIR/endpoints.json. */
+export async function readEndpoints(path: string): Promise<Endpoints> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (systemErrorCode(err) === 'ENOENT') {
+      throw new CamlinkError(
+        'FILE_UNREADABLE',
+        `no ${path}: start the platform with \`camlink up\` in this data dir, or configure backend.aws`,
+      );
+    }
+    throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CamlinkError('FILE_UNREADABLE', `${path} is not JSON`, { cause: err });
+  }
+  const parsed = endpointsSchema.safeParse(json);
+  if (!parsed.success)
+    throw new CamlinkError('FILE_UNREADABLE', `${path} is not an endpoints file: ${parsed.error.message}`);
+  return parsed.data;
+}

@@ -8,7 +8,7 @@
  * read its own certificate and key, so an error names the user's missing file first).
  */
 import { dirname, resolve } from 'node:path';
-import { readEndpoints } from '../backend/cloud/services.js';
+import { readEndpoints } from '../contracts/endpoints.js';
 import { CAMERA_ROLE_ALIAS } from '../contracts/camera-role.js';
 import { DEVICE_ENDPOINTS_FORMAT, deviceEndpointsSchema } from '../contracts/device-endpoints.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';

@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readEndpoints } from '../backend/cloud/services.js';
+import { readEndpoints } from '../contracts/endpoints.js';
 import { inDataDir } from '../config/paths.js';
 import type { Endpoints } from '../contracts/endpoints.js';
 import { CamlinkError, systemErrorCode } from '../errors/camlink-error.js';

@@ -26,7 +26,7 @@ import { IoTClient } from '@aws-sdk/client-iot';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { inDataDir } from '../../config/paths.js';
 import type { CamlinkConfig } from '../../config/schema.js';
-import { endpointsSchema, type Endpoints, type ServiceEndpoints } from '../../contracts/endpoints.js';
+import { readEndpoints, type ServiceEndpoints } from '../../contracts/endpoints.js';
 import { BACKEND_THING_NAME } from '../../contracts/backend-policy.js';
 import { CamlinkError, systemErrorCode } from '../../errors/camlink-error.js';
 import { cosEncodeKey, createCosPresigner } from '../../presign/cos.js';
@@ -61,32 +61,6 @@ interface Resolved {
   profile: string | undefined;
   ca: Buffer | undefined;
   mqtt: BackendMqttIdentity | undefined;
-}
-
-/** Reads and validates DATA_DIR/endpoints.json. */
-export async function readEndpoints(path: string): Promise<Endpoints> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (systemErrorCode(err) === 'ENOENT') {
-      throw new CamlinkError(
-        'FILE_UNREADABLE',
-        `no ${path}: start the platform with \`camlink up\` in this data dir, or configure backend.aws`,
-      );
-    }
-    throw new CamlinkError('FILE_UNREADABLE', `cannot read ${path}`, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new CamlinkError('FILE_UNREADABLE', `${path} is not JSON`, { cause: err });
-  }
-  const parsed = endpointsSchema.safeParse(json);
-  if (!parsed.success)
-    throw new CamlinkError('FILE_UNREADABLE', `${path} is not an endpoints file: ${parsed.error.message}`);
-  return parsed.data;
 }
 
 async function resolveSources(

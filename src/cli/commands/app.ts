@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { BackendClient } from '../../app/backend-client.js';
 import { CameraLink, parseCameraAddress } from '../../app/camera-link.js';
 import { uploadThroughCamera } from '../../app/upload-flow.js';
-import { readEndpoints } from '../../backend/cloud/services.js';
+import { readEndpoints } from '../../contracts/endpoints.js';
 import { inDataDir } from '../../config/paths.js';
 import type { CamlinkConfig } from '../../config/schema.js';
 import { CamlinkError, isCamlinkError } from '../../errors/camlink-error.js';

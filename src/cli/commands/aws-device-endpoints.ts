@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DescribeEndpointCommand, type IoTClient } from '@aws-sdk/client-iot';
-import { readEndpoints } from '../../backend/cloud/services.js';
+import { readEndpoints } from '../../contracts/endpoints.js';
 import { createAwsClients } from '../../aws/clients.js';
 import { toCamlinkError } from '../../aws/service-error.js';
 import { partitionOf, REGION_PATTERN } from '../../aws/target.js';

@@ -4,7 +4,7 @@
  * --profile, endpoint overrides; defaults from the backend.aws configuration section).
  */
 import { join } from 'node:path';
-import { readEndpoints } from '../../backend/cloud/services.js';
+import { readEndpoints } from '../../contracts/endpoints.js';
 import type { CamlinkConfig } from '../../config/schema.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { readInputFile } from '../../util/atomic-file.js';

@@ -4,7 +4,7 @@
  * --bucket) the retained media bucket. Dry run by default; --yes deletes. See docs/aws-cli.md.
  */
 import { join } from 'node:path';
-import { readEndpoints } from '../../backend/cloud/services.js';
+import { readEndpoints } from '../../contracts/endpoints.js';
 import { cameraStreamName } from '../../contracts/camera-role.js';
 import { CamlinkError } from '../../errors/camlink-error.js';
 import { createAwsClients } from '../../aws/clients.js';

@@ -6,10 +6,10 @@
  * connection of a new certificate is closed while it is provisioned, and mosquitto only says so as
  * "The connection was lost".
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { endpointsSchema } from '../../contracts/endpoints.js';
+import { readEndpoints } from '../../contracts/endpoints.js';
 import { DEVICE_TOPIC_ROOT } from '../../contracts/topics.js';
+import { shellQuote, shellWord } from '../../util/shell-quote.js';
 
 export interface MosquittoHintInput {
   readonly deviceId: string;
@@ -27,7 +27,11 @@ async function mqttAddress(
   dataDir: string,
   broker: MosquittoHintInput['broker'],
 ): Promise<{ host: string; port: string }> {
-  const url = await endpointsMqttUrl(join(dataDir, 'endpoints.json'));
+  // No endpoints.json (no platform running here) or a file being written: the configuration says.
+  const url = await readEndpoints(join(dataDir, 'endpoints.json')).then(
+    (endpoints) => new URL(endpoints.mqtt),
+    () => undefined,
+  );
   if (url !== undefined) return { host: reachable(url.hostname.replace(/^\[|\]$/g, '')), port: url.port };
   return { host: reachable(broker.host), port: broker.port === 0 ? 'PORT' : String(broker.port) };
 }
@@ -38,9 +42,9 @@ export async function mosquittoSubHint(input: MosquittoHintInput): Promise<strin
   const lines = [
     '',
     'Talk to the endpoint as this camera (with camlink up running):',
-    `mosquitto_sub -h ${sh(host)} -p ${port} --cafile ${sh(input.caPath)} \\`,
-    `  --cert ${sh(input.certPath)} --key ${sh(input.keyPath)} \\`,
-    `  -i ${sh(input.deviceId)} -t ${sh(filter, true)} -v`,
+    `mosquitto_sub -h ${shellWord(host)} -p ${port} --cafile ${shellWord(input.caPath)} \\`,
+    `  --cert ${shellWord(input.certPath)} --key ${shellWord(input.keyPath)} \\`,
+    `  -i ${shellWord(input.deviceId)} -t ${shellQuote(filter)} -v`,
     'Its first connection is closed while the endpoint provisions the new certificate (just-in-time',
     'provisioning, as on AWS IoT): mosquitto_sub prints "Error: The connection was lost." Run it again',
     'after a second (a client id may connect once per second).',
@@ -49,25 +53,7 @@ export async function mosquittoSubHint(input: MosquittoHintInput): Promise<strin
   return `${lines.join('\n')}\n`;
 }
 
-async function endpointsMqttUrl(path: string): Promise<URL | undefined> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    return undefined; // no platform running here (or a file being written): the configuration says
-  }
-  if (typeof json !== 'object' || json === null || !('mqtt' in json)) return undefined;
-  const mqtt = endpointsSchema.shape.mqtt.safeParse(json.mqtt);
-  return mqtt.success ? new URL(mqtt.data) : undefined;
-}
-
 /** A wildcard listen address is not one to connect to: the loopback of the same host is. */
 function reachable(host: string): string {
   return host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
-}
-
-/** A shell word: as is when it needs no quoting, else in single quotes. */
-function sh(word: string, always = false): string {
-  if (!always && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -13,7 +13,7 @@ import { hostMapFor } from '../host-map.js';
 import type { CloudTarget } from '../names.js';
 import type { PublicPkiFiles } from '../pki.js';
 import { HOSTS_ENV } from '../redirect.js';
-import { shellQuote } from './substitutions.js';
+import { shellQuote } from '../../util/shell-quote.js';
 
 export interface RehearsalEnvironment {
   readonly workDir: string;

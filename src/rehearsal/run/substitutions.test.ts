@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { cdkContextArgs, longRunningFor, resolveCommand, shellQuote } from './substitutions.js';
+import { shellQuote } from '../../util/shell-quote.js';
+import { cdkContextArgs, longRunningFor, resolveCommand } from './substitutions.js';
 
 const ctx = {
   camlink: '/repo/bin/camlink',

@@ -5,6 +5,7 @@
  * started in the background and awaited on their ready line.
  */
 import { CamlinkError } from '../../errors/camlink-error.js';
+import { shellQuote } from '../../util/shell-quote.js';
 
 export interface SubstitutionContext {
   /** Absolute path of bin/camlink. */
@@ -28,11 +29,6 @@ export interface Substitution {
   readonly rehearsal: string;
   readonly pattern: RegExp;
   apply(match: RegExpExecArray, ctx: SubstitutionContext): Resolved;
-}
-
-/** Single-quotes a path for the shell. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The `-c key=value` arguments of a cdk command line (values kept for the shell to expand). */

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readEndpoints } from '../../backend/cloud/services.js';
+import { readEndpoints } from '../../contracts/endpoints.js';
 import type { CloudTarget } from '../names.js';
 import { createPublicPki, writePublicPki } from '../pki.js';
 import { prepareEnvironment } from './environment.js';
