@@ -52,13 +52,14 @@ export const upCommand = defineCommand({
     const platform = config.cloudAccount.enabled
       ? await startCloudAccount(config, logger, options)
       : await startPlatform(config, logger, options);
-    ctx.io.stdout(upSummary(platform, config.dataDir, logging));
-    const ended = await Promise.race([
-      once(process, 'SIGINT').then(() => 'SIGINT'),
-      once(process, 'SIGTERM').then(() => 'SIGTERM'),
-      orphaned,
-      platform.crashed,
+    // Listening before the summary says "up": a SIGINT sent as soon as it is read must find a handler,
+    // not the default action (the process killed mid-write, nothing closed).
+    const signalled = Promise.race([
+      once(process, 'SIGINT').then(() => 'SIGINT' as const),
+      once(process, 'SIGTERM').then(() => 'SIGTERM' as const),
     ]);
+    ctx.io.stdout(upSummary(platform, config.dataDir, logging));
+    const ended = await Promise.race([signalled, orphaned, platform.crashed]);
     if (ended instanceof Error) {
       ctx.io.stderr(`camlink up: ${ended.message}; stopping\n`);
       await platform.close();
